@@ -1,0 +1,74 @@
+"""``shipyard doctor [--check]``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict
+from typing import Any
+
+from shipyard.cli.context import Context
+from shipyard.doctor import HostInfo, stage_verdicts
+from shipyard.errors import ConfigError, ToolMissingError
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    parser = sub.add_parser(
+        "doctor", parents=[common],
+        help="report this host, its tools, and which configured stages can run here",
+        description="Report the host, every external tool (present, version, install hint) and "
+        "whether each configured stage can run here. With --check, exit 5 when one cannot.",
+    )
+    parser.add_argument("--check", action="store_true",
+                        help="exit non-zero (5) when a configured stage cannot run on this host")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--all", action="store_true", help="report every stage, configured or not")
+    parser.set_defaults(func=cmd_doctor)
+
+
+def cmd_doctor(ctx: Context, args: argparse.Namespace) -> int:
+    host = HostInfo.current()
+    statuses = ctx.toolbox.statuses()
+    try:
+        project = ctx.project
+    except ConfigError as exc:
+        if "no pyproject.toml" not in exc.message:
+            raise
+        project = None
+    verdicts = stage_verdicts(project, statuses, ctx.plugins, only_configured=not args.all) \
+        if project else []
+    blocked = [v for v in verdicts if not v.can_run]
+    if args.json:
+        print(json.dumps({"host": asdict(host),
+                          "tools": {n: asdict(s) for n, s in statuses.items()},
+                          "stages": [asdict(v) for v in verdicts]}, indent=2))
+    else:
+        _print_report(host, statuses, verdicts, project is not None)
+    if args.check and blocked:
+        names = ", ".join(v.stage for v in blocked)
+        raise ToolMissingError(f"configured stages cannot run on this host: {names}",
+                               hint="install the tools listed above, or run these stages on a "
+                               "macOS arm64 host")
+    return 0
+
+
+def _print_report(host: HostInfo, statuses: Any, verdicts: Any, has_project: bool) -> None:
+    print(f"host:    {host.os} {host.arch}")
+    print(f"python:  {host.python}")
+    if not host.macos:
+        print("note:    this is not macOS: the Apple stages (Metal compile, codesign, notarytool, "
+              "stapler, hdiutil, pkgbuild) cannot run here")
+    print("\ntools:")
+    for status in statuses.values():
+        mark = "ok " if status.present else "-- "
+        print(f"  {mark}{status.describe()}")
+    if not has_project:
+        print("\nstages:  no pyproject.toml here: nothing configured to check")
+        return
+    print("\nstages:" if verdicts else "\nstages:  none configured in [tool.shipyard]")
+    for verdict in verdicts:
+        mark = "ok " if verdict.can_run else "NO "
+        state = "can run" if verdict.can_run else "cannot run here"
+        print(f"  {mark}{verdict.stage}: {state}")
+        for reason in verdict.reasons:
+            print(f"       - {reason}")

@@ -1,0 +1,144 @@
+"""``shipyard doctor``: what this host is, which tools it has, which configured stages can run.
+
+The provisioning contract of a native macOS runner (seed 002): a bare host must already hold
+every tool the configured stages need; ``doctor --check`` fails when one does not.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from shipyard.config.loader import Project
+from shipyard.plugins.manager import PluginRecord, PluginSet
+from shipyard.tools import ToolStatus, is_macos
+
+
+@dataclass(frozen=True)
+class HostInfo:
+    os: str
+    arch: str
+    python: str
+    macos: bool
+
+    @classmethod
+    def current(cls) -> HostInfo:
+        system = platform.system()
+        version = platform.mac_ver()[0] if system == "Darwin" else platform.release()
+        return cls(os=f"{system} {version}".strip(), arch=platform.machine(),
+                   python=f"{platform.python_version()} ({sys.executable})", macos=is_macos())
+
+
+@dataclass(frozen=True)
+class StageVerdict:
+    stage: str
+    can_run: bool
+    reasons: list[str] = field(default_factory=list)
+
+
+Statuses = Mapping[str, ToolStatus]
+
+
+def _need(statuses: Statuses, *names: str) -> list[str]:
+    """Reasons for each missing tool (empty when all present)."""
+    out = []
+    for name in names:
+        status = statuses.get(name)
+        if status is None or not status.present:
+            detail = f" ({status.detail})" if status and status.detail else ""
+            hint = status.hint if status else ""
+            out.append(f"{name} missing{detail}; install: {hint}")
+    return out
+
+
+def _verdict(stage: str, missing: list[str], ok_note: str = "") -> StageVerdict:
+    if missing:
+        return StageVerdict(stage, False, missing)
+    return StageVerdict(stage, True, [ok_note] if ok_note else [])
+
+
+def _plugin_requires(plugins: PluginSet, kind: str, name: str) -> tuple[PluginRecord | None, tuple[str, ...]]:
+    record = plugins.named(kind).get(name)
+    return record, tuple(getattr(record.cls, "requires", ()) if record else ())
+
+
+def check_kernels(project: Project, statuses: Statuses, plugins: PluginSet) -> StageVerdict:
+    missing = _need(statuses, "metal", "metallib")
+    if missing and not is_macos() and project.config.kernels.missing_toolchain == "skip":
+        return StageVerdict("kernels", True, [
+            "no Metal toolchain: wheels are built pure, without kernels (missing-toolchain = \"skip\")"])
+    return _verdict("kernels", missing)
+
+
+def check_sidecar(project: Project, statuses: Statuses, plugins: PluginSet) -> StageVerdict:
+    cfg = project.config.sidecar
+    installer = {"auto": ("uv", "pip"), "uv": ("uv",), "pip": ("pip",)}[cfg.installer]
+    if not any(statuses.get(n) and statuses[n].present for n in installer):
+        return StageVerdict("sidecar", False, _need(statuses, *installer))
+    notes = []
+    target = cfg.target or "host"
+    if "apple-darwin" in target and not is_macos():
+        notes.append(f"target {target} is assembled here, but its smoke test is skipped on this host")
+    if "apple-darwin" in target and not cfg.skip_codesign and project.config.sign.identity:
+        sign = check_sign(project, statuses, plugins)
+        if not sign.can_run:
+            return StageVerdict("sidecar", False, [f"signing: {r}" for r in sign.reasons])
+    return StageVerdict("sidecar", True, notes)
+
+
+def check_sign(project: Project, statuses: Statuses, plugins: PluginSet) -> StageVerdict:
+    cfg = project.config.sign
+    record, requires = _plugin_requires(plugins, "signer", cfg.signer)
+    if record is None:
+        return StageVerdict("sign", False, [f"no signer plugin named {cfg.signer!r} is installed"])
+    if not cfg.identity:
+        return StageVerdict("sign", True, ["no identity configured: signing will be skipped "
+                                           "(artifacts recorded unsigned)"])
+    return _verdict("sign", _need(statuses, *requires))
+
+
+def check_notarize(project: Project, statuses: Statuses, plugins: PluginSet) -> StageVerdict:
+    cfg = project.config.notarize
+    record, requires = _plugin_requires(plugins, "notarizer", cfg.notarizer)
+    if record is None:
+        return StageVerdict("notarize", False, [f"no notarizer plugin named {cfg.notarizer!r} is installed"])
+    return _verdict("notarize", _need(statuses, *requires))
+
+
+def check_package(project: Project, statuses: Statuses, plugins: PluginSet) -> StageVerdict:
+    needs = {"dmg": ("hdiutil",), "pkg": ("pkgbuild", "productbuild")}
+    tools = [t for fmt in project.config.package.formats for t in needs.get(fmt, ())]
+    return _verdict("package", _need(statuses, *tools))
+
+
+def check_publish(project: Project, statuses: Statuses, plugins: PluginSet) -> list[StageVerdict]:
+    verdicts = []
+    for name, section in project.config.publish.items():
+        stage = f"publish.{name}"
+        if not section.enabled:
+            verdicts.append(StageVerdict(stage, True, ["disabled"]))
+            continue
+        record, requires = _plugin_requires(plugins, "publisher", name)
+        verdicts.append(_verdict(stage, _need(statuses, *requires)))
+    return verdicts
+
+
+CHECKS: dict[str, Callable[[Project, Statuses, PluginSet], StageVerdict]] = {
+    "kernels": check_kernels,
+    "sidecar": check_sidecar,
+    "sign": check_sign,
+    "notarize": check_notarize,
+    "package": check_package,
+}
+
+
+def stage_verdicts(project: Project, statuses: Statuses, plugins: PluginSet,
+                   *, only_configured: bool = True) -> list[StageVerdict]:
+    """A verdict for each configured stage (each stage when ``only_configured`` is false)."""
+    verdicts = [check(project, statuses, plugins) for stage, check in CHECKS.items()
+                if not only_configured or stage in project.configured]
+    if "publish" in project.configured or not only_configured:
+        verdicts += check_publish(project, statuses, plugins)
+    return verdicts

@@ -1,0 +1,1 @@
+"""Hatchling plugins: the ``shipyard-metal`` build hook and the ``sidecar`` builder."""

@@ -1,0 +1,1 @@
+"""Hatch plugin registration (entry-point group ``hatch``).  Kept tiny and import-light."""

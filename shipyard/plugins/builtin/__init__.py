@@ -1,0 +1,6 @@
+"""Built-in plugins, registered through the same hooks as third-party ones.
+
+Each module listed in MODULES holds ``@hookimpl`` functions.
+"""
+
+MODULES: tuple[str, ...] = ()

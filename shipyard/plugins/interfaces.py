@@ -1,0 +1,207 @@
+"""The typed interfaces plugins implement: publishers, signers, notarizers, nox sessions.
+
+A minimal third-party publisher, complete with its entry point (see ``examples/``)::
+
+    # my_publisher.py
+    from dataclasses import dataclass
+    from shipyard.manifest import Artifact
+    from shipyard.plugins import Published, Publisher, PublishContext, hookimpl
+
+    @dataclass(frozen=True, kw_only=True)
+    class Options:
+        bucket: str                         # [tool.shipyard.publish.s3] bucket = "…"
+
+    class S3Publisher(Publisher):
+        name = "s3"
+        options_class = Options
+
+        def check(self, ctx: PublishContext) -> list[str]:
+            return [f"would upload {len(ctx.artifacts)} files to {ctx.options.bucket}"]
+
+        def is_published(self, ctx: PublishContext, artifact: Artifact) -> bool:
+            return False
+
+        def publish(self, ctx: PublishContext, artifacts: list[Artifact]) -> list[Published]:
+            return [Published(artifact=a.name, location=f"s3://{ctx.options.bucket}/{a.name}")
+                    for a in artifacts]
+
+    @hookimpl
+    def shipyard_publishers():
+        return [S3Publisher]
+
+    # pyproject.toml of the plugin distribution
+    # [project.entry-points.shipyard]
+    # s3 = "my_publisher"
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from shipyard.config.loader import Project
+    from shipyard.manifest import Artifact
+    from shipyard.tools.runner import Runner
+
+
+# ------------------------------------------------------------------------------ publishers
+@dataclass(frozen=True, kw_only=True)
+class PublishContext:
+    """Everything a publisher needs for one release."""
+
+    project: Project
+    #: The release tag (``sidecar-v0.7.3``) and its parsed parts.
+    tag: str
+    version: str
+    channel: str = "stable"
+    prerelease: bool = False
+    #: The publisher's validated options (an instance of its ``options_class``, or ``{}``).
+    options: Any = None
+    #: Artifacts of this release from ``dist/manifest.json``.
+    artifacts: Sequence[Artifact] = ()
+    runner: Runner | None = None
+    dry_run: bool = False
+    #: Environment to read credentials from (never logged).
+    env: Mapping[str, str] = field(default_factory=dict)
+    #: Output directory (absolute).
+    out_dir: Path = Path("dist")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Published:
+    """One thing a publisher put somewhere."""
+
+    artifact: str
+    location: str
+    sha256: str = ""
+
+
+class Publisher(abc.ABC):
+    """Base class of publisher plugins.
+
+    ``name`` is unique among publishers and names the ``publish-<name>`` nox session and the
+    ``[tool.shipyard.publish.<name>]`` table.  ``options_class`` (a frozen dataclass) validates
+    that table's keys; leave it ``None`` when the publisher takes no options.
+    """
+
+    name: ClassVar[str]
+    options_class: ClassVar[type | None] = None
+    #: One line shown by ``shipyard plugins list`` and ``nox -l``.
+    description: ClassVar[str] = ""
+    #: Names of the external tools it needs (``shipyard doctor`` checks them).
+    requires: ClassVar[tuple[str, ...]] = ()
+
+    @abc.abstractmethod
+    def check(self, ctx: PublishContext) -> list[str]:
+        """Check credentials and reachability; return the lines describing what would happen.
+
+        Raise :class:`~shipyard.errors.CredentialsError` (or another ShipyardError) when
+        publishing cannot work, before anything is uploaded.
+        """
+
+    @abc.abstractmethod
+    def is_published(self, ctx: PublishContext, artifact: Artifact) -> bool:
+        """True when the remote already holds exactly this artifact (same bytes).
+
+        Raise :class:`~shipyard.errors.PublishConflictError` when it holds different bytes.
+        """
+
+    @abc.abstractmethod
+    def publish(self, ctx: PublishContext, artifacts: list[Artifact]) -> list[Published]:
+        """Publish the artifacts not yet published; return what was published."""
+
+
+# ------------------------------------------------------------------------------ signers
+@dataclass(frozen=True, kw_only=True)
+class SignRequest:
+    """Sign one tree (or a single file) inside-out."""
+
+    root: Path
+    identity: str
+    keychain: str = ""
+    #: Bundle-relative fnmatch pattern → entitlement keys (applied to executables only).
+    entitlement_rules: Sequence[tuple[str, Sequence[str]]] = ()
+    timestamp: bool = True
+    hardened_runtime: bool = True
+    jobs: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignReport:
+    """What a signer signed, in order, and what failed verification."""
+
+    signed: list[Path] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
+    verify_failures: list[tuple[Path, str]] = field(default_factory=list)
+
+
+class Signer(abc.ABC):
+    """Base class of signer plugins (``[tool.shipyard.sign] signer = "<name>"``)."""
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    requires: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, runner: Runner) -> None:
+        self.runner = runner
+
+    @abc.abstractmethod
+    def sign(self, request: SignRequest) -> SignReport:
+        """Sign every code file under ``request.root`` inside-out, then verify."""
+
+
+# ------------------------------------------------------------------------------ notarizers
+@dataclass(frozen=True, kw_only=True)
+class NotarySubmission:
+    """A submission to Apple's notary service and its verdict."""
+
+    id: str
+    path: Path
+    status: str = "In Progress"
+    message: str = ""
+    issues: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> bool:
+        return self.status == "Accepted"
+
+
+class Notarizer(abc.ABC):
+    """Base class of notarizer plugins (``[tool.shipyard.notarize] notarizer = "<name>"``)."""
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    requires: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, runner: Runner, project: Project) -> None:
+        self.runner = runner
+        self.project = project
+
+    @abc.abstractmethod
+    def submit(self, path: Path, *, timeout: int) -> NotarySubmission:
+        """Submit ``path`` and wait (bounded by ``timeout`` seconds) for the verdict."""
+
+    @abc.abstractmethod
+    def resume(self, submission_id: str, path: Path, *, timeout: int) -> NotarySubmission:
+        """Continue waiting for an earlier submission."""
+
+
+# ------------------------------------------------------------------------------ nox sessions
+@dataclass(frozen=True, kw_only=True)
+class NoxSession:
+    """An extra nox session contributed by a plugin.
+
+    ``func`` receives the ``nox.Session``; ``cli_args`` (when ``func`` is None) makes a thin
+    session running ``python -m shipyard <cli_args> <posargs>``.
+    """
+
+    name: str
+    description: str = ""
+    func: Callable[[Any], None] | None = None
+    cli_args: Sequence[str] = ()
+    tags: Sequence[str] = ()
+    default: bool = False

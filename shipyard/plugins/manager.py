@@ -1,0 +1,130 @@
+"""Plugin discovery: built-ins and ``shipyard`` entry points through the same hooks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import pluggy
+
+from shipyard import __version__
+from shipyard.errors import PluginError
+from shipyard.plugins import specs
+from shipyard.plugins.interfaces import Notarizer, NoxSession, Publisher, Signer
+
+BUILTIN_DIST = "shipyard"
+KINDS = ("publisher", "signer", "notarizer")
+
+
+@dataclass(frozen=True)
+class PluginRecord:
+    """One class contributed by a plugin, with the distribution that provides it."""
+
+    name: str
+    kind: str
+    cls: type
+    distribution: str
+    version: str
+    description: str = ""
+
+
+class PluginSet:
+    """All plugins of this environment, indexed by kind and name."""
+
+    def __init__(self, pm: pluggy.PluginManager) -> None:
+        self.pm = pm
+        self._dist = _distributions(pm)
+        self.records: list[PluginRecord] = []
+        self._by_kind: dict[str, dict[str, PluginRecord]] = {k: {} for k in KINDS}
+        self._collect("publisher", pm.hook.shipyard_publishers)
+        self._collect("signer", pm.hook.shipyard_signers)
+        self._collect("notarizer", pm.hook.shipyard_notarizers)
+        self.nox_sessions: list[NoxSession] = [
+            session for result in pm.hook.shipyard_nox_sessions() for session in result
+        ]
+
+    def _collect(self, kind: str, hook: Any) -> None:
+        for impl in hook.get_hookimpls():
+            dist, version = self._dist.get(id(impl.plugin), (BUILTIN_DIST, __version__))
+            for cls in impl.function() or []:
+                name = getattr(cls, "name", None)
+                if not isinstance(name, str) or not name:
+                    raise PluginError(f"{kind} plugin {cls!r} from {dist} has no `name`")
+                record = PluginRecord(name, kind, cls, dist, version,
+                                      getattr(cls, "description", "") or "")
+                if name in self._by_kind[kind]:
+                    other = self._by_kind[kind][name]
+                    raise PluginError(
+                        f"two {kind} plugins are named {name!r}: one from {other.distribution} "
+                        f"{other.version}, one from {dist} {version}",
+                        hint=f"uninstall one of them (pip uninstall {dist})",
+                    )
+                self._by_kind[kind][name] = record
+                self.records.append(record)
+
+    def named(self, kind: str) -> dict[str, PluginRecord]:
+        return dict(self._by_kind[kind])
+
+    def publishers(self) -> dict[str, type[Publisher]]:
+        return {n: r.cls for n, r in self._by_kind["publisher"].items()}
+
+    def signers(self) -> dict[str, type[Signer]]:
+        return {n: r.cls for n, r in self._by_kind["signer"].items()}
+
+    def notarizers(self) -> dict[str, type[Notarizer]]:
+        return {n: r.cls for n, r in self._by_kind["notarizer"].items()}
+
+    def publisher_options(self) -> dict[str, type | None]:
+        """Publisher name → options dataclass, for config validation."""
+        return {n: getattr(c, "options_class", None) for n, c in self.publishers().items()}
+
+    def get(self, kind: str, name: str) -> PluginRecord:
+        try:
+            return self._by_kind[kind][name]
+        except KeyError:
+            known = ", ".join(sorted(self._by_kind[kind])) or "none"
+            raise PluginError(f"no {kind} plugin named {name!r} (installed: {known})") from None
+
+
+def _distributions(pm: pluggy.PluginManager) -> dict[int, tuple[str, str]]:
+    return {id(plugin): (dist.project_name, dist.version)
+            for plugin, dist in pm.list_plugin_distinfo()}
+
+
+def builtin_modules() -> Iterable[str]:
+    from shipyard.plugins.builtin import MODULES
+
+    return MODULES
+
+
+def make_manager(*, entry_points: bool = True, extra: Iterable[object] = ()) -> pluggy.PluginManager:
+    """A plugin manager with the built-ins, ``shipyard`` entry points and ``extra`` plugins."""
+    import importlib
+
+    pm = pluggy.PluginManager(specs.PROJECT)
+    pm.add_hookspecs(specs)
+    for module_name in builtin_modules():
+        pm.register(importlib.import_module(module_name), name=f"shipyard.builtin:{module_name}")
+    if entry_points:
+        try:
+            pm.load_setuptools_entrypoints(specs.PROJECT)
+        except ValueError as exc:  # pluggy: "Plugin name already registered"
+            raise PluginError(f"a shipyard plugin is registered twice: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - a broken third-party plugin
+            raise PluginError(f"a shipyard plugin failed to load: {exc!r}",
+                              hint="`pip list` shows installed plugins; uninstall the broken one") from None
+    for plugin in extra:
+        pm.register(plugin)
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"a shipyard plugin implements an unknown hook: {exc}") from None
+    return pm
+
+
+@lru_cache(maxsize=1)
+def plugins() -> PluginSet:
+    """The plugins of this environment (cached for the process)."""
+    return PluginSet(make_manager())

@@ -1,0 +1,47 @@
+"""External tools: one object per tool, each with ``verify()`` and typed command methods.
+
+Stages receive their tools (see :class:`Toolbox`) so tests can swap them for fakes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from shipyard.tools.base import Tool, ToolStatus, is_macos
+from shipyard.tools.codesign import Codesign
+from shipyard.tools.ditto import Ditto
+from shipyard.tools.git import Git
+from shipyard.tools.hdiutil import Hdiutil
+from shipyard.tools.npm import Npm
+from shipyard.tools.pip import Pip
+from shipyard.tools.pkgbuild import Pkgbuild, Productbuild
+from shipyard.tools.runner import CommandResult, Runner
+from shipyard.tools.security import Security
+from shipyard.tools.spctl import Spctl
+from shipyard.tools.uv import Uv
+from shipyard.tools.xcrun import Metal, Metallib, Notarytool, Stapler, Xcrun, XcodeSelect
+
+ALL_TOOLS: tuple[type[Tool], ...] = (
+    Xcrun, Metal, Metallib, Notarytool, Stapler, Codesign, Security, Spctl, Hdiutil,
+    Pkgbuild, Productbuild, Ditto, Git, Npm, Uv, Pip,
+)
+
+
+@dataclass
+class Toolbox:
+    """The tools of one run, sharing one :class:`Runner`."""
+
+    runner: Runner = field(default_factory=Runner)
+
+    def get(self, cls: type[Tool]) -> Tool:
+        return cls(self.runner)
+
+    def statuses(self) -> dict[str, ToolStatus]:
+        return {cls.name: cls(self.runner).verify() for cls in ALL_TOOLS}
+
+
+__all__ = [
+    "ALL_TOOLS", "Codesign", "CommandResult", "Ditto", "Git", "Hdiutil", "Metal", "Metallib",
+    "Notarytool", "Npm", "Pip", "Pkgbuild", "Productbuild", "Runner", "Security", "Spctl",
+    "Stapler", "Tool", "ToolStatus", "Toolbox", "Uv", "Xcrun", "XcodeSelect", "is_macos",
+]

@@ -1,0 +1,101 @@
+"""Base class of the external-tool objects: find, verify, run."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from shipyard.errors import CommandError, ToolMissingError
+from shipyard.tools.runner import CommandResult, Runner
+
+MACOS_HINT = "macOS only: run this stage on a macOS host with Xcode or the Command Line Tools"
+
+
+def is_macos() -> bool:
+    return sys.platform == "darwin"
+
+
+@dataclass(frozen=True)
+class ToolStatus:
+    """The result of :meth:`Tool.verify`: is the tool here, which version, how to get it."""
+
+    name: str
+    present: bool
+    version: str = ""
+    path: str = ""
+    hint: str = ""
+    detail: str = ""
+
+    def describe(self) -> str:
+        if self.present:
+            version = f" {self.version}" if self.version else ""
+            return f"{self.name}{version} ({self.path})"
+        why = f" ({self.detail})" if self.detail else ""
+        return f"{self.name}: missing{why}; install: {self.hint}"
+
+
+class Tool:
+    """One external tool.  Subclasses set ``name``, ``executable`` and ``install_hint``."""
+
+    name: ClassVar[str]
+    executable: ClassVar[str]
+    install_hint: ClassVar[str] = ""
+    #: Arguments printing the version; empty means the tool has no version flag.
+    version_args: ClassVar[tuple[str, ...]] = ("--version",)
+    macos_only: ClassVar[bool] = False
+
+    def __init__(self, runner: Runner | None = None, executable: str | None = None) -> None:
+        self.runner = runner or Runner()
+        self._executable = executable
+
+    # -- discovery ------------------------------------------------------------------------
+    def command(self) -> list[str]:
+        """The argv prefix that invokes the tool."""
+        return [self._executable or self.executable]
+
+    def which(self) -> str | None:
+        exe = self.command()[0]
+        found = shutil.which(exe)
+        return found or (exe if Path(exe).is_absolute() and Path(exe).exists() else None)
+
+    def hint(self) -> str:
+        if self.macos_only and not is_macos():
+            return MACOS_HINT
+        return self.install_hint
+
+    def verify(self) -> ToolStatus:
+        """Report presence, version and install hint.  Never raises."""
+        path = self.which()
+        if path is None:
+            return ToolStatus(self.name, False, hint=self.hint(), detail="not on PATH")
+        version = ""
+        if self.version_args:
+            try:
+                result = self.runner.run(
+                    [*self.command(), *self.version_args], read_only=True, quiet=True,
+                    check=False, timeout=30,
+                )
+                version = self.parse_version(result.output)
+            except CommandError as exc:
+                return ToolStatus(self.name, False, path=path, hint=self.hint(), detail=exc.message)
+        return ToolStatus(self.name, True, version=version, path=path)
+
+    def parse_version(self, output: str) -> str:
+        lines = [line.strip() for line in output.strip().splitlines() if line.strip()]
+        return lines[0] if lines else ""
+
+    def require(self) -> ToolStatus:
+        """Like :meth:`verify`, but raise :class:`ToolMissingError` when absent."""
+        status = self.verify()
+        if not status.present:
+            raise ToolMissingError(f"{self.name} is not available ({status.detail})",
+                                   hint=status.hint)
+        return status
+
+    # -- running --------------------------------------------------------------------------
+    def run(self, args: Sequence[str | Path], **kwargs: object) -> CommandResult:
+        return self.runner.run([*self.command(), *args], **kwargs)  # type: ignore[arg-type]
