@@ -1,0 +1,3 @@
+from shipyard_demo.cli import main
+
+raise SystemExit(main())
