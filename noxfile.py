@@ -1,0 +1,43 @@
+"""shipyard's own sessions.
+
+The shipyard sessions (build_kernels, build_sidecar, sign, notarize, release, doctor and one
+publish-<name> per publisher plugin) come from one call, exactly as in any project's noxfile;
+they work on the committed demo product in examples/demo.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))  # nox does not put the noxfile's folder on sys.path
+
+import shipyard.nox  # noqa: E402
+
+nox.options.sessions = ["tests", "lint"]
+
+shipyard.nox.register(project_dir=ROOT / "examples" / "demo")
+
+
+@nox.session(python=False)
+def tests(session: nox.Session) -> None:
+    """Run the test suite (pytest), extra arguments passed on."""
+    session.run(sys.executable, "-m", "pytest", *session.posargs, external=True)
+
+
+@nox.session(python=False)
+def lint(session: nox.Session) -> None:
+    """ruff on the whole repo, mypy on the shipyard package."""
+    session.run(sys.executable, "-m", "ruff", "check", ".", external=True)
+    session.run(sys.executable, "-m", "mypy", "shipyard", external=True)
+
+
+@nox.session(python=False, default=False)
+def wheels(session: nox.Session) -> None:
+    """Build the demo's macOS arm64 wheels with cibuildwheel (needs a macOS host)."""
+    session.run(sys.executable, "-m", "cibuildwheel", "--platform", "macos",
+                "--output-dir", str(ROOT / "dist" / "wheels"), str(ROOT / "examples" / "demo"),
+                *session.posargs, external=True)

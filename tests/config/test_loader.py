@@ -1,0 +1,96 @@
+"""Layering and typing of [tool.shipyard]: defaults < pyproject < environment < command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from shipyard.config import load_project
+from shipyard.config.model import SEED_STRIP, KernelVariant
+from tests.helpers import run_cli, write_project
+
+DEMO = """
+[tool.shipyard]
+out-dir = "out"
+
+[tool.shipyard.sidecar]
+pbs-tag = "20260101"
+macho-baseline = 51
+
+[tool.shipyard.kernels.variants.float16]
+defines = { T = "half" }
+flags = ["-ffast-math"]
+"""
+
+
+def test_pyproject_values_become_typed_frozen_dataclasses(tmp_path: Path) -> None:
+    project = load_project(write_project(tmp_path, DEMO), env={})
+    cfg = project.config
+    assert cfg.out_dir == "out"
+    assert cfg.sidecar.pbs_tag == "20260101"
+    assert cfg.sidecar.macho_baseline == 51
+    assert cfg.sidecar.strip == list(SEED_STRIP)
+    assert cfg.kernels.variants == {"float16": KernelVariant(defines={"T": "half"}, flags=["-ffast-math"])}
+    assert project.name == "demo" and project.version == "1.2.3"
+    assert project.configured == frozenset({"sidecar", "kernels"})
+    with pytest.raises(AttributeError):
+        cfg.sidecar.pbs_tag = "x"  # type: ignore[misc]
+
+
+def test_precedence_defaults_pyproject_env_cli(tmp_path: Path) -> None:
+    root = write_project(tmp_path, DEMO)
+    env = {"PBS_TAG": "20260202", "OUT_DIR": "env-out", "MACHO_TOLERANCE": "3"}
+    project = load_project(root, env=env, overrides={"out-dir": "cli-out"})
+    cfg = project.config
+    assert cfg.sidecar.pbs_version == "3.12.13"                     # default
+    assert project.source_of("tool.shipyard.sidecar.pbs-version") == "default"
+    assert cfg.sidecar.macho_baseline == 51                          # pyproject
+    assert project.source_of("tool.shipyard.sidecar.macho-baseline") == "pyproject"
+    assert cfg.sidecar.pbs_tag == "20260202"                         # env beats pyproject
+    assert project.source_of("tool.shipyard.sidecar.pbs-tag") == "env:PBS_TAG"
+    assert cfg.sidecar.macho_tolerance == 3
+    assert cfg.out_dir == "cli-out"                                   # cli beats env
+    assert project.source_of("tool.shipyard.out-dir") == "cli"
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    ({"PBS_VERSION": "3.12.9"}, "3.12.9"),
+    ({"SHIPYARD_PBS_VERSION": "3.12.8"}, "3.12.8"),
+    ({"PBS_VERSION": "3.12.9", "SHIPYARD_PBS_VERSION": "3.12.8"}, "3.12.8"),
+    ({"PBS_VERSION": ""}, "3.12.13"),  # an empty variable (unset CI secret) is ignored
+])
+def test_seed_knobs_and_shipyard_names(tmp_path: Path, env: dict[str, str], expected: str) -> None:
+    project = load_project(write_project(tmp_path, ""), env=env)
+    assert project.config.sidecar.pbs_version == expected
+
+
+def test_developer_id_sets_the_signing_identity(tmp_path: Path) -> None:
+    project = load_project(write_project(tmp_path, ""), env={"DEVELOPER_ID": "Developer ID Application: T (X)"})
+    assert project.config.sign.identity == "Developer ID Application: T (X)"
+    assert project.source_of("tool.shipyard.sign.identity") == "env:DEVELOPER_ID"
+
+
+def test_config_show_prints_values_with_sources(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PBS_TAG", "20260303")
+    root = write_project(tmp_path, DEMO)
+    code, out, _ = run_cli(capsys, "-C", str(root), "--set", "sidecar.macho-tolerance=7",
+                           "config", "show")
+    assert code == 0
+    lines = {line.split(" = ")[0].strip(): line for line in out.splitlines() if " = " in line}
+    assert lines["tool.shipyard.sidecar.pbs-tag"].endswith('"20260303"  # env:PBS_TAG')
+    assert lines["tool.shipyard.sidecar.macho-baseline"].endswith("51  # pyproject")
+    assert lines["tool.shipyard.sidecar.macho-tolerance"].endswith("7  # cli")
+    assert lines["tool.shipyard.sidecar.pbs-version"].endswith('"3.12.13"  # default')
+
+
+def test_config_show_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "-C", str(write_project(tmp_path, DEMO)), "config", "show", "--json")
+    assert code == 0
+    data = json.loads(out)
+    values = {v["path"]: (v["value"], v["source"]) for v in data["values"]}
+    assert values["tool.shipyard.kernels.variants.float16.defines"] == ({"T": "half"}, "pyproject")
+    assert data["project"]["version"] == "1.2.3"
