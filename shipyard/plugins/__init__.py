@@ -1,15 +1,15 @@
 """Plugin system: hookspecs (``specs``), interfaces, and discovery (``manager``)."""
 
 from shipyard.plugins.interfaces import (
-    NotarySubmission,
     Notarizer,
+    NotarySubmission,
     NoxSession,
     PublishContext,
     Published,
     Publisher,
+    Signer,
     SignReport,
     SignRequest,
-    Signer,
 )
 from shipyard.plugins.specs import hookimpl, hookspec
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from shipyard.plugins.interfaces import NoxSession, Notarizer, Publisher, Signer
+    from shipyard.plugins.interfaces import Notarizer, NoxSession, Publisher, Signer
 
 PROJECT = "shipyard"
 hookspec = pluggy.HookspecMarker(PROJECT)

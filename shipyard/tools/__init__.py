@@ -19,7 +19,7 @@ from shipyard.tools.runner import CommandResult, Runner
 from shipyard.tools.security import Security
 from shipyard.tools.spctl import Spctl
 from shipyard.tools.uv import Uv
-from shipyard.tools.xcrun import Metal, Metallib, Notarytool, Stapler, Xcrun, XcodeSelect
+from shipyard.tools.xcrun import Metal, Metallib, Notarytool, Stapler, XcodeSelect, Xcrun
 
 ALL_TOOLS: tuple[type[Tool], ...] = (
     Xcrun, Metal, Metallib, Notarytool, Stapler, Codesign, Security, Spctl, Hdiutil,

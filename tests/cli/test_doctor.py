@@ -1,0 +1,72 @@
+"""``shipyard doctor``: states plainly what cannot run here and why; --check fails then."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import run_cli, write_project
+
+pytestmark = [pytest.mark.integration,  # probes real tools (uv --version)
+              pytest.mark.skipif(sys.platform == "darwin", reason="asserts the non-macOS report")]
+
+
+@pytest.fixture
+def no_apple_tools(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """PATH without any Apple tool (python and pip are found through sys.executable)."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+
+
+def test_doctor_explains_that_apple_stages_cannot_run_and_exits_zero(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], no_apple_tools: None
+) -> None:
+    root = write_project(tmp_path / "p", "[tool.shipyard.kernels]\n[tool.shipyard.notarize]\n")
+    code, out, _ = run_cli(capsys, "-C", str(root), "doctor")
+    assert code == 0
+    assert "this is not macOS: the Apple stages" in out
+    assert "NO kernels: cannot run here" in out
+    assert "NO notarize: cannot run here" in out
+    assert "codesign: missing" in out and "macOS only" in out
+    assert "python:" in out and "host:" in out
+
+
+def test_doctor_check_exits_five_when_a_configured_stage_cannot_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], no_apple_tools: None
+) -> None:
+    root = write_project(tmp_path / "p", "[tool.shipyard.kernels]\n")
+    code, _, err = run_cli(capsys, "-C", str(root), "doctor", "--check")
+    assert code == 5
+    assert "configured stages cannot run on this host: kernels" in err
+
+
+def test_doctor_check_passes_when_kernels_may_be_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], no_apple_tools: None
+) -> None:
+    root = write_project(tmp_path / "p", '[tool.shipyard.kernels]\nmissing-toolchain = "skip"\n')
+    code, out, _ = run_cli(capsys, "-C", str(root), "doctor", "--check")
+    assert code == 0
+    assert "ok kernels: can run" in out and "pure, without kernels" in out
+
+
+def test_doctor_check_passes_with_nothing_configured(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], no_apple_tools: None
+) -> None:
+    code, out, _ = run_cli(capsys, "-C", str(write_project(tmp_path / "p", "")), "doctor", "--check")
+    assert code == 0 and "none configured" in out
+
+
+def test_doctor_json_lists_every_tool(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], no_apple_tools: None
+) -> None:
+    root = write_project(tmp_path / "p", "[tool.shipyard.kernels]\n")
+    code, out, _ = run_cli(capsys, "-C", str(root), "doctor", "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert data["tools"]["metal"]["present"] is False
+    assert data["tools"]["pip"]["present"] is True
+    assert data["stages"] == [{"stage": "kernels", "can_run": False, "reasons": data["stages"][0]["reasons"]}]
