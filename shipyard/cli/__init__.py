@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "doctor",
     "config_cmd",
     "plugins_cmd",
+    "release",
 )
 
 

@@ -263,6 +263,11 @@ class ReleaseConfig:
     state_file: str = option(
         "release-state.json", doc="State file (under the output dir) recording what each publisher did."
     )
+    require_signed: list[str] = option(
+        default_factory=lambda: ["sidecar", "app", "dmg", "pkg", "xcframework"],
+        doc="Artifact kinds that must be signed before they are published (`--allow-unsigned` "
+        "overrides).",
+    )
 
 
 # --------------------------------------------------------------------------------- publish

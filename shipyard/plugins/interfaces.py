@@ -69,6 +69,15 @@ class PublishContext:
     env: Mapping[str, str] = field(default_factory=dict)
     #: Output directory (absolute).
     out_dir: Path = Path("dist")
+    #: Called by the release for every item as soon as it is published (state file update),
+    #: so an interrupted publish keeps an accurate record.  Publishers call :meth:`report`.
+    on_published: Callable[[Published], None] | None = None
+
+    def report(self, published: Published) -> Published:
+        """Record ``published`` in the release state right away; returns it unchanged."""
+        if self.on_published is not None:
+            self.on_published(published)
+        return published
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,6 +103,10 @@ class Publisher(abc.ABC):
     description: ClassVar[str] = ""
     #: Names of the external tools it needs (``shipyard doctor`` checks them).
     requires: ClassVar[tuple[str, ...]] = ()
+
+    def select(self, ctx: PublishContext, artifacts: Sequence[Artifact]) -> list[Artifact]:
+        """The artifacts of the release this publisher handles (default: all of them)."""
+        return list(artifacts)
 
     @abc.abstractmethod
     def check(self, ctx: PublishContext) -> list[str]:

@@ -3,4 +3,6 @@
 Each module listed in MODULES holds ``@hookimpl`` functions.
 """
 
-MODULES: tuple[str, ...] = ()
+MODULES: tuple[str, ...] = (
+    "shipyard.release.publishers.github",
+)

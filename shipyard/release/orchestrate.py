@@ -1,0 +1,234 @@
+"""A release: policy checks, build stages, sign, notarize, SHA256SUMS, then every publisher.
+
+Order of work, and why:
+
+1. refuse a pull_request context and a tag that names no family or the wrong version —
+   before anything runs (seed 000 review rounds B5/B6);
+2. build the family's stages, then ``sign`` and ``notarize`` when configured, through
+   :func:`shipyard.stages.stage_function` (``--resume`` skips these and reuses the manifest);
+3. verify every artifact against ``dist/manifest.json`` and write ``SHA256SUMS``;
+4. refuse unsigned artifacts unless ``--allow-unsigned``;
+5. preflight every publisher — credentials (``check``) and what is already on the remote
+   (``is_published``, which raises on different bytes) — so a missing token or a conflict
+   stops the release before anything is uploaded;
+6. publish with each publisher in turn, recording every item in the state file as it lands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from shipyard import ui
+from shipyard.errors import ConfigError, PublishConflictError, ReleaseRefusedError
+from shipyard.manifest import Artifact, Manifest
+from shipyard.plugins.interfaces import PublishContext, Published, Publisher
+from shipyard.release.checksums import SUMS_NAME, verify_artifacts, write_sha256sums
+from shipyard.release.state import ReleaseState
+from shipyard.release.tags import ReleaseTag, resolve_tag
+from shipyard.stages import StageContext, stage_function
+
+if TYPE_CHECKING:
+    from shipyard.config.loader import Project
+    from shipyard.plugins.manager import PluginSet
+    from shipyard.tools.runner import Runner
+
+PR_EVENTS = ("pull_request", "pull_request_target")
+
+
+@dataclass(frozen=True)
+class PublisherRun:
+    """One enabled publisher with its validated options."""
+
+    name: str
+    publisher: Publisher
+    options: Any
+
+
+@dataclass(kw_only=True)
+class Release:
+    """Everything one release needs, resolved and validated up front."""
+
+    project: Project
+    runner: Runner
+    plugins: PluginSet
+    out_dir: Path
+    env: Mapping[str, str]
+    tag: ReleaseTag
+    publishers: list[PublisherRun]
+    state: ReleaseState
+    allow_unsigned: bool = False
+    #: Publisher name → artifacts still to publish (filled by the preflight).
+    todo: dict[str, list[Artifact]] = field(default_factory=dict)
+
+    def context(self, run: PublisherRun, artifacts: Sequence[Artifact], *,
+                dry_run: bool = False) -> PublishContext:
+        return PublishContext(
+            project=self.project, tag=self.tag.tag, version=self.tag.version,
+            channel=self.tag.channel, prerelease=self.tag.is_prerelease, options=run.options,
+            artifacts=tuple(artifacts), runner=self.runner, dry_run=dry_run, env=self.env,
+            out_dir=self.out_dir,
+            on_published=lambda item: self.state.record(run.name, item),
+        )
+
+
+# ------------------------------------------------------------------------------ preparing
+def refuse_pull_request(env: Mapping[str, str]) -> None:
+    event = env.get("GITHUB_EVENT_NAME", "")
+    if event in PR_EVENTS:
+        raise ReleaseRefusedError(
+            f"refusing to release from a {event} context (GITHUB_EVENT_NAME={event}): "
+            "pull-request code must never publish",
+            hint="release from a tag push or workflow_dispatch on the main repository")
+
+
+def enabled_publishers(project: Project, plugins: PluginSet, wanted: Sequence[str]) -> list[PublisherRun]:
+    """Publishers named in ``wanted`` (a family's list or the CLI), else every enabled one."""
+    available = plugins.publishers()
+    configured = project.config.publish
+    names = list(wanted) or [n for n, section in configured.items() if section.enabled]
+    runs = []
+    for name in names:
+        if name not in available:
+            known = ", ".join(sorted(available)) or "none"
+            raise ConfigError(f"no publisher plugin named {name!r} (installed: {known})",
+                              hint="check the family's `publishers` list and `shipyard plugins list`")
+        section = configured.get(name)
+        if section is None:
+            raise ConfigError(f"publisher {name!r} is not configured",
+                              hint=f"add a [tool.shipyard.publish.{name}] table")
+        runs.append(PublisherRun(name, available[name](), section.options))
+    return runs
+
+
+def prepare(project: Project, runner: Runner, plugins: PluginSet, out_dir: Path,
+            env: Mapping[str, str], tag: str, *, allow_unsigned: bool = False,
+            only: Sequence[str] = ()) -> Release:
+    refuse_pull_request(env)
+    config = project.config.release
+    resolved = resolve_tag(tag, config, project.version)
+    publishers = enabled_publishers(project, plugins, only or resolved.family.publishers)
+    state = ReleaseState.load(out_dir / config.state_file, tag)
+    return Release(project=project, runner=runner, plugins=plugins, out_dir=out_dir, env=env,
+                   tag=resolved, publishers=publishers, state=state, allow_unsigned=allow_unsigned)
+
+
+# ------------------------------------------------------------------------------ building
+def stage_names(release: Release) -> list[str]:
+    """The family's build stages, then sign and notarize when those sections are configured."""
+    names = list(release.tag.family.build)
+    names += [s for s in ("sign", "notarize") if s in release.project.configured and s not in names]
+    return names
+
+
+def run_stages(release: Release) -> None:
+    for name in stage_names(release):
+        ui.step(f"stage {name}")
+        ctx = StageContext(project=release.project, runner=release.runner,
+                           plugins=release.plugins, out_dir=release.out_dir, env=release.env)
+        stage_function(name)(ctx)
+
+
+def release_artifacts(release: Release) -> list[Artifact]:
+    """The manifest's artifacts produced by this family's stages (all, when it lists none)."""
+    family = release.tag.family
+    stages = {*family.build, release.tag.family_name, "sign", "notarize"}
+    artifacts = [a for a in Manifest.load(release.out_dir).artifacts
+                 if a.kind != "checksums" and (not family.build or a.stage in stages)]
+    if not artifacts:
+        raise ReleaseRefusedError(
+            f"no artifacts for release {release.tag.tag} (family {release.tag.family_name!r}) in "
+            f"{release.out_dir / 'manifest.json'}",
+            hint="run the release without --resume so its stages build them")
+    return sorted(artifacts, key=lambda a: a.name)
+
+
+def refuse_unsigned(release: Release, artifacts: Sequence[Artifact]) -> None:
+    kinds = set(release.project.config.release.require_signed)
+    unsigned = [a.name for a in artifacts if a.kind in kinds and not a.signed]
+    if not unsigned:
+        return
+    if release.allow_unsigned:
+        ui.warn(f"publishing unsigned artifacts (--allow-unsigned): {', '.join(unsigned)}")
+        return
+    raise ReleaseRefusedError(
+        f"refusing to publish unsigned artifacts: {', '.join(unsigned)}",
+        hint="configure [tool.shipyard.sign] identity (APPLE_DEVELOPER_ID_APP) so the sign "
+        "stage signs them, or pass --allow-unsigned for a test channel")
+
+
+def checksummed(release: Release, artifacts: list[Artifact]) -> list[Artifact]:
+    verify_artifacts(artifacts, release.out_dir)
+    ui.step(f"checksums: {SUMS_NAME} over {len(artifacts)} artifacts")
+    return [*artifacts, write_sha256sums(artifacts, release.out_dir, stage=release.tag.family_name)]
+
+
+# ------------------------------------------------------------------------------ publishing
+def preflight(release: Release, artifacts: Sequence[Artifact]) -> None:
+    """Credentials of every publisher, then what each still has to publish."""
+    for run in release.publishers:
+        for line in run.publisher.check(release.context(run, artifacts)):
+            ui.info(f"{run.name}: {line}")
+    for run in release.publishers:
+        release.todo[run.name] = [] if release.state.is_complete(run.name) else \
+            missing_artifacts(release, run, artifacts)
+
+
+def missing_artifacts(release: Release, run: PublisherRun,
+                      artifacts: Sequence[Artifact]) -> list[Artifact]:
+    ctx = release.context(run, artifacts)
+    done = release.state.published(run.name)
+    todo = []
+    for artifact in run.publisher.select(ctx, artifacts):
+        recorded = done.get(artifact.name)
+        if recorded is not None:
+            if recorded.get("sha256") and recorded["sha256"] != artifact.sha256:
+                raise PublishConflictError(
+                    f"{run.name} already published {artifact.name} with sha256 "
+                    f"{recorded['sha256']}, but the local file is {artifact.sha256}",
+                    hint="published files are never replaced: bump the version and tag again")
+            continue
+        if run.publisher.is_published(ctx, artifact):
+            ui.info(f"{run.name}: {artifact.name} is already published (same bytes)")
+            release.state.record(run.name, Published(
+                artifact=artifact.name, location="(found on the remote)", sha256=artifact.sha256))
+            continue
+        todo.append(artifact)
+    return todo
+
+
+def publish_all(release: Release, artifacts: Sequence[Artifact]) -> list[Published]:
+    results: list[Published] = []
+    for run in release.publishers:
+        if release.state.is_complete(run.name):
+            ui.step(f"publish {run.name}: already complete for {release.tag.tag}, skipped")
+            continue
+        todo = release.todo.get(run.name, [])
+        ui.step(f"publish {run.name}: {len(todo)} to publish")
+        done = run.publisher.publish(release.context(run, artifacts), todo)
+        recorded = release.state.published(run.name)
+        for item in done:
+            if item.artifact not in recorded:
+                release.state.record(run.name, item)
+        release.state.mark_complete(run.name)
+        results += done
+    return results
+
+
+def run_release(release: Release, *, resume: bool = False) -> list[Published]:
+    """Build (unless resuming), checksum, verify signatures, preflight, publish."""
+    if release.state.anything_published() and not resume:
+        raise ReleaseRefusedError(
+            f"release {release.tag.tag} was already started: {release.state.path} records "
+            "published artifacts", hint="rerun with --resume to publish only what is missing")
+    if not resume:
+        run_stages(release)
+    built = release_artifacts(release)
+    refuse_unsigned(release, built)
+    artifacts = checksummed(release, built)
+    preflight(release, artifacts)
+    published = publish_all(release, artifacts)
+    ui.step(f"released {release.tag.tag}: {len(published)} items published")
+    return published

@@ -1,0 +1,26 @@
+"""The built-in publishers: GitHub Releases, Homebrew tap, npm, SwiftPM and PyPI.
+
+Each module registers its class through the ``shipyard_publishers`` hook, exactly as a
+third-party plugin does (they are listed in ``shipyard.plugins.builtin.MODULES``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from shipyard.errors import CredentialsError
+
+
+def secret_from_env(env: Mapping[str, str], names: tuple[str, ...], *, publisher: str,
+                    dry_run: bool, lines: list[str]) -> str:
+    """The first non-empty variable of ``names``; missing → a plan line (dry run) or an error."""
+    for name in names:
+        value = env.get(name, "")
+        if value:
+            return value
+    wanted = " or ".join(names)
+    if dry_run:
+        lines.append(f"needs {wanted} (not set)")
+        return ""
+    raise CredentialsError(f"{publisher}: {wanted} is not set",
+                           hint=f"export {names[0]}=… (it is never logged)")

@@ -1,0 +1,80 @@
+"""The release state file: what each publisher has published, per tag and artifact.
+
+It lives under the output directory (``dist/release-state.json``) and is rewritten atomically
+after every publish, so an interrupted release leaves an accurate record and ``--resume``
+publishes only what is missing.  Layout::
+
+    {"schema": 1, "releases": {"sidecar-v0.7.3": {"publishers": {"github": {
+        "complete": true,
+        "artifacts": {"x.tar.gz": {"sha256": "…", "location": "https://…"}}}}}}}
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from shipyard.errors import ShipyardError
+from shipyard.fsutil import atomic_write_text
+from shipyard.plugins.interfaces import Published
+
+SCHEMA = 1
+
+
+@dataclass
+class ReleaseState:
+    """The state file of one output directory, focused on one tag."""
+
+    path: Path
+    tag: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path, tag: str) -> ReleaseState:
+        data: dict[str, Any] = {"schema": SCHEMA, "releases": {}}
+        if path.exists():
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                if not isinstance(data.get("releases"), dict):
+                    raise ValueError("no `releases` table")
+            except ValueError as exc:
+                raise ShipyardError(
+                    f"release state file {path} is unreadable: {exc}",
+                    hint="restore it from the CI artifacts of the earlier run; deleting it "
+                    "makes shipyard check every remote again") from None
+        return cls(path, tag, data)
+
+    def _publisher(self, name: str) -> dict[str, Any]:
+        release = self.data["releases"].setdefault(self.tag, {"publishers": {}})
+        entry: dict[str, Any] = release["publishers"].setdefault(
+            name, {"complete": False, "artifacts": {}})
+        return entry
+
+    def published(self, publisher: str) -> dict[str, dict[str, str]]:
+        """Artifact name → {sha256, location} already published by ``publisher``."""
+        release = self.data["releases"].get(self.tag, {})
+        entry = release.get("publishers", {}).get(publisher, {})
+        return dict(entry.get("artifacts", {}))
+
+    def is_complete(self, publisher: str) -> bool:
+        release = self.data["releases"].get(self.tag, {})
+        return bool(release.get("publishers", {}).get(publisher, {}).get("complete"))
+
+    def anything_published(self) -> bool:
+        release = self.data["releases"].get(self.tag, {})
+        return any(entry.get("artifacts") or entry.get("complete")
+                   for entry in release.get("publishers", {}).values())
+
+    def record(self, publisher: str, published: Published) -> None:
+        self._publisher(publisher)["artifacts"][published.artifact] = {
+            "sha256": published.sha256, "location": published.location}
+        self.save()
+
+    def mark_complete(self, publisher: str) -> None:
+        self._publisher(publisher)["complete"] = True
+        self.save()
+
+    def save(self) -> None:
+        atomic_write_text(self.path, json.dumps(self.data, indent=2, sort_keys=True) + "\n")

@@ -1,0 +1,36 @@
+"""Fake build/sign stages for release tests (registered by monkeypatching STAGES)."""
+
+from __future__ import annotations
+
+import os
+
+from shipyard.manifest import Artifact, Manifest
+from shipyard.stages import StageContext
+
+CALLS: list[str] = []
+
+
+def build_sidecar(ctx: StageContext) -> list[Artifact]:
+    CALLS.append("sidecar")
+    ctx.out_dir.mkdir(parents=True, exist_ok=True)
+    path = ctx.out_dir / "demo-sidecar.tar.gz"
+    path.write_bytes(b"sidecar bytes " + os.environ.get("FAKE_SIDECAR_FLAVOUR", "").encode())
+    artifact = Artifact.from_file(path, ctx.out_dir, kind="sidecar", stage="sidecar",
+                                  target="aarch64-apple-darwin")
+    manifest = Manifest.load(ctx.out_dir)
+    manifest.record(artifact)
+    manifest.save()
+    return [artifact]
+
+
+def sign(ctx: StageContext) -> list[Artifact]:
+    CALLS.append("sign")
+    manifest = Manifest.load(ctx.out_dir)
+    signed = [manifest.update(a.path, signed=True) for a in list(manifest.artifacts)]
+    manifest.save()
+    return signed
+
+
+def notarize(ctx: StageContext) -> list[Artifact]:
+    CALLS.append("notarize")
+    return []
