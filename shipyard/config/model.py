@@ -24,7 +24,7 @@ SEED_STRIP = (
     "test",
     "mlx/include",
     "mlx/lib/cmake",
-    "__pycache__",
+    "**/__pycache__",
 )
 
 SIDECAR_ENTITLEMENTS = (
@@ -88,14 +88,37 @@ class KernelsConfig:
     )
     jobs: int = option(0, doc="Parallel compiler processes; 0 means one per core.", minimum=0)
 
+    def __post_init__(self) -> None:
+        # Validated here so a bad value fails at load time, before any work starts.
+        from shipyard.errors import ConfigError
+
+        path = "tool.shipyard.kernels"
+        parts = self.deployment_target.split(".")
+        if not (1 <= len(parts) <= 2 and all(p.isdigit() for p in parts)):
+            raise ConfigError(f"{path}.deployment-target must look like \"14.0\", "
+                              f"got {self.deployment_target!r}")
+        if (int(parts[0]), int(parts[1]) if len(parts) > 1 else 0) < (14, 0):
+            raise ConfigError(
+                f"{path}.deployment-target {self.deployment_target} is below macOS 14.0, the "
+                "oldest target Metal kernels are built for (as MLX refuses older ones)",
+                hint=f"set {path}.deployment-target = \"14.0\" or later")
+        if not self.variants:
+            raise ConfigError(f"{path}.variants is empty", hint="remove it to get one "
+                              "`default` variant, or add a table such as [tool.shipyard.kernels."
+                              "variants.float16]")
+        for name in self.variants:
+            if not name.replace("_", "").replace("-", "").isalnum():
+                raise ConfigError(f"{path}.variants.{name}: a variant name may hold only letters, "
+                                  "digits, `-` and `_` (it becomes part of file names)")
+
 
 # --------------------------------------------------------------------------------- sidecar
 @dataclass(**KW)
 class SidecarConfig:
     """``[tool.shipyard.sidecar]``: a PBS interpreter + packages bundled into a tarball."""
 
-    name: str = option("", doc="Name of the shim `bin/<name>` and tarball `<name>-sidecar.tar.gz`; "
-                       "empty means the project name.")
+    name: str = option("", doc="Name of the bundle directory, its shim `bin/<name>` and the "
+                       "`{name}` of `archive`; empty means the project name.")
     target: str = option(
         "", doc="Target triple, e.g. `aarch64-apple-darwin`; empty means this host's.",
         env=("SHIPYARD_SIDECAR_TARGET",),
@@ -108,11 +131,25 @@ class SidecarConfig:
         "20260610", doc="python-build-standalone release tag.", env=("PBS_TAG", "SHIPYARD_PBS_TAG")
     )
     pbs_mirror: str = option(
-        "", doc="Directory or URL serving PBS assets instead of GitHub; no credentials are sent.",
+        "", doc="Directory or URL serving PBS assets as `<mirror>/<tag>/<asset>` (+ `SHA256SUMS`) "
+        "instead of GitHub; no credentials are ever sent. `host` synthesizes a PBS-layout archive "
+        "from the running interpreter (offline demos and tests; host target only).",
         env=("SHIPYARD_PBS_MIRROR",),
     )
     lock_file: str = option(
         "shipyard.lock", doc="Lock file holding the pinned sha256 of each PBS asset."
+    )
+    cache_dir: str = option(
+        "", doc="Download cache (keyed by sha256); empty means `$XDG_CACHE_HOME/shipyard` or "
+        "`~/.cache/shipyard`.", env=("SHIPYARD_CACHE_DIR",),
+    )
+    macos_version: str = option(
+        "14.0", doc="Oldest macOS the bundle supports: selects wheels for macOS targets "
+        "(MACOSX_DEPLOYMENT_TARGET for uv, `macosx_14_0_arm64` for pip).",
+    )
+    archive: str = option(
+        "{name}-sidecar-{target}.tar.gz",
+        doc="Tarball file name; placeholders `{name}`, `{target}`, `{version}`.",
     )
     packages: list[str] = option(
         default_factory=list,
@@ -129,7 +166,8 @@ class SidecarConfig:
     )
     strip: list[str] = option(
         default_factory=lambda: list(SEED_STRIP),
-        doc="Paths (relative to the stdlib or site-packages) and directory names removed from the bundle.",
+        doc="Glob patterns, relative to the stdlib and to site-packages, removed from the bundle "
+        "(`**/__pycache__` matches at any depth).",
     )
     macho_baseline: int = option(
         0, doc="Expected number of native binaries (Mach-O or ELF); 0 disables the census check.",
@@ -147,7 +185,8 @@ class SidecarConfig:
         default_factory=lambda: ["--version"], doc="Arguments passed to the shim in the smoke test."
     )
     smoke_imports: list[str] = option(
-        default_factory=list, doc="Modules that must import in the bundle (hard check)."
+        default_factory=list, doc="Modules that must import in the bundle (hard check); empty "
+        "means the entry point's module."
     )
     gpu_check: str = option(
         "", doc="Python code run in the bundle to exercise the GPU; soft on CI, hard locally."
@@ -214,6 +253,19 @@ class NotarizeConfig:
         env=("SHIPYARD_NOTARY_TIMEOUT",), minimum=1,
     )
     staple: bool = option(True, doc="Staple tickets to .app, .dmg and .pkg and validate them.")
+    api_url: str = option(
+        "https://appstoreconnect.apple.com",
+        doc="Base URL of the App Store Connect notary v2 API (the `rest` notarizer).",
+        env=("SHIPYARD_NOTARY_API_URL",),
+    )
+    poll_interval: int = option(
+        30, doc="Seconds between status polls of the `rest` notarizer.", minimum=1,
+    )
+    s3_endpoint: str = option(
+        "https://{bucket}.s3.us-west-2.amazonaws.com",
+        doc="Where the `rest` notarizer uploads; `{bucket}` is the bucket the API returns.",
+        env=("SHIPYARD_NOTARY_S3_ENDPOINT",),
+    )
 
 
 # --------------------------------------------------------------------------------- package

@@ -1,0 +1,151 @@
+"""From configuration and sources to a plan: which AIR and metallibs exist, which must be made.
+
+Every product is content-addressed: its cache key hashes the source, its transitive headers,
+the compile flags and the toolchain version.  A product whose key is already in the cache is
+never rebuilt, whatever the timestamps say.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shipyard.config.model import KernelsConfig
+from shipyard.errors import ConfigError
+from shipyard.kernels.sources import IncludeGraph, KernelSource
+from shipyard.kernels.toolchain import Toolchain
+from shipyard.tools.xcrun import metal_compile_flags
+
+COMBINED = "kernels.metallib"
+
+
+def digest(value: object) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    defines: dict[str, str]
+    flags: list[str]
+
+
+@dataclass(frozen=True)
+class KernelSettings:
+    """``[tool.shipyard.kernels]`` resolved against the project (absolute paths)."""
+
+    root: Path
+    project_name: str
+    project_version: str
+    directory: Path
+    include_dirs: list[Path]
+    deployment_target: str
+    debug: bool
+    variants: list[Variant]
+    cache_dir: Path
+    jobs: int
+    missing_toolchain: str
+
+    @classmethod
+    def resolve(cls, config: KernelsConfig, *, root: Path, name: str, version: str,
+                jobs: int | None = None) -> KernelSettings:
+        directory = (root / config.directory).resolve()
+        includes = []
+        for index, entry in enumerate(config.include_dirs):
+            path = (root / entry).resolve()
+            if not path.is_dir():
+                raise ConfigError(f"tool.shipyard.kernels.include-dirs[{index}]: {path} is not a "
+                                  "directory", hint="fix the path (relative to pyproject.toml)")
+            includes.append(path)
+        variants = [Variant(n, dict(v.defines), list(v.flags)) for n, v in config.variants.items()]
+        return cls(root=root, project_name=name, project_version=version, directory=directory,
+                   include_dirs=[directory, *includes], deployment_target=config.deployment_target,
+                   debug=config.debug, variants=variants,
+                   cache_dir=(root / config.cache_dir).resolve(),
+                   jobs=jobs or config.jobs or os.cpu_count() or 1,
+                   missing_toolchain=config.missing_toolchain)
+
+    def compile_flags(self, variant: Variant) -> list[str]:
+        defines = [f"{k}={v}" if v != "" else k for k, v in variant.defines.items()]
+        return metal_compile_flags(deployment_target=self.deployment_target, defines=defines,
+                                   flags=variant.flags, debug=self.debug)
+
+    def fingerprint(self) -> str:
+        """Changes whenever any setting that shapes the outputs changes."""
+        from shipyard import __version__
+
+        return digest([__version__, self.project_name, self.project_version, str(self.directory),
+                       [str(p) for p in self.include_dirs], self.deployment_target, self.debug,
+                       [[v.name, v.defines, v.flags] for v in self.variants]])
+
+
+@dataclass(frozen=True)
+class Compile:
+    kernel: KernelSource
+    variant: Variant
+    key: str
+    flags: list[str]
+
+
+@dataclass(frozen=True)
+class Link:
+    """One metallib: ``output`` is its path relative to the kernels output directory."""
+
+    output: str
+    key: str
+    variant: str
+    kernel: str | None
+    air_keys: list[str]
+
+
+@dataclass
+class Plan:
+    compiles: list[Compile] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+
+    def missing_compiles(self, cache: Path) -> list[Compile]:
+        return [c for c in self.compiles if not air_path(cache, c.key).exists()]
+
+    def missing_links(self, cache: Path) -> list[Link]:
+        return [link for link in self.links if not lib_path(cache, link.key).exists()]
+
+
+def air_path(cache: Path, key: str) -> Path:
+    return cache / "air" / f"{key}.air"
+
+
+def lib_path(cache: Path, key: str) -> Path:
+    return cache / "lib" / f"{key}.metallib"
+
+
+def _label(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
+def make_plan(settings: KernelSettings, sources: Sequence[KernelSource], graph: IncludeGraph,
+              toolchain: Toolchain) -> Plan:
+    plan = Plan()
+    inputs = {}
+    for source in sources:
+        headers = graph.headers_of(source.path)
+        inputs[source.name] = [graph.files[source.path].sha256,
+                               [[_label(h, settings.directory), graph.files[h].sha256]
+                                for h in headers]]
+    for variant in settings.variants:
+        flags = settings.compile_flags(variant)
+        airs = []
+        for source in sources:
+            key = digest(["air", toolchain.version, flags, inputs[source.name]])
+            plan.compiles.append(Compile(source, variant, key, flags))
+            airs.append((source.name, key))
+            plan.links.append(Link(f"{source.name}_{variant.name}.metallib",
+                                   digest(["lib", toolchain.version, settings.deployment_target, key]),
+                                   variant.name, source.name, [key]))
+        plan.links.append(Link(f"{variant.name}/{COMBINED}",
+                               digest(["lib", toolchain.version, settings.deployment_target, airs]),
+                               variant.name, None, [key for _, key in airs]))
+    return plan
