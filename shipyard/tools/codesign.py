@@ -35,7 +35,21 @@ class Codesign(Tool):
     def sign(self, path: Path | str, **kwargs: object) -> CommandResult:
         return self.run(self.sign_argv(path, **kwargs))  # type: ignore[arg-type]
 
-    def verify_signature(self, path: Path | str, *, check: bool = True) -> CommandResult:
-        """``codesign --verify --deep --strict --verbose=2 PATH`` (runs in dry runs too)."""
+    def verify_signature(self, path: Path | str, *, check: bool = True,
+                         read_only: bool = True) -> CommandResult:
+        """``codesign --verify --deep --strict --verbose=2 PATH`` (runs in dry runs too, unless
+        ``read_only`` is false: after a dry-run signing there is nothing real to verify)."""
         return self.run(["--verify", "--deep", "--strict", "--verbose=2", str(path)],
-                        read_only=True, check=check)
+                        read_only=read_only, check=check)
+
+    def sign_file(self, path: Path | str, *, identity: str, entitlements: Path | None = None,
+                  keychain: str = "", timestamp: bool = True,
+                  runtime: bool = True) -> CommandResult:
+        """Sign one file or bundle; never raises, so the caller can judge the output."""
+        argv = self.sign_argv(path, identity=identity, entitlements=entitlements,
+                              keychain=keychain or None, timestamp=timestamp, runtime=runtime)
+        return self.run(argv, check=False)
+
+
+#: codesign's message for files that hold no code (object files, data); harmless when signing a tree.
+UNSUPPORTED_FORMAT = "unsupported format for signature"

@@ -16,4 +16,5 @@ class Ditto(Tool):
     macos_only = True
 
     def zip_keep_parent(self, source: Path | str, out: Path | str) -> CommandResult:
+        """``ditto -c -k --sequesterRsrc --keepParent SRC OUT.zip`` (what notarization expects)."""
         return self.run(["-c", "-k", "--sequesterRsrc", "--keepParent", str(source), str(out)])

@@ -21,8 +21,14 @@ class Spctl(Tool):
     version_args = ()
     macos_only = True
 
-    def assess(self, path: Path | str, *, check: bool = True) -> CommandResult:
+    @staticmethod
+    def can_assess(path: Path | str) -> bool:
+        return Path(path).suffix in ASSESS_ARGS
+
+    def assess(self, path: Path | str, *, check: bool = True,
+               read_only: bool = True) -> CommandResult:
+        """The Gatekeeper assessment matching the file type (.app, .dmg, .pkg)."""
         suffix = Path(path).suffix
         if suffix not in ASSESS_ARGS:
             raise ValueError(f"spctl cannot assess {suffix or 'this kind of'} files: {path}")
-        return self.run([*ASSESS_ARGS[suffix], str(path)], read_only=True, check=check)
+        return self.run([*ASSESS_ARGS[suffix], str(path)], read_only=read_only, check=check)

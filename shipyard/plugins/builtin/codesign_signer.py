@@ -1,0 +1,47 @@
+"""Built-in signer ``codesign``: inside-out signing of a tree with macOS codesign (REFERENCE §4)."""
+
+from __future__ import annotations
+
+from shipyard import ui
+from shipyard.plugins.interfaces import Signer, SignReport, SignRequest
+from shipyard.plugins.specs import hookimpl
+from shipyard.signing.entitlements import EntitlementRules
+from shipyard.signing.order import plan_signing
+from shipyard.signing.tree import SignOptions, sign_plan, verify_tree
+from shipyard.tools.codesign import Codesign
+
+
+class CodesignSigner(Signer):
+    """Signs dylibs before the executables that load them and bundles last, then verifies.
+
+    Usage::
+
+        signer = CodesignSigner(runner)
+        report = signer.sign(SignRequest(root=Path("build/rapid-mlx"), identity="Developer ID …",
+                                         entitlement_rules=[("bin/python3*", ["com.apple…allow-jit"])]))
+        assert not report.verify_failures
+    """
+
+    name = "codesign"
+    description = "macOS codesign: inside-out, hardened runtime, entitlements on executables only"
+    requires = ("codesign",)
+
+    def sign(self, request: SignRequest) -> SignReport:
+        rules = EntitlementRules.from_pairs(request.entitlement_rules)
+        plan = plan_signing(request.root, rules)
+        options = SignOptions(identity=request.identity, keychain=request.keychain,
+                              timestamp=request.timestamp,
+                              hardened_runtime=request.hardened_runtime, jobs=request.jobs)
+        ui.step(f"signing {len(plan.items)} item(s) under {request.root} in "
+                f"{len(plan.groups)} group(s), inside-out")
+        codesign = Codesign(self.runner)
+        result = sign_plan(codesign, plan, options)
+        ui.step(f"verifying signatures under {request.root}")
+        failures = verify_tree(codesign, plan, result.signed, dry_run=self.runner.dry_run,
+                               workers=options.workers)
+        return SignReport(signed=result.signed, skipped=result.skipped, verify_failures=failures)
+
+
+@hookimpl
+def shipyard_signers() -> list[type[Signer]]:
+    return [CodesignSigner]

@@ -1,0 +1,111 @@
+"""Signing one artifact of the manifest: a tree, a bundle, a disk image, a tarball, a binary.
+
+Tarballs (the sidecar) are unpacked into a staging directory beside them, signed inside-out
+and repacked with the original member order and metadata, then renamed into place: an
+interrupted run leaves the original untouched.
+"""
+
+from __future__ import annotations
+
+import copy
+import tarfile
+from collections.abc import Callable
+from pathlib import Path
+
+from shipyard import ui
+from shipyard.errors import IntegrityError, SigningError
+from shipyard.fsutil import atomic_write_text, sha256_file, staging_dir
+from shipyard.manifest import Artifact
+from shipyard.plugins.interfaces import SignReport, SignRequest
+from shipyard.signing.macho import is_macho
+from shipyard.tools.codesign import Codesign
+
+#: Signs a tree or a single Mach-O file (the configured signer plugin, bound to a request).
+SignFunction = Callable[[Path], SignReport]
+
+
+def signing_method(artifact: Artifact, path: Path) -> str:
+    """How an artifact is signed: tree, image, tarball, binary — or "" when it holds no code."""
+    if artifact.kind in ("app", "xcframework") and path.is_dir():
+        return "tree"
+    if artifact.kind == "dmg" or path.suffix == ".dmg":
+        return "image"
+    if artifact.kind in ("sidecar", "tar.gz") or path.name.endswith((".tar.gz", ".tgz")):
+        return "tarball"
+    if path.is_file() and is_macho(path):
+        return "binary"
+    return ""
+
+
+def sign_artifact(artifact: Artifact, path: Path, sign: SignFunction, codesign: Codesign, *,
+                  identity: str, keychain: str, dry_run: bool) -> SignReport:
+    method = signing_method(artifact, path)
+    ui.step(f"signing {artifact.name} ({method})")
+    if method in ("tree", "binary"):
+        return sign(path)
+    if method == "image":
+        return _sign_image(path, codesign, identity=identity, keychain=keychain, dry_run=dry_run)
+    if method == "tarball":
+        return _sign_tarball(path, sign, dry_run=dry_run)
+    raise SigningError(f"{artifact.name} ({artifact.kind}) holds no code to sign")
+
+
+def _sign_image(path: Path, codesign: Codesign, *, identity: str, keychain: str,
+                dry_run: bool) -> SignReport:
+    # A disk image gets a plain signature: no hardened runtime, no entitlements.
+    result = codesign.sign_file(path, identity=identity, keychain=keychain, runtime=False)
+    if result.returncode != 0:
+        raise SigningError(f"codesign failed for {path.name}: {result.output.strip()[-300:]}")
+    check = codesign.verify_signature(path, check=False, read_only=not dry_run)
+    failures = [(path, check.output.strip()[-300:])] if check.returncode != 0 else []
+    return SignReport(signed=[path], verify_failures=failures)
+
+
+def _sign_tarball(path: Path, sign: SignFunction, *, dry_run: bool) -> SignReport:
+    with staging_dir(path.parent, f"sign-{path.name}") as staging:
+        tree = staging / "tree"
+        _extract(path, tree)
+        report = sign(tree)
+        if not dry_run and not report.verify_failures:
+            repacked = staging / path.name
+            _repack(path, tree, repacked)
+            repacked.replace(path)
+            _refresh_checksum_file(path)
+    return report
+
+
+def _extract(archive: Path, dest: Path) -> None:
+    try:
+        with tarfile.open(archive) as tar:
+            tar.extractall(dest, filter="tar")
+    except (tarfile.TarError, OSError) as exc:
+        raise IntegrityError(f"cannot unpack {archive.name} to sign it: {exc}",
+                             hint="rebuild the artifact") from None
+
+
+def _repack(original: Path, tree: Path, out: Path) -> None:
+    """Write ``out`` with ``original``'s members in order, file contents taken from ``tree``."""
+    with tarfile.open(original) as source, tarfile.open(out, "w:gz") as target:
+        for member in source.getmembers():
+            if not member.isfile():
+                target.addfile(member)
+                continue
+            signed = tree / member.name
+            info = copy.copy(member)
+            info.size = signed.stat().st_size
+            with open(signed, "rb") as handle:
+                target.addfile(info, handle)
+
+
+def _refresh_checksum_file(archive: Path) -> None:
+    """Keep ``<archive>.sha256`` (``<hex>  <name>``) true after the archive changed."""
+    checksum = archive.with_name(archive.name + ".sha256")
+    if checksum.is_file():
+        atomic_write_text(checksum, f"{sha256_file(archive)}  {archive.name}\n")
+
+
+def sign_request(root: Path, *, identity: str, keychain: str,
+                 rules: list[tuple[str, list[str]]], timestamp: bool, hardened_runtime: bool,
+                 jobs: int) -> SignRequest:
+    return SignRequest(root=root, identity=identity, keychain=keychain, entitlement_rules=rules,
+                       timestamp=timestamp, hardened_runtime=hardened_runtime, jobs=jobs)

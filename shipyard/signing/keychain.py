@@ -1,0 +1,149 @@
+"""Signing credentials: where the identity comes from, and the temporary CI keychain.
+
+Seed 000's secret gate: with APPLE_DEVELOPER_ID_APP, APPLE_SIGNING_CERTIFICATE (base64 .p12)
+and APPLE_SIGNING_PASSWORD, CI imports the certificate into a throw-away keychain and signs;
+without them the build still runs, unsigned, and says so loudly.  The keychain and the decoded
+.p12 are removed on success, on failure and on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import os
+import secrets
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from shipyard import ui
+from shipyard.errors import CredentialsError
+from shipyard.tools.security import Security
+
+CERT_ENV = "APPLE_SIGNING_CERTIFICATE"
+PASSWORD_ENV = "APPLE_SIGNING_PASSWORD"
+IDENTITY_ENV = "APPLE_DEVELOPER_ID_APP"
+
+
+@dataclass(frozen=True)
+class SigningCredentials:
+    """Who signs.  ``certificate_b64`` empty means: use the identity from existing keychains."""
+
+    identity: str
+    certificate_b64: str = ""
+    password: str = ""
+    keychain: str = ""
+
+    def __repr__(self) -> str:  # never show the certificate or its password
+        return f"SigningCredentials(identity={self.identity!r}, p12={'yes' if self.certificate_b64 else 'no'})"
+
+    @property
+    def needs_keychain(self) -> bool:
+        return bool(self.certificate_b64)
+
+
+def signing_credentials(identity: str, env: Mapping[str, str], *, keychain: str = "",
+                        ) -> SigningCredentials | None:
+    """The credentials to sign with, or None when signing must be skipped (say why, loudly).
+
+    ``identity`` is ``tool.shipyard.sign.identity`` (already layered with APPLE_DEVELOPER_ID_APP
+    and DEVELOPER_ID).  On CI the certificate secrets are required as well: a fork's pull
+    request has none, and must still build — unsigned.
+    """
+    cert, password = env.get(CERT_ENV, ""), env.get(PASSWORD_ENV, "")
+    if bool(cert) != bool(password):
+        missing = PASSWORD_ENV if cert else CERT_ENV
+        raise CredentialsError(f"{missing} is not set but {CERT_ENV if cert else PASSWORD_ENV} is",
+                               hint=f"set both {CERT_ENV} (base64 of the .p12) and {PASSWORD_ENV}, "
+                               "or neither to build unsigned")
+    if not identity:
+        ui.notice("code signing SKIPPED: no signing identity (set APPLE_DEVELOPER_ID_APP or "
+                  "tool.shipyard.sign.identity); artifacts are recorded as unsigned")
+        return None
+    if not cert and env.get("CI"):
+        ui.notice(f"code signing SKIPPED: on CI without {CERT_ENV} / {PASSWORD_ENV} "
+                  "(a fork's pull request has no secrets); artifacts are recorded as unsigned")
+        return None
+    return SigningCredentials(identity, cert, password, keychain)
+
+
+@contextlib.contextmanager
+def signing_keychain(security: Security, creds: SigningCredentials) -> Iterator[str]:
+    """Yield the keychain to sign with: a temporary one when a .p12 is given, else the configured.
+
+    The temporary keychain and decoded .p12 are always deleted, and the user's keychain search
+    list restored, whatever happens inside the ``with`` block (exceptions, Ctrl-C).
+    """
+    if not creds.needs_keychain:
+        yield creds.keychain
+        return
+    runner = security.runner
+    runner.add_secret(creds.password)
+    runner.add_secret(creds.certificate_b64)
+    workdir = Path(tempfile.mkdtemp(prefix="shipyard-keychain-"))
+    keychain = str(workdir / "shipyard-signing.keychain-db")
+    keychain_password = secrets.token_urlsafe(24)
+    runner.add_secret(keychain_password)
+    p12 = workdir / "certificate.p12"
+    previous: list[str] | None = None
+    try:
+        if not runner.dry_run:
+            _write_private(p12, _decode_p12(creds.certificate_b64))
+        previous = _install(security, keychain, keychain_password, p12, creds.password)
+        yield keychain
+    finally:
+        _cleanup(security, keychain, p12, workdir, previous)
+
+
+def _install(security: Security, keychain: str, password: str, p12: Path,
+             p12_password: str) -> list[str]:
+    ui.step("creating a temporary keychain for the signing certificate")
+    security.create_keychain(keychain, password)
+    security.set_keychain_settings(keychain)
+    security.unlock_keychain(keychain, password)
+    security.import_p12(p12, p12_password, keychain)
+    security.set_key_partition_list(keychain, password)
+    previous = security.user_keychains()
+    security.set_user_keychains([keychain, *[k for k in previous if k != keychain]])
+    return previous
+
+
+def _cleanup(security: Security, keychain: str, p12: Path, workdir: Path,
+             previous: list[str] | None) -> None:
+    # Each step runs even when an earlier one fails or is interrupted.
+    try:
+        if previous:
+            with contextlib.suppress(Exception):
+                security.set_user_keychains(previous)
+    finally:
+        try:
+            result = security.delete_keychain(keychain)
+            if result.returncode != 0 and Path(keychain).exists():
+                ui.warn(f"could not delete the temporary keychain {keychain}: delete it by hand")
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                p12.unlink()
+            with contextlib.suppress(OSError):
+                for leftover in workdir.iterdir():
+                    leftover.unlink()
+                workdir.rmdir()
+
+
+def _decode_p12(value: str) -> bytes:
+    try:
+        data = base64.b64decode("".join(value.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise CredentialsError(f"{CERT_ENV} is not valid base64",
+                               hint="store the output of `base64 -i certificate.p12` in the secret"
+                               ) from None
+    if not data:
+        raise CredentialsError(f"{CERT_ENV} decodes to an empty file")
+    return data
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)

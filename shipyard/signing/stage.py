@@ -1,0 +1,182 @@
+"""The ``sign`` and ``notarize`` stages: they work on the artifacts of ``dist/manifest.json``.
+
+``run_sign`` signs every unsigned artifact holding code (secret-gated: without credentials it
+says so loudly and the artifacts stay recorded as unsigned).  ``run_notarize`` submits every
+signed, not yet notarized artifact, staples what can be stapled and runs Gatekeeper.
+:func:`sign_tree` is the same secret-gated signing for a directory another stage is building
+(the sidecar signs its bundle before packing it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+
+from shipyard import ui
+from shipyard.config.loader import Project
+from shipyard.errors import SigningError
+from shipyard.fsutil import sha256_file, staging_dir
+from shipyard.manifest import Artifact, Manifest
+from shipyard.plugins.interfaces import Notarizer, NotarySubmission, Signer, SignReport
+from shipyard.plugins.manager import PluginSet
+from shipyard.signing.artifacts import sign_artifact, sign_request, signing_method
+from shipyard.signing.keychain import signing_credentials, signing_keychain
+from shipyard.signing.notary import PendingSubmission, check_verdict, staple_and_assess, upload_file
+from shipyard.stages import StageContext
+from shipyard.tools.codesign import Codesign
+from shipyard.tools.ditto import Ditto
+from shipyard.tools.runner import Runner
+from shipyard.tools.security import Security
+from shipyard.tools.spctl import Spctl
+from shipyard.tools.xcrun import Stapler
+
+NOTARIZABLE = ("app", "dmg", "pkg", "zip", "sidecar", "tar.gz", "xcframework", "other")
+
+
+# ------------------------------------------------------------------------------ sign
+def run_sign(ctx: StageContext) -> list[Artifact]:
+    """Sign the manifest's unsigned artifacts; return those now signed."""
+    manifest = Manifest.load(ctx.out_dir)
+    todo = [(a, a.file(ctx.out_dir)) for a in manifest.artifacts if not a.signed]
+    todo = [(a, p) for a, p in todo if p.exists() and signing_method(a, p)]
+    if not todo:
+        ui.info("nothing to sign in the manifest")
+        return []
+    cfg = ctx.project.config.sign
+    creds = signing_credentials(cfg.identity, ctx.env, keychain=cfg.keychain)
+    if creds is None:
+        return []
+    signer = _signer(ctx.plugins, cfg.signer, ctx.runner)
+    done: list[Artifact] = []
+    try:
+        with signing_keychain(Security(ctx.runner), creds) as keychain:
+            for artifact, path in todo:
+                def sign(root: Path, keychain: str = keychain) -> SignReport:
+                    return signer.sign(sign_request(
+                        root, identity=creds.identity, keychain=keychain, rules=_rules(ctx.project),
+                        timestamp=cfg.timestamp, hardened_runtime=cfg.hardened_runtime,
+                        jobs=cfg.jobs))
+                report = sign_artifact(artifact, path, sign, Codesign(ctx.runner),
+                                       identity=creds.identity, keychain=keychain,
+                                       dry_run=ctx.dry_run)
+                raise_on_failures(report, artifact.name)
+                done.append(_refreshed(manifest, artifact, path, signed=not ctx.dry_run))
+    finally:
+        if not ctx.dry_run:  # artifacts signed before a failure stay recorded as signed
+            manifest.save()
+    return done
+
+
+def sign_tree(root: Path, *, project: Project, runner: Runner, plugins: PluginSet,
+              env: Mapping[str, str], entitlements: list[str] | None = None) -> SignReport | None:
+    """Secret-gated inside-out signing of ``root``; None (after a loud notice) when skipped.
+
+    ``entitlements`` (when given) go on every executable of the tree, in addition to the
+    configured ``tool.shipyard.sign.rules``.  Raises SigningError naming every failing path.
+    """
+    cfg = project.config.sign
+    creds = signing_credentials(cfg.identity, env, keychain=cfg.keychain)
+    if creds is None:
+        return None
+    rules = _rules(project) + ([("*", list(entitlements))] if entitlements else [])
+    signer = _signer(plugins, cfg.signer, runner)
+    with signing_keychain(Security(runner), creds) as keychain:
+        report = signer.sign(sign_request(root, identity=creds.identity, keychain=keychain,
+                                          rules=rules, timestamp=cfg.timestamp,
+                                          hardened_runtime=cfg.hardened_runtime, jobs=cfg.jobs))
+    raise_on_failures(report, root.name)
+    return report
+
+
+def raise_on_failures(report: SignReport, what: str) -> None:
+    if not report.verify_failures:
+        return
+    listing = "\n  ".join(f"{path}: {why}" for path, why in report.verify_failures)
+    raise SigningError(f"signature verification failed for {len(report.verify_failures)} path(s) "
+                       f"of {what}:\n  {listing}",
+                       hint="codesign --verify --deep --strict --verbose=2 PATH shows the details")
+
+
+def _signer(plugins: PluginSet, name: str, runner: Runner) -> Signer:
+    cls = plugins.get("signer", name).cls
+    signer: Signer = cls(runner)
+    return signer
+
+
+def _rules(project: Project) -> list[tuple[str, list[str]]]:
+    return [(rule.pattern, list(rule.entitlements)) for rule in project.config.sign.rules]
+
+
+def _refreshed(manifest: Manifest, artifact: Artifact, path: Path, **flags: bool) -> Artifact:
+    changes: dict[str, object] = dict(flags)
+    if path.is_file():
+        changes.update(sha256=sha256_file(path), size=path.stat().st_size)
+    return manifest.update(artifact.path, **changes)
+
+
+# ------------------------------------------------------------------------------ notarize
+def run_notarize(ctx: StageContext) -> list[Artifact]:
+    """Notarize (and staple) every signed, not yet notarized artifact; return them."""
+    manifest = Manifest.load(ctx.out_dir)
+    candidates = [a for a in manifest.artifacts if a.kind in NOTARIZABLE and not a.notarized
+                  and a.file(ctx.out_dir).exists()]
+    unsigned = [a.name for a in candidates if not a.signed]
+    if unsigned:
+        ui.notice(f"notarization SKIPPED for unsigned artifacts: {', '.join(unsigned)}")
+    candidates = [a for a in candidates if a.signed]
+    if not candidates:
+        ui.info("nothing to notarize in the manifest")
+        return []
+    notarizer = _notarizer(ctx)
+    reason = notarizer.configured()
+    if reason:
+        ui.notice(f"notarization SKIPPED: {reason}; artifacts are recorded as not notarized")
+        return []
+    done = []
+    for artifact in candidates:
+        done.append(_notarize_one(ctx, manifest, notarizer, artifact))
+        if not ctx.dry_run:
+            manifest.save()
+    return done
+
+
+def _notarizer(ctx: StageContext) -> Notarizer:
+    name = ctx.project.config.notarize.notarizer
+    notarizer: Notarizer = ctx.plugins.get("notarizer", name).cls(ctx.runner, ctx.project)
+    notarizer.env = ctx.env
+    return notarizer
+
+
+def _notarize_one(ctx: StageContext, manifest: Manifest, notarizer: Notarizer,
+                  artifact: Artifact) -> Artifact:
+    cfg = ctx.project.config.notarize
+    path = artifact.file(ctx.out_dir)
+    ui.step(f"notarizing {artifact.name} with {notarizer.name}")
+    if not ctx.dry_run:
+        notarizer.on_submitted = lambda sub: _save_pending(sub, path, notarizer.name)
+    submission = _submit_or_resume(ctx, notarizer, path, cfg.timeout)
+    check_verdict(submission, path, notarizer=notarizer.name)
+    stapled = cfg.staple and staple_and_assess(path, Stapler(ctx.runner), Spctl(ctx.runner),
+                                               dry_run=ctx.dry_run)
+    return _refreshed(manifest, artifact, path, notarized=True, stapled=stapled)
+
+
+def _submit_or_resume(ctx: StageContext, notarizer: Notarizer, path: Path,
+                      timeout: int) -> NotarySubmission:
+    pending = PendingSubmission.load(path)
+    if pending is not None and ctx.options.get("resume"):
+        ui.info(f"resuming the wait for submission {pending.id} of {path.name}")
+        return notarizer.resume(pending.id, path, timeout=timeout)
+    if pending is not None:
+        ui.warn(f"{path.name} has a pending submission {pending.id}; submitting again "
+                "(use --resume to keep waiting for it instead)")
+    with staging_dir(ctx.out_dir, "notarize") as staging:
+        upload = upload_file(path, Ditto(ctx.runner), staging)
+        submission = notarizer.submit(upload, timeout=timeout)
+    return replace(submission, path=path)
+
+
+def _save_pending(submission: NotarySubmission, artifact: Path, notarizer: str) -> None:
+    PendingSubmission(id=submission.id, notarizer=notarizer, artifact=artifact.name).save(artifact)
+    ui.info(f"submission {submission.id} saved in {PendingSubmission.file_for(artifact).name}")
