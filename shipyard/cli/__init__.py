@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "config_cmd",
     "plugins_cmd",
     "release",
+    "sign",
 )
 
 

@@ -37,6 +37,7 @@ A minimal third-party publisher, complete with its entry point (see ``examples/`
 from __future__ import annotations
 
 import abc
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,10 +178,17 @@ class NotarySubmission:
     status: str = "In Progress"
     message: str = ""
     issues: list[dict[str, Any]] = field(default_factory=list)
+    #: The developer log (parsed JSON) when the notarizer fetched it (always on Invalid/Rejected).
+    log: dict[str, Any] = field(default_factory=dict)
 
     @property
     def accepted(self) -> bool:
         return self.status == "Accepted"
+
+    @property
+    def finished(self) -> bool:
+        """False while Apple is still processing (the wait timed out): resume later."""
+        return self.status not in ("In Progress", "")
 
 
 class Notarizer(abc.ABC):
@@ -193,10 +201,28 @@ class Notarizer(abc.ABC):
     def __init__(self, runner: Runner, project: Project) -> None:
         self.runner = runner
         self.project = project
+        #: Set by the notarize stage: saves the submission id beside the artifact for --resume.
+        self.on_submitted: Callable[[NotarySubmission], None] | None = None
+        #: Where credentials are read from (the stage passes its environment); never logged.
+        self.env: Mapping[str, str] = os.environ
+
+    def submitted(self, submission: NotarySubmission) -> None:
+        """Call as soon as the service returned an id, before waiting (makes --resume work)."""
+        if self.on_submitted is not None:
+            self.on_submitted(submission)
+
+    def configured(self) -> str:
+        """Empty when credentials are available in ``self.env``/config; otherwise why not
+        (notarization is then skipped with a notice)."""
+        return ""
 
     @abc.abstractmethod
     def submit(self, path: Path, *, timeout: int) -> NotarySubmission:
-        """Submit ``path`` and wait (bounded by ``timeout`` seconds) for the verdict."""
+        """Submit ``path`` and wait (bounded by ``timeout`` seconds) for the verdict.
+
+        Return a submission whose status is ``In Progress`` when the wait timed out; fill
+        ``issues`` (each with ``path``, ``architecture``, ``message``) on Invalid/Rejected.
+        """
 
     @abc.abstractmethod
     def resume(self, submission_id: str, path: Path, *, timeout: int) -> NotarySubmission:

@@ -5,4 +5,7 @@ Each module listed in MODULES holds ``@hookimpl`` functions.
 
 MODULES: tuple[str, ...] = (
     "shipyard.release.publishers.github",
+    "shipyard.plugins.builtin.codesign_signer",
+    "shipyard.plugins.builtin.notarytool",
+    "shipyard.plugins.builtin.notary_rest",
 )
