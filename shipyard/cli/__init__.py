@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "plugins_cmd",
     "release",
     "sign",
+    "sidecar",
 )
 
 

@@ -1,0 +1,81 @@
+"""``shipyard sidecar build`` and ``shipyard sidecar lock``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from shipyard.cli.context import Context
+from shipyard.stages import StageContext
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    parser = sub.add_parser("sidecar", parents=[common], help="bundle a PBS interpreter, the "
+                            "project and its dependencies into a verified tarball")
+    actions = parser.add_subparsers(dest="sidecar_command", metavar="ACTION")
+    actions.required = True
+    build = actions.add_parser(
+        "build", parents=[common], help="build the sidecar tarball (exit 2: census drift, 3: smoke)",
+        description="Seed 000's nine steps: target, PBS, install, strip, shim, census, sign, "
+        "smoke test, package. Writes <out-dir>/<archive> + .sha256 and records it in "
+        "manifest.json.")
+    _target_option(build)
+    build.add_argument("--skip-codesign", action="store_true", default=None,
+                       help="do not sign (sidecar.skip-codesign)")
+    build.add_argument("--skip-smoke", action="store_true", default=None,
+                       help="do not run the smoke test (sidecar.skip-smoke)")
+    build.add_argument("--out-dir", metavar="DIR", help="output directory (out-dir, OUT_DIR)")
+    build.add_argument("--mirror", metavar="DIR|URL|host",
+                       help="PBS mirror (sidecar.pbs-mirror, SHIPYARD_PBS_MIRROR)")
+    build.add_argument("--installer", choices=("auto", "uv", "pip"), help="sidecar.installer")
+    build.set_defaults(func=cmd_build)
+    lock = actions.add_parser(
+        "lock", parents=[common], help="pin PBS asset sha256s in the lock file",
+        description="Record the sha256 of each target's PBS asset from the release's SHA256SUMS "
+        "(GitHub or the mirror), a local SHA256SUMS file, or a download you trust.")
+    lock.add_argument("--target", action="append", dest="targets", metavar="TRIPLE",
+                      help="target to pin (repeatable; default: the configured/host target)")
+    lock.add_argument("--all-targets", action="store_true", help="pin every supported target")
+    lock.add_argument("--sums", type=Path, metavar="FILE", help="a local SHA256SUMS file")
+    lock.add_argument("--trust-download", action="store_true",
+                      help="pin the hash of what the mirror serves now (no SHA256SUMS needed)")
+    lock.add_argument("--mirror", metavar="DIR|URL", help="PBS mirror to read from")
+    lock.set_defaults(func=cmd_lock)
+
+
+def _target_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--target", metavar="TRIPLE",
+                        help="target triple, e.g. aarch64-apple-darwin (sidecar.target)")
+
+
+def stage_context(ctx: Context) -> StageContext:
+    return StageContext(project=ctx.project, runner=ctx.runner, plugins=ctx.plugins,
+                        out_dir=ctx.out_dir, dry_run=ctx.dry_run, env=ctx.env)
+
+
+def cmd_build(ctx: Context, args: argparse.Namespace) -> int:
+    from shipyard.sidecar.stage import run
+
+    ctx.override("sidecar.target", args.target)
+    ctx.override("sidecar.skip-codesign", args.skip_codesign)
+    ctx.override("sidecar.skip-smoke", args.skip_smoke)
+    ctx.override("sidecar.pbs-mirror", args.mirror)
+    ctx.override("sidecar.installer", args.installer)
+    ctx.override("out-dir", args.out_dir)
+    run(stage_context(ctx))
+    return 0
+
+
+def cmd_lock(ctx: Context, args: argparse.Namespace) -> int:
+    from shipyard.sidecar.lock import LockRequest, lock_pins
+    from shipyard.sidecar.target import TRIPLES, Target
+
+    ctx.override("sidecar.pbs-mirror", args.mirror)
+    if args.all_targets:
+        targets = [Target(t) for t in TRIPLES if not t.startswith("x86_64-apple")]
+    else:
+        names = args.targets or [ctx.project.config.sidecar.target]
+        targets = [Target.parse(name) for name in names]
+    lock_pins(ctx.project, LockRequest(targets, args.sums, args.trust_download))
+    return 0

@@ -1,0 +1,296 @@
+"""The sidecar build: seed 000's nine steps, one function each, run in order by :func:`build_sidecar`.
+
+1. :func:`check_target`      the target triple (a macOS sidecar is arm64-only)
+2. :func:`fetch_python`      PBS asset: pinned sha256, cache, mirror, safe extraction
+3. :func:`install_packages`  uv (pip fallback) into ``site-packages/``, driven by the host
+4. :func:`strip_bundle`      the configured strip list
+5. :func:`write_bundle_shim` ``bin/<name>``, the POSIX sh entry point
+6. :func:`take_census`       native binaries vs baseline ± tolerance, floor guard first
+7. :func:`sign_bundle`       every Mach-O inside-out through the signer plugin
+8. :func:`run_smoke_test`    before packaging, in a stripped environment (exit 3)
+9. :func:`package_bundle`    deterministic tar.gz + ``.sha256``, renamed into place
+
+Everything happens in a staging directory inside the output directory, removed on success,
+failure and Ctrl-C; only the finished tarball and its checksum are renamed into place.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from shipyard import ui
+from shipyard.config.loader import Project
+from shipyard.config.model import SidecarConfig
+from shipyard.errors import ConfigError, SigningError
+from shipyard.fsutil import atomic_write_text, sha256_file, staging_dir
+from shipyard.plugins.interfaces import SignRequest
+from shipyard.plugins.manager import PluginSet
+from shipyard.sidecar import hostpbs
+from shipyard.sidecar.archive import source_date_epoch, write_tarball
+from shipyard.sidecar.census import BinaryCensus
+from shipyard.sidecar.download import Downloader, default_cache_dir
+from shipyard.sidecar.extract import extract_archive
+from shipyard.sidecar.install import (
+    InstallRequest,
+    choose_installer,
+    resolve_requirements,
+    run_installer,
+)
+from shipyard.sidecar.layout import BundleLayout, resolve_entry, strip_paths, write_shim
+from shipyard.sidecar.pbs import SUMS_NAME, LockFile, Mirror, PbsRelease, parse_sums
+from shipyard.sidecar.smoke import SmokePlan, on_ci, smoke_test
+from shipyard.sidecar.target import Target
+from shipyard.tools.runner import Runner
+
+
+@dataclass
+class SidecarBuild:
+    """Inputs of one build and what the steps learn along the way."""
+
+    project: Project
+    runner: Runner
+    plugins: PluginSet
+    out_dir: Path
+    env: dict[str, str]
+    work: Path = Path()
+    target: Target | None = None
+    release: PbsRelease | None = None
+    layout: BundleLayout | None = None
+    signed: bool = False
+    census: BinaryCensus | None = None
+
+    @property
+    def config(self) -> SidecarConfig:
+        return self.project.config.sidecar
+
+    @property
+    def name(self) -> str:
+        return self.config.name or self.project.name
+
+    @property
+    def cache_dir(self) -> Path:
+        return default_cache_dir(self.config.cache_dir)
+
+    def bundle(self) -> BundleLayout:
+        assert self.layout is not None, "fetch_python runs first"
+        return self.layout
+
+
+@dataclass(frozen=True)
+class SidecarResult:
+    tarball: Path
+    checksum_file: Path
+    sha256: str
+    target: str
+    signed: bool
+    binaries: int
+    pbs_asset: str
+
+
+# ------------------------------------------------------------------------------ 1. target
+def check_target(build: SidecarBuild) -> Target:
+    target = Target.parse(build.config.target)
+    if target.is_macos and target.arch != "aarch64":
+        raise ConfigError(f"sidecar target {target} refused: a macOS sidecar is arm64-only "
+                          "(MLX runs on Apple Silicon only)",
+                          hint="use target = \"aarch64-apple-darwin\"")
+    ui.step(f"sidecar {build.name!r} for {target}")
+    build.target = target
+    return target
+
+
+# ------------------------------------------------------------------------------ 2. python
+def resolve_release(build: SidecarBuild, target: Target) -> tuple[PbsRelease, Mirror]:
+    cfg = build.config
+    mirror = Mirror(cfg.pbs_mirror.strip())
+    if not mirror.is_host:
+        return PbsRelease(cfg.pbs_version, cfg.pbs_tag, target), mirror
+    release = hostpbs.host_release()
+    if release.target != target:
+        raise ConfigError(f"pbs-mirror = \"host\" can only provide this host's interpreter "
+                          f"({release.target}), not {target}",
+                          hint="use a PBS mirror directory or URL for other targets")
+    ui.notice(f"pbs-mirror = \"host\": bundling a copy of this host's Python {release.version} "
+              f"instead of python-build-standalone {cfg.pbs_version} (offline demo/test mode; "
+              "the bundle runs on hosts like this one only)")
+    directory = hostpbs.host_mirror(build.cache_dir, build.runner)
+    return release, Mirror(str(directory))
+
+
+def expected_sha256(build: SidecarBuild, release: PbsRelease, mirror: Mirror,
+                    downloader: Downloader, host: bool) -> str:
+    if host:  # synthesized here a moment ago: its own SHA256SUMS is the trusted pin
+        sums_path = mirror.location(release.tag, SUMS_NAME, build.project.root)
+        return parse_sums(downloader.fetch_text(sums_path), sums_path)[release.asset]
+    lock = LockFile.load(build.project.path(build.config.lock_file))
+    pin = lock.pin(release.asset)
+    if pin is None:
+        raise ConfigError(
+            f"{lock.path.name} has no sha256 pin for {release.asset}",
+            hint="record one with `shipyard sidecar lock` (from the release's SHA256SUMS), "
+            "then commit the lock file",
+        )
+    return pin
+
+
+def fetch_python(build: SidecarBuild) -> BundleLayout:
+    assert build.target is not None
+    release, mirror = resolve_release(build, build.target)
+    host = build.config.pbs_mirror.strip() == "host"
+    downloader = Downloader(build.cache_dir)
+    sha256 = expected_sha256(build, release, mirror, downloader, host)
+    ui.step(f"python-build-standalone {release.asset} from {mirror.describe()}")
+    archive = downloader.fetch(mirror.location(release.tag, release.asset, build.project.root),
+                               sha256=sha256, name=release.asset)
+    root = build.work / build.name
+    extract_archive(archive, root)
+    layout = BundleLayout(root, build.name, release.python_minor)
+    if not layout.interpreter.is_file():
+        raise ConfigError(f"{release.asset} has no python/bin/python{release.python_minor}: "
+                          "not a python-build-standalone install_only archive")
+    build.release, build.layout = release, layout
+    return layout
+
+
+# ------------------------------------------------------------------------------ 3. install
+def install_packages(build: SidecarBuild) -> str:
+    cfg, layout = build.config, build.bundle()
+    assert build.target is not None
+    installer = choose_installer(cfg.installer, build.runner)
+    ui.step(f"installing {len(cfg.packages)} package spec(s) with {installer}")
+    requirements = resolve_requirements(build.project, cfg.packages, build.work / "wheels",
+                                        build.runner, installer)
+    request = InstallRequest(
+        site_packages=layout.site_packages, target=build.target,
+        python_minor=layout.python_minor, requirements=requirements,
+        requirements_file=build.project.path(cfg.requirements) if cfg.requirements else None,
+        macos_version=cfg.macos_version,
+    )
+    run_installer(request, installer, build.runner)
+    return installer
+
+
+# ------------------------------------------------------------------------------ 4. strip
+def strip_bundle(build: SidecarBuild) -> list[Path]:
+    removed = strip_paths(build.bundle(), build.config.strip)
+    ui.step(f"stripped {len(removed)} path(s) ({', '.join(build.config.strip)})")
+    return removed
+
+
+# ------------------------------------------------------------------------------ 5. shim
+def write_bundle_shim(build: SidecarBuild) -> Path:
+    layout = build.bundle()
+    entry = resolve_entry(layout, build.config.entry)
+    shim = write_shim(layout, entry)
+    ui.step(f"shim bin/{layout.name} → {entry}")
+    return shim
+
+
+# ------------------------------------------------------------------------------ 6. census
+def take_census(build: SidecarBuild) -> BinaryCensus:
+    assert build.target is not None
+    layout = build.bundle()
+    census = BinaryCensus.take(layout.root, build.target.binary_format)
+    ui.step(f"binary census: {census.count} {census.binary_format} file(s)")
+    census.check(build.config.macho_baseline, build.config.macho_tolerance)
+    build.census = census
+    return census
+
+
+# ------------------------------------------------------------------------------ 7. sign
+def sign_bundle(build: SidecarBuild) -> bool:
+    assert build.target is not None
+    sign = build.project.config.sign
+    if not build.target.is_macos:
+        ui.info(f"no code signing for {build.target} (Mach-O signing is macOS-only)")
+        return False
+    if build.config.skip_codesign:
+        ui.notice("code signing skipped (--skip-codesign / skip-codesign): the sidecar is UNSIGNED")
+        return False
+    if not sign.identity:
+        ui.notice("code signing skipped: no identity configured (tool.shipyard.sign.identity, "
+                  "APPLE_DEVELOPER_ID_APP or DEVELOPER_ID): the sidecar is UNSIGNED")
+        return False
+    signer_cls = build.plugins.get("signer", sign.signer).cls
+    request = SignRequest(
+        root=build.bundle().root, identity=sign.identity, keychain=sign.keychain,
+        entitlement_rules=[("*", list(build.config.entitlements))],
+        timestamp=sign.timestamp, hardened_runtime=sign.hardened_runtime, jobs=sign.jobs,
+    )
+    report = signer_cls(build.runner).sign(request)
+    if report.verify_failures:
+        failed = "\n".join(f"  {p}: {why}" for p, why in report.verify_failures)
+        raise SigningError(f"signature verification failed after signing:\n{failed}")
+    ui.info(f"signed {len(report.signed)} file(s) with {build.config.entitlements}")
+    build.signed = True
+    return True
+
+
+# ------------------------------------------------------------------------------ 8. smoke
+def run_smoke_test(build: SidecarBuild) -> bool:
+    assert build.target is not None
+    cfg, layout = build.config, build.bundle()
+    if cfg.skip_smoke:
+        ui.notice("smoke test skipped (--skip-smoke / skip-smoke): the bundle was not run")
+        return False
+    if not build.target.can_run_here():
+        ui.notice(f"smoke test skipped: a {build.target} bundle cannot run on this host; "
+                  "run it on a matching machine before shipping")
+        return False
+    imports = list(cfg.smoke_imports) or [resolve_entry(layout, cfg.entry).split(":")[0]]
+    ui.step("smoke test (stripped environment, throwaway HOME)")
+    smoke_test(layout, SmokePlan(list(cfg.smoke_command), imports, cfg.gpu_check,
+                                 on_ci(build.env)), build.runner)
+    return True
+
+
+# ------------------------------------------------------------------------------ 9. package
+def archive_name(build: SidecarBuild) -> str:
+    assert build.target is not None
+    try:
+        name = build.config.archive.format(name=build.name, target=build.target.triple,
+                                           version=build.project.version)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ConfigError(f"tool.shipyard.sidecar.archive {build.config.archive!r} is not a valid "
+                          f"template ({exc})", hint="placeholders: {name}, {target}, {version}") from None
+    if "/" in name or not name.endswith(".tar.gz"):
+        raise ConfigError(f"tool.shipyard.sidecar.archive must be a file name ending in .tar.gz, "
+                          f"got {name!r}")
+    return name
+
+
+def package_bundle(build: SidecarBuild) -> SidecarResult:
+    layout = build.bundle()
+    name = archive_name(build)
+    staged = build.work / name
+    ui.step(f"packaging {name} (deterministic: sorted, SOURCE_DATE_EPOCH mtimes, uid/gid 0)")
+    write_tarball(layout.root, layout.name, staged, mtime=source_date_epoch(build.env))
+    digest = sha256_file(staged)
+    staged_sum = build.work / f"{name}.sha256"
+    atomic_write_text(staged_sum, f"{digest}  {name}\n")
+    final, final_sum = build.out_dir / name, build.out_dir / f"{name}.sha256"
+    final_sum.unlink(missing_ok=True)  # never a stale checksum beside a new tarball
+    os.replace(staged, final)
+    os.replace(staged_sum, final_sum)
+    assert build.target is not None and build.release is not None
+    return SidecarResult(final, final_sum, digest, build.target.triple, build.signed,
+                         build.census.count if build.census else 0, build.release.asset)
+
+
+# ------------------------------------------------------------------------------ all nine
+def build_sidecar(build: SidecarBuild) -> SidecarResult:
+    """Run the nine steps in a staging directory inside the output directory."""
+    check_target(build)
+    build.out_dir.mkdir(parents=True, exist_ok=True)
+    with staging_dir(build.out_dir, f"sidecar-{build.name}") as work:
+        build.work = work
+        fetch_python(build)
+        install_packages(build)
+        strip_bundle(build)
+        write_bundle_shim(build)
+        take_census(build)
+        sign_bundle(build)
+        run_smoke_test(build)
+        return package_bundle(build)

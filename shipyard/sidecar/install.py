@@ -1,0 +1,141 @@
+"""Install the configured packages into the bundle's ``site-packages/``, driven by the host.
+
+The bundled interpreter may lack ensurepip, and a macOS bundle is assembled on Linux, so the
+host's installer does the work with target flags: uv first
+(``uv pip install --target --python-platform --python-version``), pip as fallback
+(``pip install --target --platform --python-version --only-binary :all:``).  Local project
+directories are built into wheels first with the host's build tools (no isolation: the
+project's build backend and its plugins come from this environment).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from shipyard.config.loader import Project
+from shipyard.errors import ConfigError, ToolMissingError
+from shipyard.sidecar.target import Target
+from shipyard.tools import Pip, Uv
+from shipyard.tools.runner import Runner
+
+
+@dataclass(frozen=True)
+class InstallRequest:
+    """What to install and for which interpreter."""
+
+    site_packages: Path
+    target: Target
+    python_minor: str
+    requirements: list[str]
+    requirements_file: Path | None
+    macos_version: str
+
+    @property
+    def cross(self) -> bool:
+        return not self.target.can_run_here()
+
+    @property
+    def native(self) -> bool:
+        """Same platform and Python as the host: the seed's plain ``pip install --target``."""
+        return not self.cross and self.python_minor == "{}.{}".format(*sys.version_info[:2])
+
+
+def choose_installer(configured: str, runner: Runner) -> str:
+    """``uv`` or ``pip``: the configured one, or for ``auto`` uv when it is present."""
+    if configured in ("uv", "auto") and Uv(runner).which():
+        return "uv"
+    if configured == "uv":
+        raise ToolMissingError("tool.shipyard.sidecar.installer is `uv` but uv is not installed",
+                               hint=Uv.install_hint + "   (or set installer = \"auto\")")
+    if Pip(runner).which():
+        return "pip"
+    raise ToolMissingError("neither uv nor pip is available to install the bundle's packages",
+                           hint=Uv.install_hint)
+
+
+def resolve_requirements(project: Project, packages: list[str], build_dir: Path,
+                         runner: Runner, installer: str) -> list[str]:
+    """Local paths become absolute; local project directories are built into wheels."""
+    resolved = []
+    for item in packages:
+        local = _local_path(project, item)
+        if local is None:
+            resolved.append(item)
+        elif local.is_dir():
+            resolved.append(str(build_wheel(local, build_dir, runner, installer)))
+        elif local.is_file():
+            resolved.append(str(local))
+        else:
+            raise ConfigError(f"tool.shipyard.sidecar.packages: {item!r} does not exist ({local})",
+                              hint="paths are relative to the project directory")
+    return resolved
+
+
+def _local_path(project: Project, item: str) -> Path | None:
+    if item.startswith((".", "/", "~")) or item.endswith(".whl") or os.sep in item:
+        return project.path(item).resolve()
+    return None
+
+
+def build_wheel(source: Path, build_dir: Path, runner: Runner, installer: str) -> Path:
+    """Build the project at ``source`` into a wheel in ``build_dir`` (no build isolation)."""
+    out = build_dir / f"wheel-{len(list(build_dir.glob('wheel-*')))}"
+    out.mkdir(parents=True)
+    if installer == "uv":
+        argv = [*Uv(runner).command(), "build", "--wheel", "--no-build-isolation",
+                "--python", sys.executable, "--out-dir", str(out), str(source)]
+    else:
+        argv = [*Pip(runner).command(), "wheel", "--no-deps", "--no-build-isolation",
+                "--disable-pip-version-check", "-w", str(out), str(source)]
+    runner.run(argv, cwd=source)
+    wheels = sorted(out.glob("*.whl"))
+    if runner.dry_run and not wheels:
+        return out / f"{source.name}.whl"
+    if len(wheels) != 1:
+        raise ConfigError(f"building {source} produced {len(wheels)} wheels, expected one")
+    return wheels[0]
+
+
+def uv_argv(request: InstallRequest, runner: Runner) -> list[str]:
+    argv = [*Uv(runner).command(), "pip", "install", "--target", str(request.site_packages),
+            "--python-platform", request.target.triple, "--python-version", request.python_minor,
+            "--no-progress"]
+    if request.cross:
+        argv += ["--only-binary", ":all:"]
+    return argv + _requirement_args(request)
+
+
+def pip_argv(request: InstallRequest, runner: Runner) -> list[str]:
+    argv = [*Pip(runner).command(), "install", "--target", str(request.site_packages),
+            "--disable-pip-version-check", "--no-warn-script-location"]
+    if not request.native:  # pip demands binary-only installs for foreign platforms/versions
+        argv += ["--python-version", request.python_minor, "--only-binary", ":all:",
+                 "--implementation", "cp"]
+        for tag in request.target.pip_platforms(request.macos_version):
+            argv += ["--platform", tag]
+    return argv + _requirement_args(request)
+
+
+def _requirement_args(request: InstallRequest) -> list[str]:
+    args = list(request.requirements)
+    if request.requirements_file is not None:
+        args += ["-r", str(request.requirements_file)]
+    return args
+
+
+def run_installer(request: InstallRequest, installer: str, runner: Runner) -> None:
+    """Install into ``request.site_packages`` and drop the host-shebang scripts it wrote."""
+    if not request.requirements and request.requirements_file is None:
+        raise ConfigError("tool.shipyard.sidecar.packages and requirements are both empty: "
+                          "nothing to bundle", hint='for example: packages = ["."]')
+    request.site_packages.mkdir(parents=True, exist_ok=True)
+    env = {"MACOSX_DEPLOYMENT_TARGET": request.macos_version} if request.target.is_macos else {}
+    argv = uv_argv(request, runner) if installer == "uv" else pip_argv(request, runner)
+    runner.run(argv, extra_env=env)
+    # --target puts console scripts in site-packages/bin with the *host's* shebang: useless
+    # (and misleading) inside the bundle, whose entry point is the shim.
+    shutil.rmtree(request.site_packages / "bin", ignore_errors=True)

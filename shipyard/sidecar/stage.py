@@ -1,0 +1,67 @@
+"""The sidecar stage entry point: ``run(ctx) -> list[Artifact]`` (see :mod:`shipyard.stages`)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+from shipyard import ui
+from shipyard.manifest import Artifact, record_artifact
+from shipyard.sidecar.build import SidecarBuild, SidecarResult, build_sidecar, check_target
+from shipyard.stages import StageContext
+
+
+def run(ctx: StageContext) -> list[Artifact]:
+    """Build the configured sidecar into ``ctx.out_dir`` and record it in the manifest."""
+    build = SidecarBuild(project=ctx.project, runner=ctx.runner, plugins=ctx.plugins,
+                         out_dir=ctx.out_dir, env=dict(ctx.env))
+    if ctx.dry_run:
+        _plan(build)
+        return []
+    with _terminate_as_interrupt():
+        result = build_sidecar(build)
+    artifact = to_artifact(result, ctx)
+    record_artifact(ctx.out_dir, artifact)
+    ui.step(f"{result.tarball} ({artifact.size} bytes, sha256 {result.sha256})")
+    return [artifact]
+
+
+def to_artifact(result: SidecarResult, ctx: StageContext) -> Artifact:
+    return Artifact.from_file(
+        result.tarball, ctx.out_dir, kind="sidecar", target=result.target, signed=result.signed,
+        stage="sidecar",
+        extra={"checksum_file": result.checksum_file.name, "pbs": result.pbs_asset,
+               "binaries": result.binaries},
+    )
+
+
+def _plan(build: SidecarBuild) -> None:
+    cfg = build.config
+    target = check_target(build)
+    ui.info(f"[dry-run] would bundle PBS {cfg.pbs_version}+{cfg.pbs_tag} for {target} "
+            f"from {cfg.pbs_mirror or 'GitHub releases'}")
+    ui.info(f"[dry-run] packages: {cfg.packages or '(none)'}"
+            + (f", requirements: {cfg.requirements}" if cfg.requirements else ""))
+    ui.info(f"[dry-run] signing: {'skipped' if cfg.skip_codesign else build.project.config.sign.signer}"
+            f", smoke test: {'skipped' if cfg.skip_smoke else ' '.join(cfg.smoke_command)}")
+    ui.info(f"[dry-run] output: {build.out_dir} (nothing written)")
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (CI cancel) unwinds like Ctrl-C, so staging directories are removed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
