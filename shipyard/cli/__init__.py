@@ -23,8 +23,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "config_cmd",
     "plugins_cmd",
     "release",
-    "sign",
     "sidecar",
+    "sign",
+    "kernels",
 )
 
 

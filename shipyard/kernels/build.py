@@ -25,7 +25,16 @@ from shipyard.errors import CommandError, ConfigError
 from shipyard.fsutil import atomic_write_text, staging_dir
 from shipyard.kernels import toolchain as tc
 from shipyard.kernels.catalog import CATALOG, catalog_document, catalog_entry
-from shipyard.kernels.plan import Compile, KernelSettings, Link, Plan, air_path, digest, lib_path, make_plan
+from shipyard.kernels.plan import (
+    Compile,
+    KernelSettings,
+    Link,
+    Plan,
+    air_path,
+    digest,
+    lib_path,
+    make_plan,
+)
 from shipyard.kernels.sources import FileFacts, IncludeGraph, discover
 from shipyard.tools.runner import Runner
 from shipyard.tools.xcrun import Metal

@@ -80,7 +80,10 @@ class Metallib:
 
 def read_metallib(path: str | Path, *, functions: bool = True) -> Metallib:
     """Parse ``path``; raise :class:`MetallibError` naming the file and the defect."""
-    data = Path(path).read_bytes()
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise MetallibError(f"cannot read {path}: {exc.strerror or exc}") from None
     return parse_metallib(data, str(path), functions=functions)
 
 

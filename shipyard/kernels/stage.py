@@ -1,0 +1,78 @@
+"""The ``kernels`` and ``wheel`` stages: library entry points shared by the CLI, nox, the hatch
+hook and the release orchestrator."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from shipyard.config.loader import Project
+from shipyard.errors import ShipyardError
+from shipyard.kernels.build import KernelsResult, build_kernels
+from shipyard.kernels.catalog import CATALOG
+from shipyard.kernels.plan import KernelSettings
+from shipyard.manifest import Artifact, Manifest
+from shipyard.stages import StageContext
+from shipyard.tools.runner import Runner
+from shipyard.tools.xcrun import Metal
+
+TARGET = "aarch64-apple-darwin"
+BUILT = re.compile(r"Successfully built (.+?\.whl)")
+
+
+def build_project_kernels(project: Project, runner: Runner, output_dir: Path, *,
+                          env: Mapping[str, str] | None = None, jobs: int | None = None,
+                          metal: Metal | None = None) -> KernelsResult:
+    """Build ``[tool.shipyard.kernels]`` of ``project`` into ``output_dir``."""
+    settings = KernelSettings.resolve(project.config.kernels, root=project.root, name=project.name,
+                                      version=project.version, jobs=jobs)
+    return build_kernels(settings, output_dir, runner=runner, metal=metal, env=env)
+
+
+def run(ctx: StageContext) -> list[Artifact]:
+    """Build the kernels into ``OUT/kernels`` and record the metallibs and kernels.json."""
+    result = build_project_kernels(ctx.project, ctx.runner, ctx.out_dir / "kernels",
+                                   env=ctx.env or os.environ, jobs=ctx.options.get("jobs"))
+    if result.skipped or result.dry_run:
+        return []
+    extra = {"deployment_target": ctx.project.config.kernels.deployment_target}
+    artifacts = [Artifact.from_file(path, ctx.out_dir, stage="kernels", target=TARGET, extra=extra,
+                                    kind="kernels-json" if path.name == CATALOG else "metallib")
+                 for path in result.paths()]
+    _record(ctx.out_dir, "kernels", artifacts)
+    return artifacts
+
+
+def _record(out_dir: Path, stage: str, artifacts: list[Artifact]) -> None:
+    manifest = Manifest.load(out_dir)
+    fresh = {a.path for a in artifacts}
+    manifest.artifacts = [a for a in manifest.artifacts if a.stage != stage or a.path in fresh
+                          or (stage == "wheel" and a.file(out_dir).exists())]
+    for artifact in artifacts:
+        manifest.record(artifact)
+    manifest.save()
+
+
+def run_wheel(ctx: StageContext) -> list[Artifact]:
+    """``python -m build --wheel`` of the project into the output dir; record the wheel."""
+    root, out = ctx.project.root, ctx.out_dir
+    argv = [sys.executable, "-m", "build", "--wheel", "--outdir", str(out)]
+    if ctx.options.get("no_isolation"):
+        argv.append("--no-isolation")
+    started = time.time()
+    result = ctx.runner.run([*argv, str(root)], cwd=root, env=dict(ctx.env) if ctx.env else None)
+    if result.dry_run:
+        return []
+    wheels = [out / name for name in BUILT.findall(result.output)] or [
+        p for p in out.glob("*.whl") if p.stat().st_mtime >= started - 1]
+    if not wheels:
+        raise ShipyardError(f"`python -m build` finished but left no wheel in {out}",
+                            hint="rerun with -v and read the build output above")
+    artifacts = [Artifact.from_file(w, out, kind="wheel", stage="wheel",
+                                    target=w.stem.rsplit("-", 1)[-1]) for w in wheels]
+    _record(out, "wheel", artifacts)
+    return artifacts
