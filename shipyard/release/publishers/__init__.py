@@ -9,6 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from shipyard.errors import CredentialsError
+from shipyard.plugins.interfaces import PublishContext
+from shipyard.tools.runner import Runner
+
+
+def runner_of(ctx: PublishContext) -> Runner:
+    """The release's runner (a fresh one when a publisher is used on its own)."""
+    return ctx.runner if ctx.runner is not None else Runner(dry_run=ctx.dry_run)
 
 
 def secret_from_env(env: Mapping[str, str], names: tuple[str, ...], *, publisher: str,

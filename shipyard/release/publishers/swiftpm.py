@@ -1,0 +1,125 @@
+"""SwiftPM: ``Package.swift`` with a ``.binaryTarget(name:url:checksum:)``, tagged ``X.Y.Z``.
+
+The XCFramework zip is made deterministically by the package stage (or here, from an
+``.xcframework`` directory artifact), so its checksum — the SHA-256 of the zip, what
+``swift package compute-checksum`` prints — is stable across rebuilds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from shipyard.config.fields import option
+from shipyard.errors import ConfigError, PublishConflictError
+from shipyard.fsutil import atomic_write_text, staging_dir
+from shipyard.manifest import Artifact
+from shipyard.plugins.interfaces import PublishContext, Published, Publisher
+from shipyard.plugins.specs import hookimpl
+from shipyard.release.publishers import runner_of
+from shipyard.release.publishers.gitrepo import RemoteRepo
+from shipyard.tools import Git
+
+CHECKSUM = re.compile(r'checksum:\s*"([0-9a-f]{64})"')
+
+
+@dataclass(frozen=True, kw_only=True)
+class SwiftPMOptions:
+    """``[tool.shipyard.publish.swiftpm]``."""
+
+    repo: str = option(doc="Git URL of the Swift package repository.")
+    branch: str = option("main", doc="Branch receiving the Package.swift commit.")
+    package: str = option(doc="Swift package (and library product) name.")
+    download_url: str = option(
+        doc="https URL of the XCFramework zip with `{tag}`, `{version}`, `{name}` placeholders.")
+    platforms: list[str] = option(default_factory=lambda: [".macOS(.v14)"],
+                                  doc="Supported platforms, as Swift expressions.")
+    tools_version: str = option("5.9", doc="swift-tools-version of the manifest.")
+
+
+def target_name(artifact: Artifact) -> str:
+    """``MLXRunnerCore.xcframework.zip`` → ``MLXRunnerCore``."""
+    return artifact.name.split(".xcframework", 1)[0]
+
+
+def package_swift(o: SwiftPMOptions, target: str, url: str, checksum: str) -> str:
+    if not url.startswith("https://"):
+        raise ConfigError(f"tool.shipyard.publish.swiftpm.download-url must give an https URL "
+                          f"(SwiftPM refuses others), got {url!r}")
+    platforms = ", ".join(o.platforms)
+    return (f"// swift-tools-version:{o.tools_version}\n"
+            "import PackageDescription\n\n"
+            "let package = Package(\n"
+            f'    name: "{o.package}",\n'
+            f"    platforms: [{platforms}],\n"
+            "    products: [\n"
+            f'        .library(name: "{o.package}", targets: ["{target}"]),\n'
+            "    ],\n"
+            "    targets: [\n"
+            "        .binaryTarget(\n"
+            f'            name: "{target}",\n'
+            f'            url: "{url}",\n'
+            f'            checksum: "{checksum}"\n'
+            "        ),\n"
+            "    ]\n"
+            ")\n")
+
+
+class SwiftPMPublisher(Publisher):
+    """Commit Package.swift pointing at the released XCFramework zip and tag the version."""
+
+    name = "swiftpm"
+    options_class = SwiftPMOptions
+    description = "SwiftPM: Package.swift with a binaryTarget, committed and tagged X.Y.Z"
+    requires = ("git",)
+
+    def select(self, ctx: PublishContext, artifacts: Sequence[Artifact]) -> list[Artifact]:
+        return [a for a in artifacts
+                if a.name.endswith(".xcframework.zip") or (a.kind == "xcframework"
+                                                          and a.name.endswith(".zip"))][:1]
+
+    def check(self, ctx: PublishContext) -> list[str]:
+        chosen = self.select(ctx, ctx.artifacts)
+        source = chosen[0].name if chosen else "the XCFramework zip"
+        lines = [f"would write Package.swift (binaryTarget from {source}), commit, tag "
+                 f"{ctx.version} and push to {ctx.options.repo}"]
+        status = Git(runner_of(ctx)).verify()
+        if not status.present:
+            lines.append(f"needs git: {status.hint}")
+        return lines
+
+    def is_published(self, ctx: PublishContext, artifact: Artifact) -> bool:
+        repo = RemoteRepo(runner_of(ctx), ctx.options.repo, ctx.options.branch)
+        if not repo.has_ref(f"refs/tags/{ctx.version}"):
+            return False
+        with staging_dir(ctx.out_dir, "swiftpm") as tmp:
+            text = (repo.clone(tmp / "pkg", ref=ctx.version) / "Package.swift").read_text()
+        found = CHECKSUM.search(text)
+        if found and found.group(1) == artifact.sha256:
+            return True
+        raise PublishConflictError(
+            f"swiftpm: tag {ctx.version} of {ctx.options.repo} already exists with checksum "
+            f"{found.group(1) if found else '(none)'}, {artifact.name} is {artifact.sha256}",
+            hint="tags are never moved: bump the version")
+
+    def publish(self, ctx: PublishContext, artifacts: list[Artifact]) -> list[Published]:
+        if not artifacts:
+            return []
+        artifact, o = artifacts[0], ctx.options
+        url = o.download_url.format(tag=ctx.tag, version=ctx.version, name=artifact.name)
+        text = package_swift(o, target_name(artifact), url, artifact.sha256)
+        repo = RemoteRepo(runner_of(ctx), o.repo, o.branch)
+        with staging_dir(ctx.out_dir, "swiftpm") as tmp:
+            clone = repo.clone(tmp / "pkg")
+            atomic_write_text(clone / "Package.swift", text)
+            repo.commit(clone, f"{o.package} {ctx.version}")
+            repo.tag(clone, ctx.version, f"{o.package} {ctx.version}")
+            repo.push(clone, f"refs/tags/{ctx.version}")
+        return [ctx.report(Published(artifact=artifact.name, sha256=artifact.sha256,
+                                     location=f"{o.repo}@{ctx.version}"))]
+
+
+@hookimpl
+def shipyard_publishers() -> list[type[Publisher]]:
+    return [SwiftPMPublisher]
