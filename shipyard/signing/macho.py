@@ -101,7 +101,7 @@ def _parse_thin(data: bytes, base: int) -> MachOInfo | None:
     header_size = 32 if magic == 0xFEEDFACF else 28
     if len(data) < base + header_size:
         return None
-    _, _, _, filetype, ncmds, _sizeofcmds = struct.unpack(order + "6I", data[base + 4:base + 28])
+    _cpu, _subtype, filetype, ncmds, _size, _flags = struct.unpack(order + "6I", data[base + 4:base + 28])
     install_name, loads = _load_commands(data, base + header_size, ncmds, order)
     return MachOInfo(filetype, install_name, tuple(loads))
 
