@@ -8,7 +8,7 @@ from typing import Any
 
 from shipyard.cli.context import Context
 from shipyard.release.orchestrate import prepare, run_release
-from shipyard.release.plan import plan_text
+from shipyard.release.plan import print_plan
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -39,7 +39,7 @@ def _release(ctx: Context, args: argparse.Namespace, *, only: tuple[str, ...], r
     release = prepare(ctx.project, ctx.runner, ctx.plugins, ctx.out_dir, ctx.env, args.tag,
                       allow_unsigned=args.allow_unsigned, only=only)
     if ctx.dry_run:
-        sys.stdout.write(plan_text(release, resume=resume))
+        print_plan(release, sys.stdout, resume=resume)
         return 0
     run_release(release, resume=resume)
     return 0

@@ -6,12 +6,15 @@ runs with ``dry_run=True`` and says what it would do and which credentials or to
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TextIO
+
 from shipyard.config.model import NotarizeConfig, SignConfig
 from shipyard.errors import ShipyardError
 from shipyard.manifest import Manifest
 from shipyard.release.checksums import SUMS_NAME
 from shipyard.release.orchestrate import Release, stage_names
-from shipyard.stages import STAGES
+from shipyard.stages import STAGES, StageContext, stage_function
 from shipyard.tools import Codesign, Xcrun
 
 
@@ -49,13 +52,36 @@ def notarize_lines(release: Release, config: NotarizeConfig) -> list[str]:
     return lines
 
 
+def planned_stages(release: Release) -> list[str]:
+    """The stages a release runs, plus sign and notarize even when unconfigured (to say so)."""
+    names = stage_names(release)
+    return names + [s for s in ("sign", "notarize") if s not in names]
+
+
 def stage_lines(release: Release, name: str) -> list[str]:
     config = release.project.config
+    if name in ("sign", "notarize") and name not in release.project.configured:
+        return [f"not configured ([tool.shipyard.{name}] absent): skipped"
+                + ("; unsigned artifacts are refused without --allow-unsigned"
+                   if name == "sign" else "")]
     if name == "sign":
         return sign_lines(release, config.sign)
     if name == "notarize":
         return notarize_lines(release, config.notarize)
-    return [f"runs {STAGES.get(name, '(unknown stage)')}"]
+    return [f"runs {STAGES.get(name, '(unknown stage)')} (its dry run follows)"]
+
+
+def dry_run_stage(release: Release, name: str) -> str:
+    """Run a build stage in dry-run mode (it prints what it would do); '' or why it cannot."""
+    ctx = StageContext(project=release.project, runner=release.runner, plugins=release.plugins,
+                       out_dir=release.out_dir, env=release.env, dry_run=True)
+    try:
+        stage_function(name)(ctx)
+    except ShipyardError as exc:
+        return f"would fail now: {exc.message}"
+    except ImportError as exc:
+        return f"stage {name!r} is not installed: {exc}"
+    return ""
 
 
 def publisher_lines(release: Release) -> list[tuple[str, list[str]]]:
@@ -76,28 +102,40 @@ def publisher_lines(release: Release) -> list[tuple[str, list[str]]]:
     return out
 
 
+def print_plan(release: Release, stream: TextIO, *, resume: bool = False) -> None:
+    """Print the plan line by line, so build stages' own dry-run output lands in place."""
+    for line in plan_lines(release, resume=resume):
+        stream.write(line + "\n")
+        stream.flush()
+
+
 def plan_text(release: Release, *, resume: bool = False) -> str:
+    return "".join(line + "\n" for line in plan_lines(release, resume=resume))
+
+
+def plan_lines(release: Release, *, resume: bool = False) -> Iterator[str]:
     tag = release.tag
-    out = [f"release {tag.tag}: family {tag.family_name}, version {tag.version}, "
+    yield from [f"release {tag.tag}: family {tag.family_name}, version {tag.version}, "
            f"channel {tag.channel}{' (prerelease)' if tag.is_prerelease else ''}",
            f"  output {release.out_dir}, state {release.state.path}"]
     step = 0
-    for name in ([] if resume else stage_names(release)):
+    for name in ([] if resume else planned_stages(release)):
         step += 1
         lines = stage_lines(release, name)
-        out.append(f"  {step}. {'build ' if name not in ('sign', 'notarize') else ''}{name}: "
-                   f"{lines[0]}")
-        out += [f"       {line}" for line in lines[1:]]
+        build = name not in ("sign", "notarize")
+        yield f"  {step}. {'build ' if build else ''}{name}: {lines[0]}"
+        yield from (f"       {line}" for line in lines[1:])
+        if build and (problem := dry_run_stage(release, name)):
+            yield f"       {problem}"
     signed = ", ".join(release.project.config.release.require_signed)
     step += 1
-    out.append(f"  {step}. verify: artifacts match the manifest; unsigned {signed} refused"
-               + (" (allowed: --allow-unsigned)" if release.allow_unsigned else ""))
+    yield (f"  {step}. verify: artifacts match the manifest; unsigned {signed} refused"
+           + (" (allowed: --allow-unsigned)" if release.allow_unsigned else ""))
     step += 1
-    out.append(f"  {step}. checksums: write {release.out_dir / SUMS_NAME}")
+    yield f"  {step}. checksums: write {release.out_dir / SUMS_NAME}"
     for name, lines in publisher_lines(release):
         step += 1
-        out.append(f"  {step}. publish {name}: {lines[0] if lines else 'ready'}")
-        out += [f"       {line}" for line in lines[1:]]
+        yield f"  {step}. publish {name}: {lines[0] if lines else 'ready'}"
+        yield from (f"       {line}" for line in lines[1:])
     if not release.publishers:
-        out.append("  (no publishers enabled: add [tool.shipyard.publish.<name>] tables)")
-    return "\n".join(out) + "\n"
+        yield "  (no publishers enabled: add [tool.shipyard.publish.<name>] tables)"

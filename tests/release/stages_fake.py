@@ -11,6 +11,9 @@ CALLS: list[str] = []
 
 
 def build_sidecar(ctx: StageContext) -> list[Artifact]:
+    if ctx.dry_run:  # a real stage prints its plan and writes nothing
+        CALLS.append("sidecar (dry run)")
+        return []
     CALLS.append("sidecar")
     ctx.out_dir.mkdir(parents=True, exist_ok=True)
     path = ctx.out_dir / "demo-sidecar.tar.gz"

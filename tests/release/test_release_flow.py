@@ -31,7 +31,7 @@ def test_dry_run_shows_the_whole_plan_and_changes_nothing(
                      "sign:", "checksums: write", "publish github: would find or create release",
                      "needs GITHUB_TOKEN (not set)", "publish folder", "publish archive"):
         assert expected in out
-    assert fake_stages == [] and github.state.requests == []
+    assert fake_stages == ["sidecar (dry run)"] and github.state.requests == []
     assert not (root / "dist").exists()
 
 

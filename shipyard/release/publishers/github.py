@@ -138,8 +138,9 @@ class GitHubPublisher(Publisher):
     def check(self, ctx: PublishContext) -> list[str]:
         options: GitHubOptions = ctx.options
         kind = "prerelease" if ctx.prerelease else "release"
+        names = ", ".join(a.name for a in self.select(ctx, ctx.artifacts)) or "the release artifacts"
         lines = [f"would find or create {kind} {ctx.tag} on {options.repo} ({options.api_url}) "
-                 f"and upload {len(self.select(ctx, ctx.artifacts))} assets with sha256 in the notes"]
+                 f"and upload {names} with their sha256 in the notes"]
         self.client(ctx, lines)
         return lines
 
