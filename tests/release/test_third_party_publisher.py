@@ -1,0 +1,78 @@
+"""The example third-party publisher, installed into a throwaway venv, seen by nox, run in a release."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from shipyard.manifest import Artifact, Manifest
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "third_party_publisher"
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+PYPROJECT = """
+[project]
+name = "widget"
+version = "1.0.0"
+
+[tool.shipyard.release.families.widget]
+tag = "v{version}"
+publishers = ["shelf"]
+
+[tool.shipyard.publish.shelf]
+directory = "shelf"
+"""
+
+
+@pytest.fixture(scope="module")
+def venv_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    venv = tmp_path_factory.mktemp("venv") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+                    "--no-index", str(EXAMPLE)], check=True)
+    return python
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_EVENT_NAME", "OUT_DIR")}
+    env["PYTHONPATH"] = str(ROOT)  # the shipyard under test, whatever is installed
+    return env
+
+
+def test_nox_lists_a_publish_session_for_the_plugin(venv_python: Path) -> None:
+    if not (ROOT / "noxfile.py").exists():
+        pytest.skip("no noxfile.py in the repository")
+    result = subprocess.run([str(venv_python), "-m", "nox", "-l"], cwd=ROOT, env=_env(),
+                            capture_output=True, text=True, check=True)
+    assert "publish-shelf" in result.stdout
+
+
+def test_the_plugin_publishes_inside_a_release(venv_python: Path, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT)
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "widget.tar.gz").write_bytes(b"widget")
+    manifest = Manifest(dist)
+    manifest.record(Artifact.from_file(dist / "widget.tar.gz", dist, kind="tar.gz", stage="widget"))
+    manifest.save()
+
+    listed = subprocess.run([str(venv_python), "-m", "shipyard", "plugins", "list", "--json"],
+                            env=_env(), capture_output=True, text=True, check=True)
+    shelf = [p for p in json.loads(listed.stdout) if p["name"] == "shelf"]
+    assert shelf and shelf[0]["distribution"] == "shipyard-shelf-publisher"
+
+    result = subprocess.run([str(venv_python), "-m", "shipyard", "-C", str(tmp_path), "release",
+                             "v1.0.0"], env=_env(), capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "shelf" / "v1.0.0" / "widget.tar.gz").read_bytes() == b"widget"
+    assert (tmp_path / "shelf" / "v1.0.0" / "SHA256SUMS").exists()
+    state = json.loads((dist / "release-state.json").read_text())
+    assert state["releases"]["v1.0.0"]["publishers"]["shelf"]["complete"]
