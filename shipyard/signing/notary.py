@@ -5,6 +5,9 @@ the artifact (``shipyard notarize --resume``), the rejection log, stapling and G
 from __future__ import annotations
 
 import json
+import os
+import stat
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -69,12 +72,31 @@ def upload_file(artifact: Path, ditto: Ditto, staging: Path) -> Path:
     """The file to submit: the artifact itself, or a ``ditto`` zip of it."""
     if not needs_zip(artifact):
         return artifact
-    if not artifact.is_dir():
-        ui.info(f"{artifact.name} cannot be stapled: notarizing it inside a zip "
-                "(Gatekeeper fetches its ticket online)")
+    ui.info(f"notarizing {artifact.name} inside a zip")
     out = staging / f"{artifact.name}.zip"
-    ditto.zip_keep_parent(artifact, out)
+    if ditto.which() is not None:
+        ditto.zip_keep_parent(artifact, out)
+    else:  # Linux CI with the REST notarizer: the same layout, written by zipfile
+        ui.info(f"ditto is not available: zipping {artifact.name} with Python's zipfile")
+        if not ditto.runner.dry_run:
+            zip_keep_parent(artifact, out)
     return out
+
+
+def zip_keep_parent(source: Path, out: Path) -> None:
+    """Like ``ditto -c -k --keepParent``: ``source`` under its own name, symlinks kept as links."""
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        if source.is_file():
+            archive.write(source, source.name)
+            return
+        for item in sorted(source.rglob("*")):
+            name = str(Path(source.name) / item.relative_to(source))
+            if item.is_symlink():
+                info = zipfile.ZipInfo(name)
+                info.external_attr = (stat.S_IFLNK | 0o755) << 16
+                archive.writestr(info, os.readlink(item))
+            elif item.is_file():
+                archive.write(item, name)
 
 
 # ------------------------------------------------------------------------------ verdicts

@@ -24,9 +24,9 @@ def add_sidecar(out_dir: Path, *, signed: bool = False) -> Artifact:
     return artifact
 
 
-def add_dmg(out_dir: Path, *, signed: bool = True) -> Artifact:
+def add_dmg(out_dir: Path, *, signed: bool = True, name: str = "MLXR-0.7.3.dmg") -> Artifact:
     out_dir.mkdir(parents=True, exist_ok=True)
-    image = out_dir / "MLXR-0.7.3.dmg"
+    image = out_dir / name
     image.write_bytes(b"koly" + b"\0" * 508)
     artifact = Artifact.from_file(image, out_dir, kind="dmg", signed=signed, stage="package")
     record_artifact(out_dir, artifact)

@@ -1,0 +1,133 @@
+"""The notary v2 REST client and the ``rest`` notarizer against a loopback server."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from shipyard.errors import CredentialsError, NotarizationError
+from shipyard.manifest import Manifest
+from shipyard.plugins.builtin.notary_rest import RestNotarizer
+from shipyard.signing.notary_rest import load_p8, make_jwt
+from shipyard.signing.stage import run_notarize
+from shipyard.stages import StageContext
+from tests.signing.artifacts import add_dmg, add_sidecar
+from tests.signing.conftest import StageFactory
+from tests.signing.notary_server import ISSUES, NotaryServer, check_jwt
+
+pytestmark = pytest.mark.integration
+KEY_ID, ISSUER = "2X9R4HXF34", "57246542-96fe-1a63-e053-0824d011072a"
+
+
+@pytest.fixture(scope="module")
+def api_key() -> ec.EllipticCurvePrivateKey:
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+@pytest.fixture
+def server(api_key: ec.EllipticCurvePrivateKey) -> Iterator[NotaryServer]:
+    with NotaryServer(api_key.public_key(), KEY_ID, ISSUER) as running:
+        yield running
+
+
+@pytest.fixture
+def rest_project(project_dir: Path, server: NotaryServer, api_key: ec.EllipticCurvePrivateKey,
+                 monkeypatch: pytest.MonkeyPatch) -> Path:
+    pem = api_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    (project_dir / "AuthKey.p8").write_bytes(pem)
+    text = (project_dir / "pyproject.toml").read_text().replace(
+        'keychain-profile = "shipyard-notary"',
+        f'notarizer = "rest"\napi-key = "AuthKey.p8"\napi-key-id = "{KEY_ID}"\n'
+        f'api-issuer = "{ISSUER}"\napi-url = "{server.url}"\n'
+        f's3-endpoint = "{server.url}/{{bucket}}"\npoll-interval = 5')
+    (project_dir / "pyproject.toml").write_text(text)
+    monkeypatch.setattr(RestNotarizer, "sleep", staticmethod(lambda seconds: None))
+    return project_dir
+
+
+def test_jwt_is_es256_for_app_store_connect_and_short_lived(api_key: ec.EllipticCurvePrivateKey,
+                                                             server: NotaryServer) -> None:
+    token = make_jwt(api_key, key_id=KEY_ID, issuer=ISSUER, now=1_800_000_000, lifetime=3600)
+    claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+    assert claims == {"iss": ISSUER, "iat": 1_800_000_000, "exp": 1_800_001_200,
+                      "aud": "appstoreconnect-v1"}
+    assert check_jwt(server.state, f"Bearer {token}") == ""
+
+
+def test_accepted_submission(rest_project: Path, server: NotaryServer, stage_ctx: StageFactory) -> None:
+    ctx: StageContext = stage_ctx({})
+    add_sidecar(ctx.out_dir, signed=True)
+    done = run_notarize(ctx)
+    assert done[0].notarized and not done[0].stapled
+    (submission,) = server.state.submissions.values()
+    assert submission.uploaded and submission.name == "rapid-mlx-sidecar.tar.gz.zip"
+    methods = [m for m, _ in server.state.requests]
+    assert methods == ["POST", "PUT", "GET", "GET"]  # one "In Progress" poll, then the verdict
+    assert Manifest.load(ctx.out_dir).artifacts[0].notarized
+    assert not list(ctx.out_dir.glob("*.notary.json"))
+
+
+def test_rejected_submission_surfaces_issues(rest_project: Path, server: NotaryServer,
+                                             stage_ctx: StageFactory) -> None:
+    ctx = stage_ctx({})
+    add_dmg(ctx.out_dir, name="MLXR-reject.dmg")
+    with pytest.raises(NotarizationError) as info:
+        run_notarize(ctx)
+    assert "Invalid" in str(info.value)
+    assert "Contents/MacOS/MLXR [arm64]: The executable does not have the hardened runtime" in str(info.value)
+    log = json.loads((ctx.out_dir / "MLXR-reject.dmg.notary-log.json").read_text())
+    assert log["issues"] == ISSUES
+    assert server.state.requests[-1][1].startswith("/developer-log/")
+
+
+def test_wait_timeout_then_resume(rest_project: Path, server: NotaryServer, stage_ctx: StageFactory,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    ticks = itertools.count(step=10)
+    monkeypatch.setattr(RestNotarizer, "clock", staticmethod(lambda: float(next(ticks))))
+    text = (rest_project / "pyproject.toml").read_text().replace("timeout = 600", "timeout = 12")
+    (rest_project / "pyproject.toml").write_text(text)
+    ctx = stage_ctx({})
+    add_dmg(ctx.out_dir)
+    with pytest.raises(NotarizationError, match="still in progress"):
+        run_notarize(ctx)
+    pending = json.loads((ctx.out_dir / "MLXR-0.7.3.dmg.notary.json").read_text())
+    assert pending["notarizer"] == "rest" and pending["id"] in server.state.submissions
+    monkeypatch.setattr(RestNotarizer, "clock", staticmethod(lambda: 0.0))
+    # Stapling needs Xcode's stapler (tested with the fakes elsewhere): off for this Linux run.
+    text = (rest_project / "pyproject.toml").read_text()
+    (rest_project / "pyproject.toml").write_text(text.replace("timeout = 12", "timeout = 12\nstaple = false"))
+    done = run_notarize(stage_ctx({}, resume=True))
+    assert done[0].notarized and len(server.state.submissions) == 1
+    assert [m for m, _ in server.state.requests].count("POST") == 1
+
+
+def test_wrong_key_is_a_credentials_error(rest_project: Path, server: NotaryServer,
+                                          stage_ctx: StageFactory) -> None:
+    other = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    (rest_project / "AuthKey.p8").write_bytes(other)
+    ctx = stage_ctx({})
+    add_dmg(ctx.out_dir)
+    with pytest.raises(CredentialsError, match=f"refused the API key {KEY_ID}"):
+        run_notarize(ctx)
+
+
+def test_a_key_that_is_not_p256_is_refused(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from shipyard.errors import ConfigError
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    path = tmp_path / "AuthKey.p8"
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+    with pytest.raises(ConfigError, match="not an ES256"):
+        load_p8(path)
