@@ -20,7 +20,7 @@ import httpx
 
 from shipyard import __version__, ui
 from shipyard.errors import IntegrityError, ShipyardError
-from shipyard.fsutil import CHUNK, sha256_file
+from shipyard.fsutil import sha256_file
 from shipyard.sidecar.pbs import redact_url
 
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
@@ -118,7 +118,7 @@ class Downloader:
                 ui.info(f"resuming {partial.name.removesuffix('.part')} at byte {have}")
             try:
                 with open(partial, "ab" if resumed else "wb") as handle:
-                    for chunk in response.iter_bytes(CHUNK):
+                    for chunk in response.iter_bytes():  # unbuffered: keep every byte received
                         handle.write(chunk)
             except httpx.TransportError as exc:
                 raise _Retry(f"connection lost after {partial.stat().st_size} bytes: {exc}") from None

@@ -139,3 +139,24 @@ def run_installer(request: InstallRequest, installer: str, runner: Runner) -> No
     # --target puts console scripts in site-packages/bin with the *host's* shebang: useless
     # (and misleading) inside the bundle, whose entry point is the shim.
     shutil.rmtree(request.site_packages / "bin", ignore_errors=True)
+    scrub_direct_urls(request.site_packages)
+
+
+#: Installer metadata naming this machine's temporary paths or the install time.
+MACHINE_METADATA = ("direct_url.json", "uv_cache.json")
+
+
+def scrub_direct_urls(site_packages: Path) -> None:
+    """Drop ``direct_url.json`` (PEP 610) and uv's ``uv_cache.json`` and their RECORD lines.
+
+    They record where a local wheel was installed from (a temporary path of this machine) and
+    when: that would leak into the artifact and make two builds of the same inputs differ.
+    """
+    for name in MACHINE_METADATA:
+        for found in site_packages.glob(f"*.dist-info/{name}"):
+            found.unlink()
+            record = found.parent / "RECORD"
+            if record.is_file():
+                lines = record.read_text(encoding="utf-8").splitlines(keepends=True)
+                kept = [line for line in lines if not line.split(",", 1)[0].endswith("/" + name)]
+                record.write_text("".join(kept), encoding="utf-8")
