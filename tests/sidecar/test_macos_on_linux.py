@@ -1,0 +1,88 @@
+"""A macOS arm64 sidecar assembled on Linux from the real mlx wheels, its Mach-O census, and
+signing through the strict fake codesign (order, flags, entitlements)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from shipyard.config.model import SIDECAR_ENTITLEMENTS
+from shipyard.signing.macho import is_macho
+from tests.fakes._fakelib import read_calls
+from tests.helpers import run_cli
+from tests.sidecar.conftest import TAG, asset_name, fake_pbs, pin_archive
+
+pytestmark = [pytest.mark.integration, pytest.mark.network, pytest.mark.slow]
+TRIPLE = "aarch64-apple-darwin"
+IDENTITY = "Developer ID Application: Test Team (TEAM123456)"
+
+
+def pypi_reachable() -> bool:
+    try:
+        socket.create_connection(("pypi.org", 443), timeout=5).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_mlx_sidecar_for_macos_signed_inside_out(tmp_path: Path, fakes_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    if not pypi_reachable():
+        pytest.skip("PyPI is unreachable")
+    log = tmp_path / "fake.log"
+    monkeypatch.setenv("SHIPYARD_FAKE_LOG", str(log))
+    monkeypatch.setenv("SHIPYARD_CACHE_DIR", str(tmp_path / "cache"))
+    for name in ("APPLE_DEVELOPER_ID_APP", "DEVELOPER_ID", "OUT_DIR", "MACHO_BASELINE_COUNT"):
+        monkeypatch.delenv(name, raising=False)
+    project = tmp_path / "proj"
+    project.mkdir()
+    archive = fake_pbs(tmp_path / "mirror" / TAG / asset_name("3.12.13", TRIPLE), macos=True)
+    pin_archive(project, archive)
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "rapid-mlx"\nversion = "0.7.3"\n\n[tool.shipyard.sidecar]\n'
+        f'target = "{TRIPLE}"\npbs-version = "3.12.13"\npbs-tag = "{TAG}"\n'
+        f'pbs-mirror = "{tmp_path / "mirror"}"\npackages = ["mlx==0.32.4"]\nentry = "mlx"\n'
+        f'archive = "rapid-mlx-sidecar.tar.gz"\n\n[tool.shipyard.sign]\nidentity = "{IDENTITY}"\n')
+
+    code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "build")
+    assert code == 0, err
+    assert "smoke test skipped: a aarch64-apple-darwin bundle cannot run on this host" in err
+
+    tarball = project / "dist" / "rapid-mlx-sidecar.tar.gz"
+    bundle = tmp_path / "unpacked"
+    with tarfile.open(tarball) as tar:
+        tar.extractall(bundle, filter="data")
+    site = bundle / "rapid-mlx" / "site-packages"
+    assert (site / "mlx" / "lib" / "mlx.metallib").is_file()  # from mlx-metal, a dependency
+    assert not (site / "mlx" / "include").exists() and not (site / "mlx" / "lib" / "cmake").exists()
+
+    # The census agrees with an independent Mach-O reader over the same tree.
+    machos = sorted(p for p in (bundle / "rapid-mlx").rglob("*")
+                    if p.is_file() and not p.is_symlink() and is_macho(p))
+    wheel_machos = [p for p in machos if site in p.parents]
+    assert len(wheel_machos) >= 2 and any(p.name == "libmlx.dylib" for p in wheel_machos)
+    assert f"binary census: {len(machos)} Mach-O file(s)" in err
+    manifest = json.loads((project / "dist" / "manifest.json").read_text())
+    (artifact,) = manifest["artifacts"]
+    assert artifact["signed"] is True and artifact["extra"]["binaries"] == len(machos)
+
+    calls = [c["argv"] for c in read_calls(log) if c["tool"] == "codesign"]
+    signs = [argv for argv in calls if argv[0] == "--force"]
+    signed_paths = [Path(argv[-1]).name for argv in signs]
+    assert sorted(signed_paths) == sorted(p.name for p in machos)
+    assert signed_paths[-1] == "python3.12", "the executable is signed after the libraries"
+    for argv in signs:
+        assert argv[:4] == ["--force", "--timestamp", "--options", "runtime"]
+        assert argv[argv.index("--sign") + 1] == IDENTITY and "--deep" not in argv
+        assert ("--entitlements" in argv) == (Path(argv[-1]).name == "python3.12")
+    # The strict fake keeps one record per signed file, with the entitlements plist it read.
+    records = [json.loads(p.read_text()) for p in (log.parent / "fake.log.codesign").glob("*.json")]
+    entitled = [r for r in records if r.get("entitlements")]
+    assert len(entitled) == 1
+    assert sorted(entitled[0]["entitlements"]) == sorted(SIDECAR_ENTITLEMENTS)
+    assert any(argv[0] == "--verify" for argv in calls)
