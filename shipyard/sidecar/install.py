@@ -134,6 +134,12 @@ def run_installer(request: InstallRequest, installer: str, runner: Runner) -> No
                           "nothing to bundle", hint='for example: packages = ["."]')
     request.site_packages.mkdir(parents=True, exist_ok=True)
     env = {"MACOSX_DEPLOYMENT_TARGET": request.macos_version} if request.target.is_macos else {}
+    if installer == "pip" and request.cross:
+        from shipyard import ui
+
+        ui.warn(f"pip evaluates environment markers for this host, not {request.target}: "
+                "target-only dependencies (e.g. mlx-metal, `platform_system == \"Darwin\"`) "
+                "are skipped; list them explicitly or install uv")
     argv = uv_argv(request, runner) if installer == "uv" else pip_argv(request, runner)
     runner.run(argv, extra_env=env)
     # --target puts console scripts in site-packages/bin with the *host's* shebang: useless
