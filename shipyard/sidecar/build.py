@@ -161,7 +161,7 @@ def install_packages(build: SidecarBuild) -> str:
     installer = choose_installer(cfg.installer, build.runner)
     ui.step(f"installing {len(cfg.packages)} package spec(s) with {installer}")
     requirements = resolve_requirements(build.project, cfg.packages, build.work / "wheels",
-                                        build.runner, installer)
+                                        build.runner, installer, build.target)
     request = InstallRequest(
         site_packages=layout.site_packages, target=build.target,
         python_minor=layout.python_minor, requirements=requirements,

@@ -58,15 +58,20 @@ def choose_installer(configured: str, runner: Runner) -> str:
 
 
 def resolve_requirements(project: Project, packages: list[str], build_dir: Path,
-                         runner: Runner, installer: str) -> list[str]:
-    """Local paths become absolute; local project directories are built into wheels."""
+                         runner: Runner, installer: str, target: Target) -> list[str]:
+    """Local paths become absolute; local project directories are built into wheels.
+
+    For a non-macOS target, Metal kernels can never be used, so the project's shipyard-metal
+    hook is told to build a pure wheel when there is no Metal toolchain (instead of failing).
+    """
+    env = {} if target.is_macos else {"SHIPYARD_KERNELS_MISSING_TOOLCHAIN": "skip"}
     resolved = []
     for item in packages:
         local = _local_path(project, item)
         if local is None:
             resolved.append(item)
         elif local.is_dir():
-            resolved.append(str(build_wheel(local, build_dir, runner, installer)))
+            resolved.append(str(build_wheel(local, build_dir, runner, installer, env)))
         elif local.is_file():
             resolved.append(str(local))
         else:
@@ -81,7 +86,8 @@ def _local_path(project: Project, item: str) -> Path | None:
     return None
 
 
-def build_wheel(source: Path, build_dir: Path, runner: Runner, installer: str) -> Path:
+def build_wheel(source: Path, build_dir: Path, runner: Runner, installer: str,
+                extra_env: dict[str, str] | None = None) -> Path:
     """Build the project at ``source`` into a wheel in ``build_dir`` (no build isolation)."""
     out = build_dir / f"wheel-{len(list(build_dir.glob('wheel-*')))}"
     out.mkdir(parents=True)
@@ -91,7 +97,7 @@ def build_wheel(source: Path, build_dir: Path, runner: Runner, installer: str) -
     else:
         argv = [*Pip(runner).command(), "wheel", "--no-deps", "--no-build-isolation",
                 "--disable-pip-version-check", "-w", str(out), str(source)]
-    runner.run(argv, cwd=source)
+    runner.run(argv, cwd=source, extra_env=extra_env)
     wheels = sorted(out.glob("*.whl"))
     if runner.dry_run and not wheels:
         return out / f"{source.name}.whl"
