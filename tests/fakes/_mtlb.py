@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import struct
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
@@ -85,7 +85,7 @@ def write_metallib(path: Path, functions: list[tuple[str, bytes]], deployment_ta
             _tag(b"MDSZ", struct.pack("<Q", len(blob)))]))
         bitcode += blob
     function_list = b"".join(groups)
-    extension = _tag(b"UUID", uuid.uuid4().bytes) + b"ENDT"
+    extension = _tag(b"UUID", os.urandom(16)) + b"ENDT"
     public = private = empty_md * len(functions)
     list_offset = 88
     public_offset = list_offset + 4 + len(function_list) + len(extension)
