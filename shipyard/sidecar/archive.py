@@ -8,14 +8,18 @@ no extended attributes or PAX headers, and the gzip header has no file name and 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
 import stat
 import tarfile
 from pathlib import Path
+from typing import Protocol
 
 #: 1980-01-01T00:00:00Z: used when SOURCE_DATE_EPOCH is not set (also the zip epoch).
 DEFAULT_EPOCH = 315532800
 COMPRESS_LEVEL = 6
+#: Read files in 1 MiB chunks (tarfile's default is 16 KiB); the output bytes do not change.
+COPY_BUFFER = 1 << 20
 
 
 def source_date_epoch(env: dict[str, str] | None = None) -> int:
@@ -33,11 +37,51 @@ def write_tarball(tree: Path, arcname: str, output: Path, *, mtime: int) -> None
     """Archive directory ``tree`` as ``arcname/…`` into ``output`` (tar.gz), deterministically."""
     with open(output, "wb") as raw, \
             gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
-                          compresslevel=COMPRESS_LEVEL) as gz, \
-            tarfile.open(fileobj=gz, mode="w", format=tarfile.GNU_FORMAT) as tar:
+                          compresslevel=COMPRESS_LEVEL) as gz:
+        write_tar_stream(tree, arcname, gz, mtime=mtime)
+
+
+def tar_stream_sha256(tree: Path, arcname: str, *, mtime: int) -> str:
+    """sha256 of the uncompressed tar stream :func:`write_tarball` would compress.
+
+    Equal digests mean equal archives (for the same compression settings): the key of the
+    packaged-sidecar cache.  Costs one read of the tree, no compression.
+    """
+    sink = _HashingSink()
+    write_tar_stream(tree, arcname, sink, mtime=mtime)
+    return sink.digest.hexdigest()
+
+
+def write_tar_stream(tree: Path, arcname: str, fileobj: Writable, *,
+                     mtime: int) -> None:
+    """The deterministic, uncompressed tar stream of ``tree`` written to ``fileobj``."""
+    # typeshed wants a readable file object; writing mode only ever calls write() and tell()
+    with tarfile.TarFile(fileobj=fileobj, mode="w", format=tarfile.GNU_FORMAT,  # type: ignore[arg-type]
+                      copybufsize=COPY_BUFFER) as tar:
         _add(tar, tree, arcname, mtime)
         for path in _walk_sorted(tree):
             _add(tar, path, f"{arcname}/{path.relative_to(tree).as_posix()}", mtime)
+
+
+class Writable(Protocol):
+    def write(self, data: bytes, /) -> int: ...
+    def tell(self) -> int: ...
+
+
+class _HashingSink:
+    """A write-only file object that only hashes what it is given."""
+
+    def __init__(self) -> None:
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        self.size += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.size
 
 
 def _walk_sorted(tree: Path) -> list[Path]:

@@ -9,6 +9,7 @@
 7. :func:`sign_bundle`       every Mach-O inside-out through the signer plugin
 8. :func:`run_smoke_test`    before packaging, in a stripped environment (exit 3)
 9. :func:`package_bundle`    deterministic tar.gz + ``.sha256``, renamed into place
+                             (compressed bytes reused when the bundle is unchanged)
 
 Everything happens in a staging directory inside the output directory, removed on success,
 failure and Ctrl-C; only the finished tarball and its checksum are renamed into place.
@@ -24,11 +25,11 @@ from shipyard import ui
 from shipyard.config.loader import Project
 from shipyard.config.model import SidecarConfig
 from shipyard.errors import ConfigError, SigningError
-from shipyard.fsutil import atomic_write_text, sha256_file, staging_dir
+from shipyard.fsutil import atomic_write_text, staging_dir
 from shipyard.plugins.interfaces import SignRequest
 from shipyard.plugins.manager import PluginSet
 from shipyard.sidecar import hostpbs
-from shipyard.sidecar.archive import source_date_epoch, write_tarball
+from shipyard.sidecar.archive import source_date_epoch
 from shipyard.sidecar.census import BinaryCensus
 from shipyard.sidecar.download import Downloader, default_cache_dir
 from shipyard.sidecar.extract import extract_archive
@@ -39,6 +40,7 @@ from shipyard.sidecar.install import (
     run_installer,
 )
 from shipyard.sidecar.layout import BundleLayout, resolve_entry, strip_paths, write_shim
+from shipyard.sidecar.packcache import PackageCache
 from shipyard.sidecar.pbs import SUMS_NAME, LockFile, Mirror, PbsRelease, parse_sums
 from shipyard.sidecar.smoke import SmokePlan, on_ci, smoke_test
 from shipyard.sidecar.target import Target
@@ -266,8 +268,12 @@ def package_bundle(build: SidecarBuild) -> SidecarResult:
     name = archive_name(build)
     staged = build.work / name
     ui.step(f"packaging {name} (deterministic: sorted, SOURCE_DATE_EPOCH mtimes, uid/gid 0)")
-    write_tarball(layout.root, layout.name, staged, mtime=source_date_epoch(build.env))
-    digest = sha256_file(staged)
+    cache = PackageCache(build.cache_dir / "packaged")
+    digest, reused = cache.package(layout.root, layout.name, staged,
+                                   mtime=source_date_epoch(build.env))
+    if reused:
+        ui.info("bundle unchanged since a previous build: its verified compressed bytes were "
+                f"reused from {cache.directory}")
     staged_sum = build.work / f"{name}.sha256"
     atomic_write_text(staged_sum, f"{digest}  {name}\n")
     final, final_sum = build.out_dir / name, build.out_dir / f"{name}.sha256"

@@ -147,10 +147,12 @@ def test_interrupted_build_leaves_no_partial_tarball(sidecar_project: Callable[.
         output.write_bytes(output.read_bytes()[:1000])  # half-written, then Ctrl-C
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("shipyard.sidecar.build.write_tarball", interrupted)
+    monkeypatch.setattr("shipyard.sidecar.packcache.write_tarball", interrupted)
     code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "build")
     assert code == 130
     assert leftovers(project / "dist") == []  # no tarball, no checksum, no staging directory
+    packaged = project.parent / "cache" / "packaged"
+    assert not packaged.exists() or list(packaged.iterdir()) == []  # nothing half-cached
 
 
 def test_macos_x86_64_is_refused_before_any_work(sidecar_project: Callable[..., Path],
