@@ -32,7 +32,7 @@ from shipyard.sidecar import hostpbs
 from shipyard.sidecar.archive import source_date_epoch
 from shipyard.sidecar.census import BinaryCensus
 from shipyard.sidecar.download import Downloader, default_cache_dir
-from shipyard.sidecar.extract import extract_archive
+from shipyard.sidecar.extract import extract_archive, inflated_tar
 from shipyard.sidecar.install import (
     InstallRequest,
     choose_installer,
@@ -147,7 +147,7 @@ def fetch_python(build: SidecarBuild) -> BundleLayout:
     archive = downloader.fetch(mirror.location(release.tag, release.asset, build.project.root),
                                sha256=sha256, name=release.asset)
     root = build.work / build.name
-    extract_archive(archive, root)
+    extract_archive(inflated_tar(archive, sha256, build.cache_dir), root, label=release.asset)
     layout = BundleLayout(root, build.name, release.python_minor)
     if not layout.interpreter.is_file():
         raise ConfigError(f"{release.asset} has no python/bin/python{release.python_minor}: "
