@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import os
 import shutil
 import subprocess
@@ -101,3 +102,16 @@ def test_cibuildwheel_lists_only_arm64_identifiers() -> None:
     assert done.returncode == 0, done.stderr
     identifiers = done.stdout.split()
     assert identifiers and all(i.endswith("-macosx_arm64") for i in identifiers), identifiers
+
+
+def test_wheel_stage_records_the_wheel(demo: Path, fake_log: FakeLog,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from shipyard.cli import main
+
+    monkeypatch.setenv("ARCHFLAGS", "-arch arm64")
+    monkeypatch.setenv("MACOSX_DEPLOYMENT_TARGET", "14.0")
+    assert main(["-C", str(demo), "wheel", "--no-isolation"]) == 0
+    manifest = json.loads((demo / "dist" / "manifest.json").read_text())
+    (wheel,) = [a for a in manifest["artifacts"] if a["kind"] == "wheel"]
+    assert wheel["name"] == "shipyard_demo-0.7.3-py3-none-macosx_14_0_arm64.whl"
+    assert wheel["target"] == "macosx_14_0_arm64" and wheel["stage"] == "wheel"
