@@ -59,8 +59,21 @@ def mock_protection(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPa
         monkeypatch.setattr(subprocess.Popen, "__init__", guarded_init)
 
 
+@pytest.fixture(scope="session")
+def direct_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder whose ``python3`` is this interpreter itself.
+
+    The fakes start with ``#!/usr/bin/env python3``; finding this first on PATH skips version
+    manager shims, which would otherwise cost more than the fake's own work on every call.
+    """
+    folder = tmp_path_factory.mktemp("direct-python")
+    (folder / "python3").symlink_to(sys.executable)
+    return folder
+
+
 @pytest.fixture
-def fakes_path(monkeypatch: pytest.MonkeyPatch) -> Path:
+def fakes_path(monkeypatch: pytest.MonkeyPatch, direct_python: Path) -> Path:
     """Put tests/fakes first on PATH (the strict Apple-tool fakes)."""
-    monkeypatch.setenv("PATH", f"{FAKES}{os.pathsep}{os.environ.get('PATH', '')}")
+    path = os.pathsep.join([str(FAKES), str(direct_python), os.environ.get("PATH", "")])
+    monkeypatch.setenv("PATH", path)
     return FAKES
