@@ -37,7 +37,16 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=False, default=False)
 def wheels(session: nox.Session) -> None:
-    """Build the demo's macOS arm64 wheels with cibuildwheel (needs a macOS host)."""
+    """Build the demo's macOS arm64 wheels with cibuildwheel (arm64 only, macOS >= 14)."""
+    demo = ROOT / "examples" / "demo"
+    out = ROOT / "dist" / "wheels"
+    session.chdir(demo)
+    if sys.platform != "darwin":
+        # cibuildwheel builds macOS wheels only on macOS; show what it would build, then stop.
+        session.run(sys.executable, "-m", "cibuildwheel", "--platform", "macos",
+                    "--print-build-identifiers", external=True)
+        session.error("cibuildwheel builds macOS wheels on a macOS arm64 host; the identifiers "
+                      "above are what it would build. For a local wheel use: "
+                      "python -m shipyard -C examples/demo wheel")
     session.run(sys.executable, "-m", "cibuildwheel", "--platform", "macos",
-                "--output-dir", str(ROOT / "dist" / "wheels"), str(ROOT / "examples" / "demo"),
-                *session.posargs, external=True)
+                "--output-dir", str(out), *session.posargs, external=True)
