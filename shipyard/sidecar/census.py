@@ -12,40 +12,21 @@ partial install, and the fix is to read the install log, not to lower the baseli
 from __future__ import annotations
 
 import os
-import struct
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from shipyard import ui
+from shipyard.binaries import HEAD_SIZE, binary_kind
 from shipyard.errors import CensusDriftError
 
-MACHO_THIN = {b"\xfe\xed\xfa\xcf", b"\xcf\xfa\xed\xfe", b"\xfe\xed\xfa\xce", b"\xce\xfa\xed\xfe"}
-MACHO_FAT = (b"\xca\xfe\xba\xbe", b"\xca\xfe\xba\xbf")
-#: Java class files share the fat magic; their next 4 bytes are a class version (>= 45 << 0).
-MAX_FAT_ARCHS = 30
-ELF_MAGIC = b"\x7fELF"
-ET_EXEC, ET_DYN = 2, 3
 #: Baselines under this are test overrides: half of them is no guard (seed 000 N4).
 SMALL_BASELINE = 10
 
 
-def binary_kind(head: bytes) -> str | None:
-    """``thin``/``fat`` (Mach-O), ``elf`` (shared object or executable), or None."""
-    magic = head[:4]
-    if magic in MACHO_THIN:
-        return "thin"
-    if magic in MACHO_FAT and len(head) >= 8:
-        return "fat" if 0 < struct.unpack(">I", head[4:8])[0] < MAX_FAT_ARCHS else None
-    if magic == ELF_MAGIC and len(head) >= 18:
-        order = "<" if head[5] == 1 else ">"
-        return "elf" if struct.unpack(order + "H", head[16:18])[0] in (ET_EXEC, ET_DYN) else None
-    return None
-
-
 def scan(root: Path, binary_format: str) -> list[Path]:
     """Every regular file under ``root`` (symlinks not followed) of ``binary_format``, sorted."""
-    wanted = {"Mach-O": ("thin", "fat"), "ELF": ("elf",)}[binary_format]
+    wanted = {"Mach-O": ("thin", "fat", "fat64"), "ELF": ("elf",)}[binary_format]
     found: list[Path] = []
     stack = [str(root)]
     while stack:
@@ -61,7 +42,7 @@ def scan(root: Path, binary_format: str) -> list[Path]:
 def _head_kind(path: str) -> str | None:
     try:
         with open(path, "rb") as handle:
-            return binary_kind(handle.read(20))
+            return binary_kind(handle.read(HEAD_SIZE))
     except OSError:
         return None
 

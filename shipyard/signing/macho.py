@@ -11,11 +11,7 @@ import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
-MAGIC_64 = (0xFEEDFACF, 0xCFFAEDFE)
-MAGIC_32 = (0xFEEDFACE, 0xCEFAEDFE)
-MAGIC_FAT = 0xCAFEBABE
-#: Java class files share 0xcafebabe; their "arch count" is a class-file version (>= 45).
-MAX_FAT_ARCHS = 30
+from shipyard.binaries import HEAD_SIZE, binary_kind, is_macho_head
 
 MH_OBJECT, MH_EXECUTE, MH_DYLIB, MH_DYLINKER, MH_BUNDLE = 0x1, 0x2, 0x6, 0x7, 0x8
 LC_ID_DYLIB = 0xD
@@ -51,22 +47,10 @@ def is_macho(path: Path) -> bool:
     """True when ``path`` is a regular file starting with a Mach-O (or fat Mach-O) magic."""
     try:
         with open(path, "rb") as handle:
-            head = handle.read(8)
+            head = handle.read(HEAD_SIZE)
     except OSError:
         return False
-    return _slice_magic(head) is not None
-
-
-def _slice_magic(head: bytes) -> str | None:
-    if len(head) < 8:
-        return None
-    big = struct.unpack(">I", head[:4])[0]
-    if big in MAGIC_64 or big in MAGIC_32:
-        return "thin"
-    if big == MAGIC_FAT:
-        count = struct.unpack(">I", head[4:8])[0]
-        return "fat" if 0 < count < MAX_FAT_ARCHS else None
-    return None
+    return is_macho_head(head)
 
 
 def read_macho(path: Path) -> MachOInfo | None:
@@ -76,10 +60,10 @@ def read_macho(path: Path) -> MachOInfo | None:
             data = handle.read(HEADER_LIMIT)
     except OSError:
         return None
-    kind = _slice_magic(data[:8])
-    if kind is None:
+    kind = binary_kind(data[:HEAD_SIZE])
+    if kind not in ("thin", "fat", "fat64"):
         return None
-    offset = _first_slice_offset(data) if kind == "fat" else 0
+    offset = {"thin": 0, "fat": _first_slice_offset(data), "fat64": _first_slice_offset64(data)}[kind]
     if offset is None:
         return None
     return _parse_thin(data, offset)
@@ -89,6 +73,13 @@ def _first_slice_offset(data: bytes) -> int | None:
     if len(data) < 28:
         return None
     return int(struct.unpack(">I", data[16:20])[0])
+
+
+def _first_slice_offset64(data: bytes) -> int | None:
+    # fat_arch_64: cputype, cpusubtype (u32 each), offset (u64) after the 8-byte fat header.
+    if len(data) < 24:
+        return None
+    return int(struct.unpack(">Q", data[16:24])[0])
 
 
 def _parse_thin(data: bytes, base: int) -> MachOInfo | None:
