@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import platform
 import signal
 import threading
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from types import FrameType
 from shipyard import ui
 from shipyard.manifest import Artifact, record_artifact
 from shipyard.sidecar.build import SidecarBuild, SidecarResult, build_sidecar, check_target
+from shipyard.sidecar.pbs import HOST_MIRROR
 from shipyard.stages import StageContext
 
 
@@ -41,8 +43,12 @@ def to_artifact(result: SidecarResult, ctx: StageContext) -> Artifact:
 def _plan(build: SidecarBuild) -> None:
     cfg = build.config
     target = check_target(build)
-    ui.info(f"[dry-run] would bundle PBS {cfg.pbs_version}+{cfg.pbs_tag} for {target} "
-            f"from {cfg.pbs_mirror or 'GitHub releases'}")
+    if cfg.pbs_mirror.strip() == HOST_MIRROR:
+        ui.info(f"[dry-run] would bundle a copy of this host's Python {platform.python_version()} "
+                f"for {target} (pbs-mirror = \"host\", instead of PBS {cfg.pbs_version})")
+    else:
+        ui.info(f"[dry-run] would bundle PBS {cfg.pbs_version}+{cfg.pbs_tag} for {target} "
+                f"from {cfg.pbs_mirror or 'GitHub releases'}")
     ui.info(f"[dry-run] packages: {cfg.packages or '(none)'}"
             + (f", requirements: {cfg.requirements}" if cfg.requirements else ""))
     ui.info(f"[dry-run] signing: {'skipped' if cfg.skip_codesign else build.project.config.sign.signer}"
