@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from shipyard import ui
+from shipyard.archives import write_tar_gz, write_zip
 from shipyard.config.model import PackageConfig
 from shipyard.errors import ConfigError
 from shipyard.manifest import Artifact, Manifest
-from shipyard.release.archive import write_tar_gz, write_zip
 from shipyard.stages import StageContext
 from shipyard.tools import Hdiutil, Pkgbuild
 

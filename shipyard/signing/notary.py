@@ -5,15 +5,13 @@ the artifact (``shipyard notarize --resume``), the rejection log, stapling and G
 from __future__ import annotations
 
 import json
-import os
-import stat
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from shipyard import ui
+from shipyard.archives import write_zip
 from shipyard.errors import NotarizationError
 from shipyard.fsutil import atomic_write_text
 from shipyard.plugins.interfaces import NotarySubmission
@@ -76,27 +74,11 @@ def upload_file(artifact: Path, ditto: Ditto, staging: Path) -> Path:
     out = staging / f"{artifact.name}.zip"
     if ditto.which() is not None:
         ditto.zip_keep_parent(artifact, out)
-    else:  # Linux CI with the REST notarizer: the same layout, written by zipfile
+    else:  # Linux CI with the REST notarizer: the --keepParent layout, written by zipfile
         ui.info(f"ditto is not available: zipping {artifact.name} with Python's zipfile")
         if not ditto.runner.dry_run:
-            zip_keep_parent(artifact, out)
+            write_zip(artifact, out, keep_parent=True)
     return out
-
-
-def zip_keep_parent(source: Path, out: Path) -> None:
-    """Like ``ditto -c -k --keepParent``: ``source`` under its own name, symlinks kept as links."""
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        if source.is_file():
-            archive.write(source, source.name)
-            return
-        for item in sorted(source.rglob("*")):
-            name = str(Path(source.name) / item.relative_to(source))
-            if item.is_symlink():
-                info = zipfile.ZipInfo(name)
-                info.external_attr = (stat.S_IFLNK | 0o755) << 16
-                archive.writestr(info, os.readlink(item))
-            elif item.is_file():
-                archive.write(item, name)
 
 
 # ------------------------------------------------------------------------------ verdicts

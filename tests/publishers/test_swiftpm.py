@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from shipyard.archives import write_zip
 from shipyard.errors import ConfigError, PublishConflictError
 from shipyard.manifest import Artifact
-from shipyard.release.archive import write_zip
 from shipyard.release.publishers.swiftpm import SwiftPMOptions, SwiftPMPublisher, package_swift
 from tests.publishers.support import context
 from tests.services.registries import bare_repo

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from shipyard.archives import write_zip
 from shipyard.manifest import Artifact, Manifest
-from shipyard.release.archive import write_zip
 from shipyard.stages import StageContext
 from tests.publishers.test_pypi import make_wheel
 

@@ -1,4 +1,7 @@
-"""Deterministic archives: same input tree → same bytes (and so the same checksum).
+"""Deterministic zip and tar.gz archives: same input tree → same bytes (same checksum).
+
+Shared by packaging, the SwiftPM publisher and notarization (the zip an app or tarball is
+submitted in when ``ditto`` is not available).
 
 Entries are sorted, timestamps fixed at 1980-01-01 (the zip epoch) or 0 (tar), owners and
 permissions normalised (0755 for directories and executables, 0644 otherwise), symlinks
