@@ -6,7 +6,7 @@ runs with ``dry_run=True`` and says what it would do and which credentials or to
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TextIO
 
 from shipyard.config.model import NotarizeConfig, SignConfig
@@ -15,7 +15,17 @@ from shipyard.manifest import Manifest
 from shipyard.release.checksums import SUMS_NAME
 from shipyard.release.orchestrate import Release, stage_names
 from shipyard.stages import STAGES, StageContext, stage_function
-from shipyard.tools import Codesign, Xcrun
+from shipyard.tools import TOOLS_BY_NAME
+
+
+def missing_tools(release: Release, names: Sequence[str]) -> list[str]:
+    """A "needs" line for each tool a plugin ``requires`` that this host lacks."""
+    lines = []
+    for name in names:
+        status = TOOLS_BY_NAME[name](release.runner).verify()
+        if not status.present:
+            lines.append(f"needs {name}: {status.hint}")
+    return lines
 
 
 def sign_lines(release: Release, config: SignConfig) -> list[str]:
@@ -27,29 +37,24 @@ def sign_lines(release: Release, config: SignConfig) -> list[str]:
         lines.append("needs an identity: tool.shipyard.sign.identity or APPLE_DEVELOPER_ID_APP "
                      "(not set: artifacts would stay unsigned and the release refused "
                      "without --allow-unsigned)")
-    status = Codesign(release.runner).verify()
-    if not status.present:
-        lines.append(f"needs codesign: {status.hint}")
-    return lines
+    signer = release.plugins.signers().get(config.signer)
+    if signer is None:
+        return [*lines, f"needs a signer plugin named {config.signer!r} (none installed)"]
+    return lines + missing_tools(release, signer.requires)
 
 
 def notarize_lines(release: Release, config: NotarizeConfig) -> list[str]:
     lines = [f"notarizer {config.notarizer}, wait up to {config.timeout}s, "
              f"staple {'on' if config.staple else 'off'}"]
-    if config.keychain_profile:
-        lines.append(f"credentials: keychain profile {config.keychain_profile!r}")
-    elif config.api_key and config.api_key_id and config.api_issuer:
-        lines.append(f"credentials: API key {config.api_key_id}")
-    elif config.apple_id and config.team_id and release.env.get("APPLE_APP_SPECIFIC_PASSWORD"):
-        lines.append(f"credentials: Apple ID {config.apple_id} (team {config.team_id})")
-    else:
-        lines.append("needs credentials: APPLE_API_KEY_PATH + APPLE_API_KEY_ID + "
-                     "APPLE_API_ISSUER, a keychain profile, or APPLE_ID + APPLE_TEAM_ID + "
-                     "APPLE_APP_SPECIFIC_PASSWORD (none set)")
-    status = Xcrun(release.runner).verify()
-    if not status.present:
-        lines.append(f"needs xcrun notarytool: {status.hint}")
-    return lines
+    plugin = release.plugins.notarizers().get(config.notarizer)
+    if plugin is None:
+        return [*lines, f"needs a notarizer plugin named {config.notarizer!r} (none installed)"]
+    # The plugin owns its credential rules; the plan only reports its verdict.
+    notarizer = plugin(release.runner, release.project)
+    notarizer.env = release.env
+    reason = notarizer.configured()
+    lines.append(f"needs credentials: {reason}" if reason else "credentials: configured")
+    return lines + missing_tools(release, plugin.requires)
 
 
 def planned_stages(release: Release) -> list[str]:

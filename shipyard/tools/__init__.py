@@ -26,6 +26,8 @@ ALL_TOOLS: tuple[type[Tool], ...] = (
     Pkgbuild, Productbuild, Ditto, Git, Npm, Uv, Pip,
 )
 
+TOOLS_BY_NAME: dict[str, type[Tool]] = {cls.name: cls for cls in ALL_TOOLS}
+
 
 @dataclass
 class Toolbox:
@@ -41,7 +43,7 @@ class Toolbox:
 
 
 __all__ = [
-    "ALL_TOOLS", "Codesign", "CommandResult", "Ditto", "Git", "Hdiutil", "Metal", "Metallib",
+    "ALL_TOOLS", "TOOLS_BY_NAME", "Codesign", "CommandResult", "Ditto", "Git", "Hdiutil", "Metal", "Metallib",
     "Notarytool", "Npm", "Pip", "Pkgbuild", "Productbuild", "Runner", "Security", "Spctl",
     "Stapler", "Tool", "ToolStatus", "Toolbox", "Uv", "Xcrun", "XcodeSelect", "is_macos",
 ]

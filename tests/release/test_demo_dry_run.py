@@ -46,3 +46,15 @@ def test_nox_release_session_dry_run() -> None:
                              "--dry-run"], cwd=ROOT, env=_env(), capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     _check_plan(result.stdout + result.stderr)
+
+
+def test_plan_asks_the_configured_notarizer_about_credentials_and_tools() -> None:
+    """The rest notarizer needs no Apple tool, and an incomplete API key is named as such."""
+    env = {**_env(), "APPLE_API_KEY_ID": "KEY123"}
+    result = subprocess.run([sys.executable, "-m", "shipyard", "-C", str(ROOT / "examples" / "demo"),
+                             "--set", "notarize.notarizer=rest", "release", "sidecar-v0.7.3",
+                             "--dry-run"], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "notarizer rest" in result.stdout
+    assert "needs credentials: the rest notarizer needs tool.shipyard.notarize.api-key" in result.stdout
+    assert "needs notarytool" not in result.stdout and "needs xcrun" not in result.stdout
