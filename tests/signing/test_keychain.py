@@ -119,3 +119,19 @@ def test_half_configured_secrets_are_an_error() -> None:
 def test_credentials_repr_hides_secrets(p12_certificate: P12) -> None:
     text = repr(creds(p12_certificate))
     assert p12_certificate.password not in text and p12_certificate.base64[:20] not in text
+
+
+@pytest.mark.parametrize("password", ["-leading-dash-CANARY", "plain-CANARY"])
+def test_any_generated_keychain_password_works(
+    fake_tools: FakeTools, p12_certificate: P12, monkeypatch: pytest.MonkeyPatch, password: str
+) -> None:
+    """token_urlsafe starts with "-" about once in 64 runs; security takes it as -p's argument."""
+    monkeypatch.setattr("shipyard.signing.keychain.secrets.token_urlsafe", lambda n: password)
+    with signing_keychain(Security(Runner(echo=False)), creds(p12_certificate)) as keychain:
+        assert Path(keychain).exists()
+    assert_cleaned(fake_tools, keychain)
+
+
+def test_security_fake_still_refuses_an_option_where_an_operand_belongs(fake_tools: FakeTools) -> None:
+    with pytest.raises(CommandError, match="expected an operand, got option --bogus"):
+        Security(Runner(echo=False)).run(["create-keychain", "-p", "pw", "--bogus"])
