@@ -1,4 +1,4 @@
-"""Warm-cache sidecar rebuild: shipyard (uv) vs seed 000's recipe, side by side in one run.
+"""Warm-cache sidecar rebuild: shipyard (uv) vs the original shell recipe, side by side in one run.
 
     python benchmarks/sidecar.py [--package mlx==0.32.4 ...] [--target aarch64-apple-darwin]
                                  [--runs 3] [--pbs host-sized|tiny]
@@ -8,15 +8,15 @@ times, interleaved; medians are printed per step with their ratios:
 
 (a) shipyard with uv: every shipyard cache warm (PBS download, its decompressed tar, the
     packaged-sidecar cache, uv's wheel cache);
-(b) seed 000's recipe as the seed runs it: extract the (already downloaded) PBS archive,
+(b) the original shell recipe as the rapid-mlx pipeline runs it: extract the (already downloaded) PBS archive,
     ``pip install --target`` into site-packages, strip, census, then ``tar -czf`` (here
     Python's tarfile + gzip level 6, the gzip CLI's default) with no output cache, because
-    the seed has none; pip's own wheel cache is warm;
+    the recipe has none; pip's own wheel cache is warm;
 (c) shipyard forced to ``installer = "pip"``, to separate the installer from the rest.
 
 Signing is skipped and the smoke test cannot run (a macOS target on Linux) in all three.
 Most of (a)'s install step is uv revalidating the PyPI index pages (resolution is online, as
-in the seed); the installation itself links files from uv's cache.
+in the recipe); the installation itself links files from uv's cache.
 The PBS interpreter is a stand-in (GitHub is not needed): by default this host's interpreter
 in PBS layout, renamed to python3.12 (tens of MB, like a real install_only_stripped asset);
 ``--pbs tiny`` uses a few-KB fake, which leaves only the packages' cost.
@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from shipyard import ui  # noqa: E402
 from shipyard.config.loader import load_project  # noqa: E402
-from shipyard.config.model import SEED_STRIP  # noqa: E402
+from shipyard.config.model import DEFAULT_STRIP  # noqa: E402
 from shipyard.fsutil import sha256_file  # noqa: E402
 from shipyard.plugins.manager import plugins  # noqa: E402
 from shipyard.sidecar import build as steps  # noqa: E402
@@ -140,10 +140,10 @@ def shipyard_rebuild(project: Path, cache: Path) -> Timings:
 
 
 # ------------------------------------------------------------------------------ (b)
-def seed_rebuild(work: Path, archive: Path, packages: list[str], target: str) -> Timings:
-    """Seed 000's steps 2-8 (no signing, no smoke): extract, pip --target, strip, census, tar -czf."""
+def recipe_rebuild(work: Path, archive: Path, packages: list[str], target: str) -> Timings:
+    """The original recipe's steps 2-8 (no signing, no smoke): extract, pip --target, strip, census, tar -czf."""
     timings: Timings = {}
-    out = work / "seed-out"
+    out = work / "recipe-out"
     shutil.rmtree(out, ignore_errors=True)
     stage = out / "bench"
     with stopwatch(timings, "whole build"):
@@ -153,9 +153,9 @@ def seed_rebuild(work: Path, archive: Path, packages: list[str], target: str) ->
                 tar.extractall(stage, filter="data")
         layout = BundleLayout(stage, "bench", MINOR)
         with stopwatch(timings, "install"):
-            seed_pip_install(layout, packages, Target(target))
+            recipe_pip_install(layout, packages, Target(target))
         with stopwatch(timings, "strip+shim"):
-            strip_paths(layout, list(SEED_STRIP))
+            strip_paths(layout, list(DEFAULT_STRIP))
             write_shim(layout, "json")
         with stopwatch(timings, "census"):
             scan(stage, "Mach-O" if target.endswith("darwin") else "ELF")
@@ -167,7 +167,7 @@ def seed_rebuild(work: Path, archive: Path, packages: list[str], target: str) ->
     return with_other(timings)
 
 
-def seed_pip_install(layout: BundleLayout, packages: list[str], target: Target) -> None:
+def recipe_pip_install(layout: BundleLayout, packages: list[str], target: Target) -> None:
     """``pip install --target site-packages`` with the platform flags a cross install needs."""
     request = InstallRequest(site_packages=layout.site_packages, target=target,
                              python_minor=MINOR, requirements=packages, requirements_file=None,
@@ -179,7 +179,7 @@ def seed_pip_install(layout: BundleLayout, packages: list[str], target: Target) 
 
 # ------------------------------------------------------------------------------ report
 def report(med: dict[str, Timings], args: argparse.Namespace, pbs_size: int) -> None:
-    labels = {"a": "(a) shipyard uv", "b": "(b) seed recipe", "c": "(c) shipyard pip"}
+    labels = {"a": "(a) shipyard uv", "b": "(b) shell recipe", "c": "(c) shipyard pip"}
     print(f"sidecar warm rebuild: {' '.join(args.package)} for {args.target}; PBS stand-in "
           f"{args.pbs} ({pbs_size / 1e6:.1f} MB compressed); median of {args.runs} run(s)")
     print(f"{'step':14}" + "".join(f"{labels[k]:>19}" for k in "abc"))
@@ -188,12 +188,12 @@ def report(med: dict[str, Timings], args: argparse.Namespace, pbs_size: int) -> 
     whole = {k: med[k]["whole build"] for k in "abc"}
     ratio = whole["b"] / whole["a"]
     print("ratios")
-    print(f"  whole build, seed recipe / shipyard uv  (b/a): {ratio:6.1f}x   "
+    print(f"  whole build, shell recipe / shipyard uv  (b/a): {ratio:6.1f}x   "
           + ("meets the >= 3x goal" if ratio >= 3 else "BELOW the 3x goal"))
     print(f"  install step, pip / uv                  (c/a): "
           f"{med['c']['install'] / med['a']['install']:6.1f}x")
     print(f"  whole build, shipyard pip / shipyard uv (c/a): {whole['c'] / whole['a']:6.1f}x")
-    print(f"  whole build, seed recipe / shipyard pip (b/c): {whole['b'] / whole['c']:6.1f}x")
+    print(f"  whole build, shell recipe / shipyard pip (b/c): {whole['b'] / whole['c']:6.1f}x")
 
 
 def main() -> int:
@@ -217,7 +217,7 @@ def main() -> int:
 
         def rebuild(key: str) -> Timings:
             if key == "b":
-                return seed_rebuild(work, archive, args.package, args.target)
+                return recipe_rebuild(work, archive, args.package, args.target)
             return shipyard_rebuild(projects[key], cache)
 
         for key in "abc":  # warm every cache: downloads, wheels, decompressed PBS, packages

@@ -1,6 +1,6 @@
 """``shipyard doctor``: what this host is, which tools it has, which configured stages can run.
 
-The provisioning contract of a native macOS runner (seed 002): a bare host must already hold
+The provisioning contract of a native macOS runner: a bare host must already hold
 every tool the configured stages need; ``doctor --check`` fails when one does not.
 """
 

@@ -61,7 +61,8 @@ def staging_dir(parent: Path, prefix: str) -> Iterator[Path]:
 
 
 def safe_out_dir(value: str, *, root: Path, what: str = "OUT_DIR") -> Path:
-    """Resolve an output directory to an absolute path; refuse empty and ``/`` (seed 000 N5)."""
+    """Resolve an output directory to an absolute path; refuse empty and ``/``,
+    since cleaning such an output directory would delete far more than the build's output."""
     if not value or not value.strip():
         raise ConfigError(f"{what} is empty", hint="set it to a directory such as `dist`")
     path = Path(value).expanduser()

@@ -17,8 +17,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     actions.required = True
     build = actions.add_parser(
         "build", parents=[common], help="build the sidecar tarball (exit 2: census drift, 3: smoke)",
-        description="Seed 000's nine steps: target, PBS, install, strip, shim, census, sign, "
-        "smoke test, package. Writes <out-dir>/<archive> + .sha256 and records it in "
+        description="Nine steps, in order: target, PBS, install, strip, shim, census, sign, "
+        "smoke test, package. The smoke test runs before packaging, so a broken bundle is never archived. Writes <out-dir>/<archive> + .sha256 and records it in "
         "manifest.json.")
     _target_option(build)
     build.add_argument("--skip-codesign", action="store_true", default=None,

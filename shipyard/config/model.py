@@ -17,7 +17,7 @@ from shipyard.config.fields import option
 
 KW = {"frozen": True, "kw_only": True}
 
-SEED_STRIP = (
+DEFAULT_STRIP = (
     "ensurepip",
     "idlelib",
     "tkinter",
@@ -165,7 +165,7 @@ class SidecarConfig:
         choices=("auto", "uv", "pip"), env=("SHIPYARD_INSTALLER",),
     )
     strip: list[str] = option(
-        default_factory=lambda: list(SEED_STRIP),
+        default_factory=lambda: list(DEFAULT_STRIP),
         doc="Glob patterns, relative to the stdlib and to site-packages, removed from the bundle "
         "(`**/__pycache__` matches at any depth).",
     )

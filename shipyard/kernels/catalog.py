@@ -2,7 +2,7 @@
 
 :func:`check_metallib` is what an engine calls at start-up: a metallib that does not match
 what was built (bytes, functions, target) gets a mismatch verdict with reasons, and the engine
-falls back (seed 001: "soft-fail and run MLX fallback").  It needs only the standard library.
+falls back to MLX's own kernels instead of failing.  It needs only the standard library.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Order of work, and why:
 
 1. refuse a pull_request context and a tag that names no family or the wrong version —
-   before anything runs (seed 000 review rounds B5/B6);
+   before anything runs, so a refused release has changed nothing;
 2. build the family's stages, then ``sign`` and ``notarize`` when configured, through
    :func:`shipyard.stages.stage_function` (``--resume`` skips these and reuses the manifest);
 3. verify every artifact against ``dist/manifest.json`` and write ``SHA256SUMS``;

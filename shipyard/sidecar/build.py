@@ -1,4 +1,4 @@
-"""The sidecar build: seed 000's nine steps, one function each, run in order by :func:`build_sidecar`.
+"""The sidecar build: nine steps, one function each, run in order by :func:`build_sidecar`.
 
 1. :func:`check_target`      the target triple (a macOS sidecar is arm64-only)
 2. :func:`fetch_python`      PBS asset: pinned sha256, cache, mirror, safe extraction

@@ -1,11 +1,11 @@
-"""Binary census (seed 000 step 6): count native binaries by magic bytes, compare to a baseline.
+"""Binary census (step 6 of the sidecar build): count native binaries by magic bytes, compare to a baseline.
 
 Mach-O for macOS targets (thin 32/64-bit either byte order, and fat files; ``0xcafebabe`` is
 also a Java class file, told apart by the fat header's architecture count), ELF shared
 objects and executables for Linux targets.  Reading 20 bytes a file keeps the scan at tens
 of thousands of files a second.
 
-The floor guard runs before the drift check (seed 000 B2): far too few binaries means a
+The floor guard runs before the drift check: far too few binaries means a
 partial install, and the fix is to read the install log, not to lower the baseline.
 """
 
@@ -20,7 +20,7 @@ from shipyard import ui
 from shipyard.binaries import HEAD_SIZE, binary_kind
 from shipyard.errors import CensusDriftError
 
-#: Baselines under this are test overrides: half of them is no guard (seed 000 N4).
+#: Baselines under this are test overrides: half of them is no guard.
 SMALL_BASELINE = 10
 
 
@@ -48,8 +48,8 @@ def _head_kind(path: str) -> str | None:
 
 
 def census_floor(baseline: int) -> int:
-    """Below this count the install is broken, not drifted: half the baseline (seed 000 B2),
-    but ``baseline - 2`` for small test baselines, where half would be a useless guard (N4)."""
+    """Below this count the install is broken, not drifted: half the baseline,
+    but ``baseline - 2`` for small test baselines, where half would be a useless guard."""
     if baseline < SMALL_BASELINE:
         return max(baseline - 2, 1)
     return baseline // 2

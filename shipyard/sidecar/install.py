@@ -40,7 +40,7 @@ class InstallRequest:
 
     @property
     def native(self) -> bool:
-        """Same platform and Python as the host: the seed's plain ``pip install --target``."""
+        """Same platform and Python as the host: a plain ``pip install --target``."""
         return not self.cross and self.python_minor == "{}.{}".format(*sys.version_info[:2])
 
 

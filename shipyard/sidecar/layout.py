@@ -1,4 +1,4 @@
-"""The bundle's layout, strip list and shim (seed 000 steps 4 and 5).
+"""The bundle's layout, strip list and shim (steps 4 and 5 of the sidecar build).
 
 ```
 <name>/
@@ -51,7 +51,8 @@ class BundleLayout:
         return self.root / "bin" / self.name
 
     def pinned_env(self) -> dict[str, str]:
-        """The variables the shim pins: what the bundle sees at run time (seed 000 fix)."""
+        """The variables the shim pins: what the bundle sees at run time, so a
+        host PYTHONPATH or user site can never leak into it."""
         return {"PYTHONHOME": str(self.python_home), "PYTHONPATH": str(self.site_packages),
                 "PYTHONNOUSERSITE": "1", "PYTHONDONTWRITEBYTECODE": "1"}
 

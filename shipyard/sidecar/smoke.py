@@ -1,12 +1,13 @@
-"""Smoke test of a staged bundle, before it is packaged (seed 000 B1).
+"""Smoke test of a staged bundle, before it is packaged, so a broken bundle
+is never archived.
 
-Runs in an environment stripped of the caller's variables with a throwaway HOME (N1), so a
+Runs in an environment stripped of the caller's variables with a throwaway HOME, so a
 host PYTHONPATH or user site cannot make a broken bundle pass and the test cannot pollute the
 caller's caches.  Three checks, in order:
 
 1. the shim with the configured arguments (``--version``): hard;
 2. the import check through the bundled interpreter with the shim's pinned variables: hard;
-3. the optional GPU check (seed 000's Metal eval): soft on CI (``CI`` set; the real error
+3. the optional GPU check (a small Metal evaluation): soft on CI (``CI`` set; the real error
    output is shown and the build continues), hard locally.
 
 Failures raise :class:`SmokeTestError` (exit 3) with the command's real output.

@@ -1,6 +1,6 @@
 """Signing credentials: where the identity comes from, and the temporary CI keychain.
 
-Seed 000's secret gate: with APPLE_DEVELOPER_ID_APP, APPLE_SIGNING_CERTIFICATE (base64 .p12)
+The secret gate: with APPLE_DEVELOPER_ID_APP, APPLE_SIGNING_CERTIFICATE (base64 .p12)
 and APPLE_SIGNING_PASSWORD, CI imports the certificate into a throw-away keychain and signs;
 without them the build still runs, unsigned, and says so loudly.  The keychain and the decoded
 .p12 are removed on success, on failure and on Ctrl-C.

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from shipyard.config import load_project
-from shipyard.config.model import SEED_STRIP, KernelVariant
+from shipyard.config.model import DEFAULT_STRIP, KernelVariant
 from tests.helpers import run_cli, write_project
 
 DEMO = """
@@ -31,7 +31,7 @@ def test_pyproject_values_become_typed_frozen_dataclasses(tmp_path: Path) -> Non
     assert cfg.out_dir == "out"
     assert cfg.sidecar.pbs_tag == "20260101"
     assert cfg.sidecar.macho_baseline == 51
-    assert cfg.sidecar.strip == list(SEED_STRIP)
+    assert cfg.sidecar.strip == list(DEFAULT_STRIP)
     assert cfg.kernels.variants == {"float16": KernelVariant(defines={"T": "half"}, flags=["-ffast-math"])}
     assert project.name == "demo" and project.version == "1.2.3"
     assert project.configured == frozenset({"sidecar", "kernels"})
@@ -61,7 +61,7 @@ def test_precedence_defaults_pyproject_env_cli(tmp_path: Path) -> None:
     ({"PBS_VERSION": "3.12.9", "SHIPYARD_PBS_VERSION": "3.12.8"}, "3.12.8"),
     ({"PBS_VERSION": ""}, "3.12.13"),  # an empty variable (unset CI secret) is ignored
 ])
-def test_seed_knobs_and_shipyard_names(tmp_path: Path, env: dict[str, str], expected: str) -> None:
+def test_original_script_knobs_and_shipyard_names(tmp_path: Path, env: dict[str, str], expected: str) -> None:
     project = load_project(write_project(tmp_path, ""), env=env)
     assert project.config.sidecar.pbs_version == expected
 

@@ -104,7 +104,7 @@ def test_floor_guard_says_check_the_install_log(sidecar_project: Callable[..., P
     assert "check the install log" in err
 
 
-def test_env_overrides_baseline_like_the_seed(sidecar_project: Callable[..., Path],
+def test_env_overrides_baseline_like_the_original_script(sidecar_project: Callable[..., Path],
                                               fast_install: list, monkeypatch: pytest.MonkeyPatch,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     project = sidecar_project(f"{FAST}\nmacho-baseline = 51")
@@ -128,7 +128,7 @@ def test_relative_out_dir_is_made_absolute(sidecar_project: Callable[..., Path],
                                            monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     project = sidecar_project(FAST)
-    monkeypatch.chdir(tmp_path)  # seed 000: a relative OUT_DIR broke `cd $OUT_DIR && tar`
+    monkeypatch.chdir(tmp_path)  # a relative OUT_DIR once broke `cd $OUT_DIR && tar`
     code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "build",
                            "--out-dir", "build/sidecar-stage")
     assert code == 0, err

@@ -15,7 +15,7 @@ from shipyard.tools.runner import Runner
 from tests.signing.conftest import IDENTITY, FakeTools, RealMachO
 from tests.signing.machofab import make_app, make_sidecar_tree
 
-SEED_ENTITLEMENTS = ["com.apple.security.cs.allow-jit",
+SIDECAR_ENTITLEMENTS = ["com.apple.security.cs.allow-jit",
                      "com.apple.security.cs.disable-library-validation",
                      "com.apple.security.cs.allow-unsigned-executable-memory"]
 
@@ -38,7 +38,7 @@ def test_registered_under_its_name() -> None:
 def test_sidecar_tree_is_signed_inside_out_with_entitlements_on_executables(
         fake_tools: FakeTools, tmp_path: Path) -> None:
     tree = make_sidecar_tree(tmp_path)
-    report = sign(tree, rules=[("*", SEED_ENTITLEMENTS)])
+    report = sign(tree, rules=[("*", SIDECAR_ENTITLEMENTS)])
     calls = signing_calls(fake_tools)
     order = [Path(argv[-1]).name for argv in calls]
     assert order.index("libpython3.12.dylib") < order.index("python3.12")
@@ -52,14 +52,14 @@ def test_sidecar_tree_is_signed_inside_out_with_entitlements_on_executables(
     assert report.verify_failures == []  # type: ignore[attr-defined]
 
 
-def test_entitlements_plist_given_to_codesign_holds_the_seed_keys(
+def test_entitlements_plist_given_to_codesign_holds_the_sidecar_keys(
         fake_tools: FakeTools, tmp_path: Path) -> None:
     import json
 
-    sign(make_sidecar_tree(tmp_path), rules=[("python3*", SEED_ENTITLEMENTS)])
+    sign(make_sidecar_tree(tmp_path), rules=[("python3*", SIDECAR_ENTITLEMENTS)])
     states = [json.loads(p.read_text()) for p in Path(str(fake_tools.log) + ".codesign").glob("*.json")]
     with_ents = [s["entitlements"] for s in states if s["entitlements"]]
-    assert with_ents == [{key: True for key in SEED_ENTITLEMENTS}]
+    assert with_ents == [{key: True for key in SIDECAR_ENTITLEMENTS}]
 
 
 def test_app_nested_code_before_bundles(fake_tools: FakeTools, tmp_path: Path) -> None:
@@ -129,6 +129,6 @@ def test_real_macho_files_pass_the_fake(real_macho: RealMachO, fake_tools: FakeT
     shutil.copy(real_macho.dylib, tree / "lib")
     shutil.copy(real_macho.executable, tree / "bin")
     shutil.copy(real_macho.object, tree / "lib")
-    report = sign(tree, rules=[("*", SEED_ENTITLEMENTS)])
+    report = sign(tree, rules=[("*", SIDECAR_ENTITLEMENTS)])
     assert [p.name for p in report.signed] == ["libf.dylib", "main"]  # type: ignore[attr-defined]
     assert [p.name for p in report.skipped] == ["f.o"]  # type: ignore[attr-defined]
