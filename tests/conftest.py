@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import describe_failed_command
+
 ROOT = Path(__file__).resolve().parent.parent
 FAKES = ROOT / "tests" / "fakes"
 LOOPBACK = ("127.", "::1", "localhost")
@@ -77,3 +79,23 @@ def fakes_path(monkeypatch: pytest.MonkeyPatch, direct_python: Path) -> Path:
     path = os.pathsep.join([str(FAKES), str(direct_python), os.environ.get("PATH", "")])
     monkeypatch.setenv("PATH", path)
     return FAKES
+
+
+# ----------------------------------------------------------------------------- failure reports
+def _test_frame(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
+    tests = Path(__file__).resolve().parent
+    for entry in reversed(excinfo.traceback):
+        path = Path(str(entry.path))
+        if path.is_relative_to(tests):
+            return f"{path.relative_to(tests.parent)}:{entry.lineno + 1}"
+    return "an unknown place"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    outcome = yield
+    report = outcome.get_result()
+    excinfo = call.excinfo
+    if report.failed and excinfo is not None and isinstance(
+            excinfo.value, subprocess.CalledProcessError | subprocess.TimeoutExpired):
+        report.longrepr = describe_failed_command(excinfo.value, _test_frame(excinfo))

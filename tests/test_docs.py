@@ -51,3 +51,8 @@ def test_readme_quick_start_is_two_commands_and_ci_runs_the_test_command() -> No
     ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
     assert test_command in ci_lines, f".ci/run must run the README's test command: {test_command}"
     assert "nox -s tests" in test_command
+    main_job = commands[0].strip()
+    assert main_job in ci_lines, f".ci/run must run the README's main job as written: {main_job}"
+    # PEP 668 systems refuse a system-wide pip install: the quick start makes its own venv.
+    assert main_job.startswith("python3 -m venv .venv && .venv/bin/pip install")
+    assert ci_lines.index(main_job) < ci_lines.index(test_command)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import venv
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import overlay_venv
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTPUB = ROOT / "tests" / "plugins" / "testpub_dist"
@@ -35,9 +36,7 @@ def test_nox_lists_the_shipyard_sessions() -> None:
 
 
 def test_installed_plugin_adds_its_publish_session_and_uninstalling_removes_it(tmp_path: Path) -> None:
-    env_dir = tmp_path / "venv"
-    venv.create(env_dir, system_site_packages=True, with_pip=False)
-    python = str(env_dir / "bin" / "python")
+    python = str(overlay_venv(tmp_path / "venv"))
     pip = [sys.executable, "-m", "pip", "--python", python, "--disable-pip-version-check", "-q"]
     assert "publish-testpub" not in session_names(nox_list(python))
     subprocess.run([*pip, "install", "--no-deps", "--no-build-isolation", str(TESTPUB)],

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from shipyard.manifest import Artifact, Manifest
+from tests.helpers import overlay_venv
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "third_party_publisher"
@@ -33,10 +34,8 @@ directory = "shelf"
 
 @pytest.fixture(scope="module")
 def venv_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    venv = tmp_path_factory.mktemp("venv") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
-    python = venv / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+    python = overlay_venv(tmp_path_factory.mktemp("venv") / "venv")
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-build-isolation",
                     "--no-index", str(EXAMPLE)], check=True)
     return python
 
