@@ -10,10 +10,12 @@ import platform
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from shipyard.config.loader import Project
 from shipyard.plugins.manager import PluginRecord, PluginSet
-from shipyard.tools import ToolStatus, is_macos
+from shipyard.tools import Requirement, ToolStatus, is_macos, required_tool
+from shipyard.tools.base import MACOS_HINT
 
 
 @dataclass(frozen=True)
@@ -41,16 +43,49 @@ class StageVerdict:
 Statuses = Mapping[str, ToolStatus]
 
 
-def _need(statuses: Statuses, *names: str) -> list[str]:
+def _need(statuses: Statuses, *requires: Requirement) -> list[str]:
     """Reasons for each missing tool (empty when all present)."""
     out = []
-    for name in names:
-        status = statuses.get(name)
-        if status is None or not status.present:
-            detail = f" ({status.detail})" if status and status.detail else ""
-            hint = status.hint if status else ""
-            out.append(f"{name} missing{detail}; install: {hint}")
+    for requirement in requires:
+        cls = required_tool(requirement)
+        status = statuses.get(cls.name) or cls().verify()
+        if status.present:
+            continue
+        if status.hint == MACOS_HINT:
+            out.append(f"{status.name} missing: macOS only")
+            continue
+        detail = f" ({status.detail})" if status.detail else ""
+        out.append(f"{status.name} missing{detail}; install: {status.hint}")
     return out
+
+
+def plugin_requirements(project: Project | None, plugins: PluginSet) -> list[Requirement]:
+    """The tools the configured signer, notarizer and publishers require, so doctor lists them
+    beside the built-in ones (twine for the PyPI publisher, a third party's own tool)."""
+    if project is None:
+        return []
+    cfg = project.config
+    chosen = [("signer", cfg.sign.signer), ("notarizer", cfg.notarize.notarizer)]
+    chosen += [("publisher", name) for name in cfg.publish]
+    return [req for kind, name in chosen for req in _plugin_requires(plugins, kind, name)[1]]
+
+
+def projects_below(root: Path, depth: int = 2) -> list[Path]:
+    """Folders under ``root`` (at most ``depth`` levels) whose pyproject.toml has a
+    ``[tool.shipyard]`` table: what ``-C DIR`` most likely meant."""
+    found = []
+    for level in range(1, depth + 1):
+        for pyproject in sorted(root.glob("/".join(["*"] * level) + "/pyproject.toml")):
+            if any(part.startswith(".") or part in ("node_modules", "build", "dist")
+                   for part in pyproject.relative_to(root).parts):
+                continue
+            try:
+                text = pyproject.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            if "[tool.shipyard" in text:
+                found.append(pyproject.parent.relative_to(root))
+    return found
 
 
 def _verdict(stage: str, missing: list[str], ok_note: str = "") -> StageVerdict:
@@ -59,7 +94,8 @@ def _verdict(stage: str, missing: list[str], ok_note: str = "") -> StageVerdict:
     return StageVerdict(stage, True, [ok_note] if ok_note else [])
 
 
-def _plugin_requires(plugins: PluginSet, kind: str, name: str) -> tuple[PluginRecord | None, tuple[str, ...]]:
+def _plugin_requires(plugins: PluginSet, kind: str,
+                     name: str) -> tuple[PluginRecord | None, tuple[Requirement, ...]]:
     record = plugins.named(kind).get(name)
     return record, tuple(getattr(record.cls, "requires", ()) if record else ())
 

@@ -8,8 +8,9 @@ from dataclasses import asdict
 from typing import Any
 
 from shipyard.cli.context import Context
-from shipyard.doctor import HostInfo, stage_verdicts
+from shipyard.doctor import HostInfo, plugin_requirements, projects_below, stage_verdicts
 from shipyard.errors import ConfigError, ToolMissingError
+from shipyard.tools.base import MACOS_HINT
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -28,13 +29,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def cmd_doctor(ctx: Context, args: argparse.Namespace) -> int:
     host = HostInfo.current()
-    statuses = ctx.toolbox.statuses()
     try:
         project = ctx.project
     except ConfigError as exc:
         if "no pyproject.toml" not in exc.message:
             raise
         project = None
+    statuses = ctx.toolbox.statuses(plugin_requirements(project, ctx.plugins))
     verdicts = stage_verdicts(project, statuses, ctx.plugins, only_configured=not args.all) \
         if project else []
     blocked = [v for v in verdicts if not v.can_run]
@@ -44,6 +45,8 @@ def cmd_doctor(ctx: Context, args: argparse.Namespace) -> int:
                           "stages": [asdict(v) for v in verdicts]}, indent=2))
     else:
         _print_report(host, statuses, verdicts, project is not None)
+        if not verdicts:
+            _suggest_projects(ctx)
     if args.check and blocked:
         names = ", ".join(v.stage for v in blocked)
         raise ToolMissingError(f"configured stages cannot run on this host: {names}",
@@ -59,9 +62,14 @@ def _print_report(host: HostInfo, statuses: Any, verdicts: Any, has_project: boo
         print("note:    this is not macOS: the Apple stages (Metal compile, codesign, notarytool, "
               "stapler, hdiutil, pkgbuild) cannot run here")
     print("\ntools:")
+    macos_only = [s.name for s in statuses.values() if not s.present and s.hint == MACOS_HINT]
     for status in statuses.values():
-        mark = "ok " if status.present else "-- "
-        print(f"  {mark}{status.describe()}")
+        if status.name not in macos_only:
+            mark = "ok " if status.present else "-- "
+            print(f"  {mark}{status.describe()}")
+    if macos_only:
+        print(f"  -- macOS only, not on this host: {', '.join(macos_only)}\n"
+              f"     ({MACOS_HINT})")
     if not has_project:
         print("\nstages:  no pyproject.toml here: nothing configured to check")
         return
@@ -72,3 +80,16 @@ def _print_report(host: HostInfo, statuses: Any, verdicts: Any, has_project: boo
         print(f"  {mark}{verdict.stage}: {state}")
         for reason in verdict.reasons:
             print(f"       - {reason}")
+
+
+def _suggest_projects(ctx: Context) -> None:
+    """Nothing to check here: point at the projects below that do configure shipyard."""
+    candidates = projects_below(ctx.project_dir)
+    if candidates:
+        shown = ", ".join(str(path) for path in candidates[:5])
+        print(f"  hint: no [tool.shipyard] in {ctx.project_dir / 'pyproject.toml'}; projects "
+              f"below that configure shipyard: {shown}\n"
+              f"        check one with: shipyard -C {candidates[0]} doctor")
+    else:
+        print("  hint: add a [tool.shipyard] table to pyproject.toml, or point at the project "
+              "with: shipyard -C DIR doctor")

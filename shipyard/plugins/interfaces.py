@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     from shipyard.config.loader import Project
     from shipyard.manifest import Artifact
+    from shipyard.tools import Requirement
     from shipyard.tools.runner import Runner
 
 
@@ -102,8 +103,8 @@ class Publisher(abc.ABC):
     options_class: ClassVar[type | None] = None
     #: One line shown by ``shipyard plugins list`` and ``nox -l``.
     description: ClassVar[str] = ""
-    #: Names of the external tools it needs (``shipyard doctor`` checks them).
-    requires: ClassVar[tuple[str, ...]] = ()
+    #: The external tools it needs, by name or as Tool classes (``shipyard doctor`` checks them).
+    requires: ClassVar[tuple[Requirement, ...]] = ()
 
     def select(self, ctx: PublishContext, artifacts: Sequence[Artifact]) -> list[Artifact]:
         """The artifacts of the release this publisher handles (default: all of them)."""
@@ -158,7 +159,7 @@ class Signer(abc.ABC):
 
     name: ClassVar[str]
     description: ClassVar[str] = ""
-    requires: ClassVar[tuple[str, ...]] = ()
+    requires: ClassVar[tuple[Requirement, ...]] = ()
 
     def __init__(self, runner: Runner) -> None:
         self.runner = runner
@@ -196,7 +197,7 @@ class Notarizer(abc.ABC):
 
     name: ClassVar[str]
     description: ClassVar[str] = ""
-    requires: ClassVar[tuple[str, ...]] = ()
+    requires: ClassVar[tuple[Requirement, ...]] = ()
 
     def __init__(self, runner: Runner, project: Project) -> None:
         self.runner = runner

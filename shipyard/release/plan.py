@@ -15,16 +15,16 @@ from shipyard.manifest import Manifest
 from shipyard.release.checksums import SUMS_NAME
 from shipyard.release.orchestrate import Release, stage_names
 from shipyard.stages import STAGES, StageContext, stage_function
-from shipyard.tools import TOOLS_BY_NAME
+from shipyard.tools import Requirement, required_tool
 
 
-def missing_tools(release: Release, names: Sequence[str]) -> list[str]:
+def missing_tools(release: Release, requires: Sequence[Requirement]) -> list[str]:
     """A "needs" line for each tool a plugin ``requires`` that this host lacks."""
     lines = []
-    for name in names:
-        status = TOOLS_BY_NAME[name](release.runner).verify()
+    for requirement in requires:
+        status = required_tool(requirement)(release.runner).verify()
         if not status.present:
-            lines.append(f"needs {name}: {status.hint}")
+            lines.append(f"needs {status.name}: {status.hint}")
     return lines
 
 

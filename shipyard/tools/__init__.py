@@ -5,6 +5,7 @@ Stages receive their tools (see :class:`Toolbox`) so tests can swap them for fak
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from shipyard.tools.base import Tool, ToolStatus, is_macos
@@ -28,6 +29,33 @@ ALL_TOOLS: tuple[type[Tool], ...] = (
 
 TOOLS_BY_NAME: dict[str, type[Tool]] = {cls.name: cls for cls in ALL_TOOLS}
 
+#: What a plugin's ``requires`` lists: a tool known to shipyard by name, or its own Tool class
+#: (a third-party plugin's tool, or one only a built-in plugin uses, such as twine).
+Requirement = str | type[Tool]
+
+
+class UnknownTool(Tool):
+    """Stands in for a required tool name shipyard has no tool object for."""
+
+    name = "unknown"
+    executable = ""
+
+    def verify(self) -> ToolStatus:
+        known = ", ".join(sorted(TOOLS_BY_NAME))
+        return ToolStatus(self.name, False, detail="no tool object of that name",
+                          hint=f"a plugin's `requires` names one of {known}, or lists its own "
+                          "Tool class")
+
+
+def required_tool(requirement: Requirement) -> type[Tool]:
+    """The Tool class behind one ``requires`` entry."""
+    if isinstance(requirement, str):
+        found = TOOLS_BY_NAME.get(requirement)
+        if found is not None:
+            return found
+        return type(f"Unknown_{requirement}", (UnknownTool,), {"name": requirement})
+    return requirement
+
 
 @dataclass
 class Toolbox:
@@ -38,12 +66,19 @@ class Toolbox:
     def get(self, cls: type[Tool]) -> Tool:
         return cls(self.runner)
 
-    def statuses(self) -> dict[str, ToolStatus]:
-        return {cls.name: cls(self.runner).verify() for cls in ALL_TOOLS}
+    def statuses(self, extra: Iterable[Requirement] = ()) -> dict[str, ToolStatus]:
+        """Status of every built-in tool, then of the ``extra`` ones plugins require."""
+        found = {cls.name: cls(self.runner).verify() for cls in ALL_TOOLS}
+        for requirement in extra:
+            cls = required_tool(requirement)
+            if cls.name not in found:
+                found[cls.name] = cls(self.runner).verify()
+        return found
 
 
 __all__ = [
     "ALL_TOOLS", "TOOLS_BY_NAME", "Codesign", "CommandResult", "Ditto", "Git", "Hdiutil", "Metal", "Metallib",
-    "Notarytool", "Npm", "Pip", "Pkgbuild", "Productbuild", "Runner", "Security", "Spctl",
-    "Stapler", "Tool", "ToolStatus", "Toolbox", "Uv", "Xcrun", "XcodeSelect", "is_macos",
+    "Notarytool", "Npm", "Pip", "Pkgbuild", "Productbuild", "Requirement", "Runner", "Security", "Spctl",
+    "Stapler", "Tool", "ToolStatus", "Toolbox", "UnknownTool", "Uv", "Xcrun", "XcodeSelect", "is_macos",
+    "required_tool",
 ]

@@ -31,8 +31,50 @@ def test_doctor_explains_that_apple_stages_cannot_run_and_exits_zero(
     assert "this is not macOS: the Apple stages" in out
     assert "NO kernels: cannot run here" in out
     assert "NO notarize: cannot run here" in out
-    assert "codesign: missing" in out and "macOS only" in out
     assert "python:" in out and "host:" in out
+    grouped = [line for line in out.splitlines() if "macOS only, not on this host:" in line]
+    assert len(grouped) == 1 and "codesign" in grouped[0] and "xcrun" in grouped[0]
+    assert out.count("run this stage on a macOS host with Xcode") == 1  # the hint, once
+    assert "metal missing: macOS only" in out
+
+
+PYPI = '[tool.shipyard.publish.pypi]\n'
+
+
+def test_doctor_finds_twine_where_the_publisher_needs_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], no_apple_tools: None
+) -> None:
+    pytest.importorskip("twine")
+    code, out, _ = run_cli(capsys, "-C", str(write_project(tmp_path / "p", PYPI)), "doctor")
+    assert code == 0
+    assert "ok publish.pypi: can run" in out
+    twine = [line for line in out.splitlines() if line.strip().startswith("ok twine")]
+    assert twine and twine[0].split()[2][0].isdigit()  # "ok twine 7.0.0 (...)": the version
+
+
+def test_doctor_names_the_install_command_when_twine_is_absent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], no_apple_tools: None,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "twine", None)  # import twine now raises ImportError
+    code, out, _ = run_cli(capsys, "-C", str(write_project(tmp_path / "p", PYPI)), "doctor")
+    assert code == 0
+    assert "NO publish.pypi: cannot run here" in out
+    assert "twine missing (not on PATH); install: python -m pip install twine" in out
+    assert "install: \n" not in out + "\n" and not out.rstrip().endswith("install:")
+
+
+def test_doctor_without_a_shipyard_table_points_at_projects_below(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], no_apple_tools: None
+) -> None:
+    root = write_project(tmp_path / "repo", "")
+    write_project(root / "examples" / "demo", "[tool.shipyard.sidecar]\n")
+    write_project(root / "examples" / "plain", "")
+    code, out, _ = run_cli(capsys, "-C", str(root), "doctor")
+    assert code == 0
+    assert "none configured" in out
+    assert "projects below that configure shipyard: examples/demo\n" in out
+    assert "shipyard -C examples/demo doctor" in out
 
 
 def test_doctor_check_exits_five_when_a_configured_stage_cannot_run(

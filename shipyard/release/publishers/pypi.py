@@ -35,6 +35,11 @@ class Twine(Tool):
     def command(self) -> list[str]:
         return [self._executable or sys.executable, "-m", "twine"]
 
+    def parse_version(self, output: str) -> str:
+        # "twine version 7.0.0 (readme-renderer: 46.0, ...)": keep the version itself
+        words = super().parse_version(output).split()
+        return words[2] if len(words) >= 3 and words[:2] == ["twine", "version"] else " ".join(words)
+
     def which(self) -> str | None:
         try:
             import twine  # type: ignore[import-untyped]  # noqa: F401
@@ -93,7 +98,7 @@ class PyPIPublisher(Publisher):
     name = "pypi"
     options_class = PyPIOptions
     description = "PyPI: upload wheels and sdists (twine)"
-    requires = ("twine",)
+    requires = (Twine,)
 
     def select(self, ctx: PublishContext, artifacts: Sequence[Artifact]) -> list[Artifact]:
         return [a for a in artifacts if a.kind in KINDS]
