@@ -31,8 +31,8 @@ def test_schema_describes_every_section_without_extra_keys() -> None:
     assert schema["additionalProperties"] is False
     assert {"kernels", "sidecar", "sign", "notarize", "package", "release", "publish"} <= set(schema["properties"])
     sidecar = schema["properties"]["sidecar"]["properties"]
-    assert sidecar["macho-baseline"]["type"] == "integer"
-    assert "MACHO_BASELINE_COUNT" in sidecar["macho-baseline"]["description"]
+    assert sidecar["binary-baseline"]["type"] == "integer"
+    assert "MACHO_BASELINE_COUNT" in sidecar["binary-baseline"]["description"]
     json.dumps(schema)
 
 

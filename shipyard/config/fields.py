@@ -20,13 +20,16 @@ def option(
     choices: Sequence[str] = (),
     minimum: int | None = None,
     default_factory: Callable[[], Any] | None = None,
+    aliases: Sequence[str] = (),
 ) -> Any:
     """Declare one configuration field.
 
     ``env`` lists environment variables that override the pyproject value, highest priority
     last (a later name wins when several are set).  ``choices`` restricts string values.
+    ``aliases`` are older TOML keys still accepted for the field (documented, never both at once).
     """
-    metadata = {"doc": doc, "env": tuple(env), "choices": tuple(choices), "minimum": minimum}
+    metadata = {"doc": doc, "env": tuple(env), "choices": tuple(choices), "minimum": minimum,
+                "aliases": tuple(aliases)}
     if default_factory is not None:
         return dataclasses.field(default_factory=default_factory, metadata=metadata)
     return dataclasses.field(default=default, metadata=metadata)
@@ -52,3 +55,7 @@ def field_choices(field: dataclasses.Field[Any]) -> tuple[str, ...]:
 def field_minimum(field: dataclasses.Field[Any]) -> int | None:
     value = field.metadata.get("minimum")
     return value if isinstance(value, int) else None
+
+
+def field_aliases(field: dataclasses.Field[Any]) -> tuple[str, ...]:
+    return tuple(field.metadata.get("aliases", ()))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
-from shipyard.config.fields import field_choices, field_env, field_minimum, toml_key
+from shipyard.config.fields import field_aliases, field_choices, field_env, field_minimum, toml_key
 from shipyard.config.model import STAGES, PublishConfig, ShipyardConfig
 from shipyard.errors import ConfigError
 
@@ -95,11 +95,16 @@ def project_from_document(
     raw = _deep_copy(raw)
     sources: dict[str, str] = {}
     _mark_sources(raw, ROOT_PATH, "pyproject", sources)
+    renamed: dict[str, str] = {}
+    _rename_aliases(raw, ShipyardConfig, ROOT_PATH, sources, renamed)
     configured = frozenset(key for key in raw if key in STAGES)
     _apply_env(raw, env, sources)
     _apply_overrides(raw, overrides, sources)
     _split_publish(raw)
-    config = build(ShipyardConfig, raw, ROOT_PATH)
+    try:
+        config = build(ShipyardConfig, raw, ROOT_PATH)
+    except ConfigError as exc:
+        raise _as_written(exc, renamed, sources) from None
     config = _validate_publishers(config, publishers)
     return Project(
         root=root,
@@ -297,11 +302,58 @@ def _apply_env(raw: dict[str, Any], env: Mapping[str, str], sources: dict[str, s
 def _apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any],
                      sources: dict[str, str]) -> None:
     for dotted, value in overrides.items():
-        keys = tuple(dotted.split("."))
+        keys = canonical_keys(tuple(dotted.split(".")))
         path = ".".join((ROOT_PATH, *keys))
         _set(raw, keys, value, path)
         sources[path] = "cli"
         _mark_sources(value, path, "cli", sources)
+
+
+def _section_aliases(cls: type) -> dict[str, str]:
+    """Older key → current key, for the fields of section ``cls`` that have aliases."""
+    return {alias: toml_key(fld.name) for fld in dataclasses.fields(cls) for alias in field_aliases(fld)}
+
+
+def _rename_aliases(raw: dict[str, Any], cls: type, path: str, sources: dict[str, str],
+                    renamed: dict[str, str]) -> None:
+    """Accept a field's older keys (``macho-baseline``) under its current name; both is an error.
+    ``renamed`` records current path → the path as written, for error messages."""
+    for alias, key in _section_aliases(cls).items():
+        if alias not in raw:
+            continue
+        if key in raw:
+            raise ConfigError(f"{path}.{alias} and {path}.{key} are both set",
+                              hint=f"`{alias}` is the older name of `{key}`: keep only `{key}`")
+        raw[key] = raw.pop(alias)
+        sources[f"{path}.{key}"] = sources.pop(f"{path}.{alias}", "pyproject")
+        renamed[f"{path}.{key}"] = f"{path}.{alias}"
+    hints = get_type_hints(cls)
+    for fld in dataclasses.fields(cls):
+        tp, key = hints[fld.name], toml_key(fld.name)
+        if dataclasses.is_dataclass(tp) and isinstance(tp, type) and isinstance(raw.get(key), dict):
+            _rename_aliases(raw[key], tp, f"{path}.{key}", sources, renamed)
+
+
+def _as_written(exc: ConfigError, renamed: Mapping[str, str], sources: Mapping[str, str]) -> ConfigError:
+    """Name a value by the key the user wrote (``macho-baseline``), not by its current name."""
+    message = exc.message
+    for current, written in renamed.items():
+        if sources.get(current) == "pyproject":
+            message = message.replace(current, written)
+    return ConfigError(message, hint=exc.hint) if message != exc.message else exc
+
+
+def canonical_keys(keys: tuple[str, ...], cls: type = ShipyardConfig) -> tuple[str, ...]:
+    """A dotted path with any older key names replaced by the current ones."""
+    if not keys:
+        return keys
+    head = _section_aliases(cls).get(keys[0], keys[0])
+    hints = get_type_hints(cls)
+    by_key = {toml_key(f.name): hints[f.name] for f in dataclasses.fields(cls)}
+    tp = by_key.get(head)
+    if len(keys) > 1 and dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        return (head, *canonical_keys(keys[1:], tp))
+    return (head, *keys[1:])
 
 
 def _set(raw: dict[str, Any], keys: tuple[str, ...], value: Any, path: str) -> None:

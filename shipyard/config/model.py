@@ -169,13 +169,17 @@ class SidecarConfig:
         doc="Glob patterns, relative to the stdlib and to site-packages, removed from the bundle "
         "(`**/__pycache__` matches at any depth).",
     )
-    macho_baseline: int = option(
-        0, doc="Expected number of native binaries (Mach-O or ELF); 0 disables the census check.",
-        env=("MACHO_BASELINE_COUNT", "SHIPYARD_MACHO_BASELINE"), minimum=0,
+    binary_baseline: int = option(
+        0, doc="Expected number of native binaries in the bundle (Mach-O for macOS targets, ELF "
+        "for Linux ones); 0 disables the census check. Older name: `macho-baseline`.",
+        env=("MACHO_BASELINE_COUNT", "SHIPYARD_MACHO_BASELINE", "SHIPYARD_BINARY_BASELINE"),
+        minimum=0, aliases=("macho-baseline",),
     )
-    macho_tolerance: int = option(
-        5, doc="Allowed drift from the baseline before the build fails with exit code 2.",
-        env=("MACHO_TOLERANCE", "SHIPYARD_MACHO_TOLERANCE"), minimum=0,
+    binary_tolerance: int = option(
+        5, doc="Allowed drift from the baseline before the build fails with exit code 2. "
+        "Older name: `macho-tolerance`.",
+        env=("MACHO_TOLERANCE", "SHIPYARD_MACHO_TOLERANCE", "SHIPYARD_BINARY_TOLERANCE"),
+        minimum=0, aliases=("macho-tolerance",),
     )
     entitlements: list[str] = option(
         default_factory=lambda: list(SIDECAR_ENTITLEMENTS),

@@ -6,7 +6,14 @@ import dataclasses
 import json
 from typing import Any, get_args, get_origin, get_type_hints
 
-from shipyard.config.fields import field_choices, field_doc, field_env, field_minimum, toml_key
+from shipyard.config.fields import (
+    field_aliases,
+    field_choices,
+    field_doc,
+    field_env,
+    field_minimum,
+    toml_key,
+)
 from shipyard.config.loader import describe_type
 from shipyard.config.model import PublishConfig, ShipyardConfig
 
@@ -75,6 +82,9 @@ def table_schema(cls: type) -> dict[str, Any]:
             if fld.default_factory is dataclasses.MISSING:  # type: ignore[misc]
                 required.append(key)
         properties[key] = schema
+        for alias in field_aliases(fld):
+            properties[alias] = {**schema, "deprecated": True,
+                                 "description": f"Older name of `{key}`. {doc}"}
     out: dict[str, Any] = {"type": "object", "additionalProperties": False,
                            "properties": properties}
     if cls.__doc__:

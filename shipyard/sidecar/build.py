@@ -196,7 +196,7 @@ def take_census(build: SidecarBuild) -> BinaryCensus:
     layout = build.bundle()
     census = BinaryCensus.take(layout.root, build.target.binary_format)
     ui.step(f"binary census: {census.count} {census.binary_format} file(s)")
-    census.check(build.config.macho_baseline, build.config.macho_tolerance)
+    census.check(build.config.binary_baseline, build.config.binary_tolerance)
     build.census = census
     return census
 

@@ -79,7 +79,7 @@ class BinaryCensus:
         what = f"{self.binary_format} files"
         if baseline == 0:
             ui.notice(f"binary census not enforced: {self.count} {what} found; pin it with "
-                      f"tool.shipyard.sidecar.macho-baseline = {self.count}")
+                      f"tool.shipyard.sidecar.binary-baseline = {self.count}")
             return
         floor = census_floor(baseline)
         if self.count < floor:
@@ -96,6 +96,6 @@ class BinaryCensus:
                 "the set of native binaries changed",
                 hint="diff the list above against the previous build; if the change is intended, "
                 "re-validate the bundle (signing, smoke on a real Mac), then set "
-                f"macho-baseline = {self.count} (or MACHO_BASELINE_COUNT)",
+                f"tool.shipyard.sidecar.binary-baseline = {self.count} (or MACHO_BASELINE_COUNT)",
             )
         ui.info(f"census: {self.count} {what} (baseline {baseline} ± {tolerance})")

@@ -17,7 +17,7 @@ out-dir = "out"
 
 [tool.shipyard.sidecar]
 pbs-tag = "20260101"
-macho-baseline = 51
+binary-baseline = 51
 
 [tool.shipyard.kernels.variants.float16]
 defines = { T = "half" }
@@ -30,7 +30,7 @@ def test_pyproject_values_become_typed_frozen_dataclasses(tmp_path: Path) -> Non
     cfg = project.config
     assert cfg.out_dir == "out"
     assert cfg.sidecar.pbs_tag == "20260101"
-    assert cfg.sidecar.macho_baseline == 51
+    assert cfg.sidecar.binary_baseline == 51
     assert cfg.sidecar.strip == list(DEFAULT_STRIP)
     assert cfg.kernels.variants == {"float16": KernelVariant(defines={"T": "half"}, flags=["-ffast-math"])}
     assert project.name == "demo" and project.version == "1.2.3"
@@ -46,11 +46,11 @@ def test_precedence_defaults_pyproject_env_cli(tmp_path: Path) -> None:
     cfg = project.config
     assert cfg.sidecar.pbs_version == "3.12.13"                     # default
     assert project.source_of("tool.shipyard.sidecar.pbs-version") == "default"
-    assert cfg.sidecar.macho_baseline == 51                          # pyproject
-    assert project.source_of("tool.shipyard.sidecar.macho-baseline") == "pyproject"
+    assert cfg.sidecar.binary_baseline == 51                          # pyproject
+    assert project.source_of("tool.shipyard.sidecar.binary-baseline") == "pyproject"
     assert cfg.sidecar.pbs_tag == "20260202"                         # env beats pyproject
     assert project.source_of("tool.shipyard.sidecar.pbs-tag") == "env:PBS_TAG"
-    assert cfg.sidecar.macho_tolerance == 3
+    assert cfg.sidecar.binary_tolerance == 3
     assert cfg.out_dir == "cli-out"                                   # cli beats env
     assert project.source_of("tool.shipyard.out-dir") == "cli"
 
@@ -77,13 +77,13 @@ def test_config_show_prints_values_with_sources(
 ) -> None:
     monkeypatch.setenv("PBS_TAG", "20260303")
     root = write_project(tmp_path, DEMO)
-    code, out, _ = run_cli(capsys, "-C", str(root), "--set", "sidecar.macho-tolerance=7",
+    code, out, _ = run_cli(capsys, "-C", str(root), "--set", "sidecar.binary-tolerance=7",
                            "config", "show")
     assert code == 0
     lines = {line.split(" = ")[0].strip(): line for line in out.splitlines() if " = " in line}
     assert lines["tool.shipyard.sidecar.pbs-tag"].endswith('"20260303"  # env:PBS_TAG')
-    assert lines["tool.shipyard.sidecar.macho-baseline"].endswith("51  # pyproject")
-    assert lines["tool.shipyard.sidecar.macho-tolerance"].endswith("7  # cli")
+    assert lines["tool.shipyard.sidecar.binary-baseline"].endswith("51  # pyproject")
+    assert lines["tool.shipyard.sidecar.binary-tolerance"].endswith("7  # cli")
     assert lines["tool.shipyard.sidecar.pbs-version"].endswith('"3.12.13"  # default')
 
 
@@ -94,3 +94,17 @@ def test_config_show_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     values = {v["path"]: (v["value"], v["source"]) for v in data["values"]}
     assert values["tool.shipyard.kernels.variants.float16.defines"] == ({"T": "half"}, "pyproject")
     assert data["project"]["version"] == "1.2.3"
+
+
+def test_older_census_key_names_still_work(tmp_path: Path) -> None:
+    """`macho-baseline` counted ELF files too; it is now `binary-baseline`, the old name kept."""
+    root = write_project(tmp_path, "[tool.shipyard.sidecar]\nmacho-baseline = 40\nmacho-tolerance = 2\n")
+    project = load_project(root, env={})
+    assert project.config.sidecar.binary_baseline == 40
+    assert project.config.sidecar.binary_tolerance == 2
+    assert project.source_of("tool.shipyard.sidecar.binary-baseline") == "pyproject"
+    with_cli = load_project(root, env={}, overrides={"sidecar.macho-baseline": 41})
+    assert with_cli.config.sidecar.binary_baseline == 41
+    assert with_cli.source_of("tool.shipyard.sidecar.binary-baseline") == "cli"
+    with_env = load_project(root, env={"MACHO_BASELINE_COUNT": "42"})
+    assert with_env.config.sidecar.binary_baseline == 42

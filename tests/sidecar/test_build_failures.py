@@ -23,7 +23,7 @@ def leftovers(out: Path) -> list[str]:
 
 def test_build_records_artifact_and_checksum(sidecar_project: Callable[..., Path],
                                              fast_install: list, capsys: pytest.CaptureFixture[str]) -> None:
-    project = sidecar_project(f"{FAST}\nmacho-baseline = 4\nmacho-tolerance = 0")
+    project = sidecar_project(f"{FAST}\nbinary-baseline = 4\nbinary-tolerance = 0")
     code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "build")
     assert code == 0, err
     name = f"tool-sidecar-{host_triple()}.tar.gz"
@@ -82,7 +82,7 @@ def test_hostile_archive_extracts_nothing(sidecar_project: Callable[..., Path], 
 
 def test_drift_exits_2_with_sorted_list(sidecar_project: Callable[..., Path], fast_install: list,
                                         capsys: pytest.CaptureFixture[str]) -> None:
-    project = sidecar_project(f"{FAST}\nmacho-baseline = 6\nmacho-tolerance = 1")
+    project = sidecar_project(f"{FAST}\nbinary-baseline = 6\nbinary-tolerance = 1")
     code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "build")
     assert code == 2, err
     assert "binary census drift" not in err  # the message is specific, not the table text
@@ -97,7 +97,7 @@ def test_drift_exits_2_with_sorted_list(sidecar_project: Callable[..., Path], fa
 def test_floor_guard_says_check_the_install_log(sidecar_project: Callable[..., Path],
                                                 fast_install: list,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    project = sidecar_project(f"{FAST}\nmacho-baseline = 51")
+    project = sidecar_project(f"{FAST}\nbinary-baseline = 51")
     code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "build")
     assert code == 2
     assert "below the floor of 25" in err and "do NOT raise" in err
@@ -107,7 +107,7 @@ def test_floor_guard_says_check_the_install_log(sidecar_project: Callable[..., P
 def test_env_overrides_baseline_like_the_original_script(sidecar_project: Callable[..., Path],
                                               fast_install: list, monkeypatch: pytest.MonkeyPatch,
                                               capsys: pytest.CaptureFixture[str]) -> None:
-    project = sidecar_project(f"{FAST}\nmacho-baseline = 51")
+    project = sidecar_project(f"{FAST}\nbinary-baseline = 51")
     monkeypatch.setenv("MACHO_BASELINE_COUNT", "5")
     monkeypatch.setenv("MACHO_TOLERANCE", "1")
     code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "build")

@@ -66,7 +66,7 @@ def make_project(tmp_path: Path, mirror: Path, extra: str = "") -> Path:
         '[project]\nname = "e2e-tool"\nversion = "2.0.1"\n\n[tool.shipyard.sidecar]\n'
         f'pbs-version = "{platform.python_version()}"\npbs-tag = "host"\n'
         f'pbs-mirror = "{mirror}"\npackages = ["./tool"]\n'
-        'smoke-imports = ["e2e_tool", "dateutil", "six"]\nmacho-baseline = 0\n' + extra)
+        'smoke-imports = ["e2e_tool", "dateutil", "six"]\nbinary-baseline = 0\n' + extra)
     return project
 
 
