@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.util
 import json
 import os
 import shutil
@@ -94,9 +95,10 @@ def test_x86_64_target_fails_early(demo: Path, tmp_path: Path, fake_log: FakeLog
 
 
 def test_cibuildwheel_lists_only_arm64_identifiers() -> None:
-    if shutil.which("cibuildwheel") is None:
+    if importlib.util.find_spec("cibuildwheel") is None:
         pytest.skip("cibuildwheel is not installed (pip install cibuildwheel)")
-    done = subprocess.run(["cibuildwheel", "--platform", "macos", "--print-build-identifiers"],
+    # through this interpreter: an un-activated venv's bin/ is not on PATH
+    done = subprocess.run([sys.executable, "-m", "cibuildwheel", "--platform", "macos", "--print-build-identifiers"],
                           cwd=ROOT / "examples" / "demo", capture_output=True, text=True,
                           timeout=300, check=False)
     assert done.returncode == 0, done.stderr

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
 
 from shipyard.plugins.manager import PluginSet, make_manager
@@ -85,8 +86,7 @@ def test_release_interrupted_after_two_publishers_resumes_without_reuploading(
         tags = subprocess.run(["git", "--git-dir", str(spm), "tag"], capture_output=True,
                               text=True, check=True).stdout.split()
         assert tags == ["0.7.3"]
-        simple = subprocess.run(["python", "-c", f"import httpx; print(httpx.get('{pypi}simple/shipyard-demo-pkg/').text)"],
-                                capture_output=True, text=True, check=True).stdout
+        simple = httpx.get(f"{pypi}simple/shipyard-demo-pkg/").text
         assert "shipyard_demo_pkg-0.7.3-py3-none-any.whl" in simple
         assert all(p["complete"] for p in state_of(project)["releases"][TAG]["publishers"].values())
 
