@@ -60,7 +60,8 @@ def notarize_lines(release: Release, config: NotarizeConfig) -> list[str]:
 def planned_stages(release: Release) -> list[str]:
     """The stages a release runs, plus sign and notarize even when unconfigured (to say so)."""
     names = stage_names(release)
-    return names + [s for s in ("sign", "notarize") if s not in names]
+    tail = names[-1:] if names[-1:] == ["sbom"] else []  # the SBOMs stay last
+    return names[:len(names) - len(tail)] + [s for s in ("sign", "notarize") if s not in names] + tail
 
 
 def stage_lines(release: Release, name: str) -> list[str]:

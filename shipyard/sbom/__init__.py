@@ -20,6 +20,7 @@ from pathlib import Path
 
 from shipyard import __version__
 from shipyard.fsutil import atomic_write_text
+from shipyard.manifest import Artifact
 from shipyard.sbom.inventory import Inventory, Runtime, read_inventory
 from shipyard.sbom.wheelhashes import WheelHashLookup
 
@@ -30,7 +31,7 @@ FORMATS = {CYCLONEDX_SUFFIX: "CycloneDX 1.6", SPDX_SUFFIX: "SPDX 2.3"}
 ID_NAMESPACE = uuid.UUID("7d0b1c1e-5a53-4f6c-9a43-73686970796e")
 
 __all__ = ["CYCLONEDX_SUFFIX", "SPDX_SUFFIX", "Runtime", "SbomContext", "SbomDocuments",
-           "WheelHashLookup", "make_sboms", "sbom_names"]
+           "WheelHashLookup", "make_sboms", "sbom_artifact", "sbom_names"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,6 +68,14 @@ class SbomDocuments:
 
 def sbom_names(artifact: str) -> tuple[str, str]:
     return artifact + CYCLONEDX_SUFFIX, artifact + SPDX_SUFFIX
+
+
+def sbom_artifact(path: Path, described: Artifact, out_dir: Path) -> Artifact:
+    """The manifest record of one SBOM file: kind ``sbom``, released with what it describes."""
+    suffix = next(s for s in FORMATS if path.name.endswith(s))
+    return Artifact.from_file(path, out_dir, kind="sbom", target=described.target,
+                              stage=described.stage,
+                              extra={"describes": described.name, "format": FORMATS[suffix]})
 
 
 def content_id(context: SbomContext, inventory: Inventory) -> uuid.UUID:

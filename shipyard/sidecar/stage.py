@@ -7,12 +7,11 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from types import FrameType
 
 from shipyard import ui
 from shipyard.manifest import Artifact, Manifest
-from shipyard.sbom import FORMATS, sbom_names
+from shipyard.sbom import FORMATS, sbom_artifact, sbom_names
 from shipyard.sidecar.build import (
     SidecarBuild,
     SidecarResult,
@@ -34,7 +33,7 @@ def run(ctx: StageContext) -> list[Artifact]:
     with _terminate_as_interrupt():
         result = build_sidecar(build)
     artifact = to_artifact(result, ctx)
-    sboms = [sbom_artifact(path, artifact, ctx) for path in result.sboms]
+    sboms = [sbom_artifact(path, artifact, ctx.out_dir) for path in result.sboms]
     record(ctx, artifact, sboms)
     ui.step(f"{result.tarball} ({artifact.size} bytes, sha256 {result.sha256})"
             + "".join(f" + {s.name}" for s in sboms))
@@ -49,13 +48,6 @@ def record(ctx: StageContext, artifact: Artifact, sboms: list[Artifact]) -> None
     for item in (artifact, *sboms):
         manifest.record(item)
     manifest.save()
-
-
-def sbom_artifact(path: Path, described: Artifact, ctx: StageContext) -> Artifact:
-    suffix = next(s for s in FORMATS if path.name.endswith(s))
-    return Artifact.from_file(path, ctx.out_dir, kind="sbom", target=described.target,
-                              stage=described.stage,
-                              extra={"describes": described.name, "format": FORMATS[suffix]})
 
 
 def to_artifact(result: SidecarResult, ctx: StageContext) -> Artifact:
