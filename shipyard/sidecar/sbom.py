@@ -13,6 +13,7 @@ from shipyard import ui
 from shipyard.sbom import Runtime, SbomContext, WheelHashLookup, make_sboms, sbom_names
 from shipyard.sbom.wheelhashes import UNKNOWN, UNKNOWN_PIP
 from shipyard.sidecar.archive import source_date_epoch
+from shipyard.sidecar.hostpbs import HOST_TAG
 from shipyard.sidecar.pbs import HOST_MIRROR
 from shipyard.tools import Uv
 
@@ -28,7 +29,8 @@ HOST_NOTE = ("synthesized from the build host's own Python (pbs-mirror = \"host\
 def runtime(build: SidecarBuild) -> Runtime:
     release = build.release
     assert release is not None, "fetch_python runs first"
-    host = build.config.pbs_mirror.strip() == HOST_MIRROR
+    # A host copy may also come from a mirror directory that holds one (tag `host`).
+    host = build.config.pbs_mirror.strip() == HOST_MIRROR or release.tag == HOST_TAG
     # The published URL, not the mirror's: a mirror serves the same pinned bytes, and a local
     # mirror path would leak this machine's layout into the artifact.
     return Runtime(version=release.version, tag=release.tag, target=release.target.triple,
