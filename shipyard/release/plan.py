@@ -138,7 +138,8 @@ def plan_lines(release: Release, *, resume: bool = False) -> Iterator[str]:
     yield (f"  {step}. verify: artifacts match the manifest; unsigned {signed} refused"
            + (" (allowed: --allow-unsigned)" if release.allow_unsigned else ""))
     step += 1
-    yield f"  {step}. checksums: write {release.out_dir / SUMS_NAME}"
+    yield (f"  {step}. checksums: write {release.out_dir / SUMS_NAME}"
+           + (" (SBOMs included)" if release.project.config.package.sbom else ""))
     for name, lines in publisher_lines(release):
         step += 1
         yield f"  {step}. publish {name}: {lines[0] if lines else 'ready'}"
