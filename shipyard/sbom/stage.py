@@ -22,7 +22,15 @@ from shipyard import ui
 from shipyard.config.loader import Project
 from shipyard.fsutil import staging_dir
 from shipyard.manifest import Artifact, Manifest
-from shipyard.sbom import FORMATS, Runtime, SbomContext, make_sboms, sbom_artifact, sbom_names
+from shipyard.sbom import (
+    FORMATS,
+    Runtime,
+    SbomContext,
+    WheelHashLookup,
+    make_sboms,
+    sbom_artifact,
+    sbom_names,
+)
 from shipyard.stages import StageContext
 
 SKIPPED_KINDS = ("sbom", "checksums")
@@ -83,12 +91,14 @@ def pending(manifest: Manifest) -> list[Artifact]:
             and not a.name.endswith(tuple(FORMATS))]
 
 
-def sbom_artifacts(ctx: StageContext, artifact: Artifact, tree: Path) -> list[Artifact]:
+def sbom_artifacts(ctx: StageContext, artifact: Artifact, tree: Path,
+                   wheels: list[Path]) -> list[Artifact]:
     from shipyard.sidecar.archive import source_date_epoch
 
     context = SbomContext(artifact=artifact.name, artifact_sha256=artifact.sha256,
                           version=ctx.project.version, target=artifact.target,
                           runtime=runtime_of(artifact, ctx.project),
+                          wheel_hashes=WheelHashLookup(local_wheels=wheels),
                           epoch=source_date_epoch(dict(ctx.env)))
     directory = artifact.file(ctx.out_dir).parent
     written = make_sboms(tree, context).write(directory, artifact.name)
@@ -104,6 +114,8 @@ def run(ctx: StageContext) -> list[Artifact]:
                 "stage that has none: " + (", ".join(n for a in todo for n in sbom_names(a.name))
                                            or "<artifact>.cdx.json, <artifact>.spdx.json"))
         return []
+    # The release's own wheels: a bundle or archive holding one gets its hash from the file.
+    wheels = [a.file(ctx.out_dir) for a in manifest.artifacts if a.name.endswith(".whl")]
     made: list[Artifact] = []
     for artifact in todo:
         with contents(artifact.file(ctx.out_dir), ctx.out_dir) as tree:
@@ -111,7 +123,7 @@ def run(ctx: StageContext) -> list[Artifact]:
                 ui.notice(f"no SBOM for {artifact.name}: not a bundle directory or an archive "
                           f"shipyard can read ({', '.join(TAR_SUFFIXES + ZIP_SUFFIXES)})")
                 continue
-            made += sbom_artifacts(ctx, artifact, tree)
+            made += sbom_artifacts(ctx, artifact, tree, wheels)
             ui.step(f"SBOMs for {artifact.name}: {', '.join(sbom_names(artifact.name))}")
     for item in made:
         manifest.record(item)

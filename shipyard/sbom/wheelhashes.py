@@ -5,19 +5,22 @@ the SBOM takes it from a source that saw the wheel:
 
 - a local wheel the build installed (the project built into a wheel, or a configured ``.whl``):
   hashed here;
+- pip's installation report (``pip install --report``): the ``archive_info`` sha256 of each
+  wheel it installed;
 - uv's cache: for every wheel it downloads, uv keeps an entry
   ``wheels-v*/pypi/<name>/<version>-<tags>.http`` holding the wheel's file name, download URL
   and its sha256 (checked against the index).  The entry's layout is uv's own, so it is read
   defensively: the file name in it must be the wheel's, else the hash is not used.
 
-pip keeps no such record; when no source knows a hash, :class:`WheelHash` carries the reason,
-and both SBOM formats print it rather than a made-up value.
+When no source knows a hash, :class:`WheelHash` carries the reason, and both SBOM formats
+print it rather than a made-up value.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +35,7 @@ _UV_SHA256 = re.compile(rb"Sha256[^0-9a-f]{1,3}([0-9a-f]{64})")
 _UV_WHEEL = re.compile(rb"[A-Za-z0-9_.+!-]+\.whl")
 _UV_URL = re.compile(rb"https?://[\x21-\x7e]+?\.whl")
 UNKNOWN = "not known: no local wheel file or installer cache recorded it"
-UNKNOWN_PIP = "not known: installed by pip, which keeps no record of the wheel's sha256"
+UNKNOWN_PIP = "not known: pip's installation report does not list this wheel"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,11 +88,32 @@ def uv_cache_entry(cache: Path, name: str, version: str, tags: Sequence[str]) ->
     return None
 
 
+def pip_report_hashes(report: Path) -> dict[tuple[str, str], WheelHash]:
+    """(canonical name, version) → the wheel hash pip reported for each installed item."""
+    try:
+        items = json.loads(report.read_text(encoding="utf-8")).get("install", [])
+    except (OSError, ValueError, AttributeError):
+        return {}
+    found: dict[tuple[str, str], WheelHash] = {}
+    for item in items if isinstance(items, list) else []:
+        metadata, download = item.get("metadata", {}), item.get("download_info", {})
+        digest = str(download.get("archive_info", {}).get("hashes", {}).get("sha256", ""))
+        url = str(download.get("url", ""))
+        if re.fullmatch(r"[0-9a-f]{64}", digest) and metadata.get("name"):
+            # A file:// URL names a path of the build machine: never put it in an artifact.
+            found[(canonicalize_name(metadata["name"]), str(metadata.get("version", "")))] = \
+                WheelHash(sha256=digest, source="pip report",
+                          url=url if url.startswith("https://") else "")
+    return found
+
+
 @dataclass
 class WheelHashLookup:
     """Where a build may know wheel hashes from; :meth:`find` asks them in turn."""
 
     local_wheels: Sequence[Path] = ()
+    #: What ``pip install --report`` recorded: (canonical name, version) → hash.
+    reported: Mapping[tuple[str, str], WheelHash] = field(default_factory=dict)
     uv_cache: Path | None = None
     #: The reason recorded when no source knows a hash (names the installer that ran).
     unknown: str = UNKNOWN
@@ -101,6 +125,9 @@ class WheelHashLookup:
                 if wheel not in self._hashed:
                     self._hashed[wheel] = sha256_file(wheel)
                 return WheelHash(sha256=self._hashed[wheel], source="local wheel")
+        reported = self.reported.get((canonicalize_name(name), version))
+        if reported is not None:
+            return reported
         if self.uv_cache is not None and self.uv_cache.is_dir():
             found = uv_cache_entry(self.uv_cache, name, version, tags)
             if found is not None:

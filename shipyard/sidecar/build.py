@@ -68,6 +68,7 @@ class SidecarBuild:
     pbs_sha256: str = ""
     installer: str = ""
     local_wheels: list[Path] = field(default_factory=list)
+    pip_report: Path | None = None
 
     @property
     def config(self) -> SidecarConfig:
@@ -177,9 +178,10 @@ def install_packages(build: SidecarBuild) -> str:
         python_minor=layout.python_minor, requirements=requirements,
         requirements_file=build.project.path(cfg.requirements) if cfg.requirements else None,
         macos_version=cfg.macos_version,
+        report=build.work / "pip-report.json" if installer == "pip" else None,
     )
     run_installer(request, installer, build.runner)
-    build.installer = installer
+    build.installer, build.pip_report = installer, request.report
     build.local_wheels = [Path(r) for r in requirements if r.endswith(".whl")]
     return installer
 

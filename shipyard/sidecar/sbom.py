@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from shipyard import ui
 from shipyard.sbom import Runtime, SbomContext, WheelHashLookup, make_sboms, sbom_names
-from shipyard.sbom.wheelhashes import UNKNOWN, UNKNOWN_PIP
+from shipyard.sbom.wheelhashes import UNKNOWN, UNKNOWN_PIP, pip_report_hashes
 from shipyard.sidecar.archive import source_date_epoch
 from shipyard.sidecar.hostpbs import HOST_TAG
 from shipyard.sidecar.pbs import HOST_MIRROR
@@ -50,7 +50,8 @@ def wheel_hashes(build: SidecarBuild) -> WheelHashLookup:
     if build.installer == "uv":
         return WheelHashLookup(local_wheels=build.local_wheels, uv_cache=uv_cache_dir(build),
                                unknown="not known: uv's cache holds no entry for this wheel")
-    return WheelHashLookup(local_wheels=build.local_wheels,
+    reported = pip_report_hashes(build.pip_report) if build.pip_report else {}
+    return WheelHashLookup(local_wheels=build.local_wheels, reported=reported,
                            unknown=UNKNOWN_PIP if build.installer == "pip" else UNKNOWN)
 
 
