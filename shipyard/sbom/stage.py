@@ -43,14 +43,20 @@ def is_archive(path: Path) -> bool:
     return path.is_file() and path.name.endswith(TAR_SUFFIXES + ZIP_SUFFIXES)
 
 
-def unpack(archive: Path, into: Path) -> None:
-    """Unpack with the stdlib's guards: tar's ``data`` filter, zip's name sanitizing."""
-    if archive.name.endswith(TAR_SUFFIXES):
-        with tarfile.open(archive) as tar:
-            tar.extractall(into, filter="data")
-    else:
-        with zipfile.ZipFile(archive) as zipped:
-            zipped.extractall(into)
+def unpack(archive: Path, into: Path) -> bool:
+    """Unpack with the stdlib's guards (tar's ``data`` filter, zip's name sanitizing);
+    False when the file is not the archive its name says."""
+    try:
+        if archive.name.endswith(TAR_SUFFIXES):
+            with tarfile.open(archive) as tar:
+                tar.extractall(into, filter="data")
+        else:
+            with zipfile.ZipFile(archive) as zipped:
+                zipped.extractall(into)
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as exc:
+        ui.warn(f"cannot read {archive.name} as an archive: {exc}")
+        return False
+    return True
 
 
 @contextmanager
@@ -63,7 +69,9 @@ def contents(path: Path, staging: Path) -> Iterator[Path | None]:
         yield None
         return
     with staging_dir(staging, "sbom") as work:
-        unpack(path, work)
+        if not unpack(path, work):
+            yield None
+            return
         inner = list(work.iterdir())
         if len(inner) == 1 and is_archive(inner[0]):  # a zipped tarball: describe the tarball's tree
             unpack(inner[0], work / "inner")

@@ -9,7 +9,7 @@
 7. :func:`sign_bundle`       every Mach-O inside-out through the signer plugin
 8. :func:`run_smoke_test`    before packaging, in a stripped environment (exit 3)
 9. :func:`package_bundle`    deterministic tar.gz + ``.sha256``, renamed into place
-                             (compressed bytes reused when the bundle is unchanged), with
+                             (compressed bytes reused when the bundle is unchanged), after
                              the SBOMs of the staged tree when ``package.sbom`` is on
 
 Everything happens in a staging directory inside the output directory, removed on success,
@@ -279,6 +279,7 @@ def package_bundle(build: SidecarBuild) -> SidecarResult:
     layout = build.bundle()
     name = archive_name(build)
     staged = build.work / name
+    staged_sboms = write_bundle_sboms(build, name)
     ui.step(f"packaging {name} (deterministic: sorted, SOURCE_DATE_EPOCH mtimes, uid/gid 0)")
     cache = PackageCache(build.cache_dir / "packaged")
     digest, reused = cache.package(layout.root, layout.name, staged,
@@ -288,7 +289,6 @@ def package_bundle(build: SidecarBuild) -> SidecarResult:
                 f"reused from {cache.directory}")
     staged_sum = build.work / f"{name}.sha256"
     atomic_write_text(staged_sum, f"{digest}  {name}\n")
-    staged_sboms = write_bundle_sboms(build, name, digest)
     final, final_sum = build.out_dir / name, build.out_dir / f"{name}.sha256"
     for stale in (final_sum, *(build.out_dir / n for n in sbom_names(name))):
         stale.unlink(missing_ok=True)  # never a stale checksum or SBOM beside a new tarball

@@ -1,7 +1,9 @@
 """The sidecar's SBOMs (``package.sbom``): what the build knows, handed to :mod:`shipyard.sbom`.
 
-They are made from the staged bundle tree (exactly what the tarball holds) once the tarball
-is staged, so they also carry its sha256; the caller renames them into place with it.
+They are made from the staged bundle tree just before it is packaged, so they describe exactly
+what the tarball holds, and are renamed into place with it.  They do not name the tarball's
+sha256: the sign stage may re-sign a tarball built unsigned (a Linux-built macOS sidecar),
+which changes its bytes but none of what the SBOMs list; ``SHA256SUMS`` binds the two.
 """
 
 from __future__ import annotations
@@ -55,12 +57,12 @@ def wheel_hashes(build: SidecarBuild) -> WheelHashLookup:
                            unknown=UNKNOWN_PIP if build.installer == "pip" else UNKNOWN)
 
 
-def write_bundle_sboms(build: SidecarBuild, tarball: str, sha256: str) -> list[Path]:
+def write_bundle_sboms(build: SidecarBuild, tarball: str) -> list[Path]:
     """Both SBOMs of the staged bundle, written into the staging directory; [] when disabled."""
     if not build.project.config.package.sbom:
         return []
     assert build.target is not None
-    context = SbomContext(artifact=tarball, artifact_sha256=sha256, version=build.project.version,
+    context = SbomContext(artifact=tarball, version=build.project.version,
                           target=build.target.triple, runtime=runtime(build),
                           wheel_hashes=wheel_hashes(build), epoch=source_date_epoch(build.env))
     documents = make_sboms(build.bundle().root, context)

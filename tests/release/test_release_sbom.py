@@ -107,13 +107,18 @@ def test_sidecar_sboms_are_checksummed_and_uploaded(project: Callable[..., Path]
     assert all((root / "shelf-folder" / n).is_file() for n in names)
 
 
-def test_a_family_listing_sbom_gets_sboms_for_its_other_artifacts(
-        project: Callable[..., Path], github: GitHubApiServer, sbom_stages: None,
-        fake_stages: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    root = project()
+def add_bundle_family(root: Path, build: str) -> None:
     with open(root / "pyproject.toml", "a") as handle:
         handle.write('\n[tool.shipyard.release.families.bundle]\ntag = "bundle-v{version}"\n'
-                     'build = ["sbom", "bundle"]\npublishers = ["github"]\n')
+                     f'build = {build}\npublishers = ["github"]\n')
+
+
+@pytest.mark.parametrize("build", ['["sbom", "bundle"]', '["bundle"]'])  # listed, or implied
+def test_a_family_gets_sboms_for_its_other_artifacts(
+        project: Callable[..., Path], github: GitHubApiServer, sbom_stages: None,
+        fake_stages: list[str], capsys: pytest.CaptureFixture[str], build: str) -> None:
+    root = project()
+    add_bundle_family(root, build)
     assert run_cli(root, "release", "bundle-v0.7.3", "--dry-run") == 0
     out, err = capsys.readouterr()
     steps = [line.split(".", 1)[1].split(":")[0].strip() for line in out.splitlines()
@@ -139,6 +144,20 @@ def test_a_family_listing_sbom_gets_sboms_for_its_other_artifacts(
     assert kinds["Tool.zip.spdx.json"] == ("sbom", "Tool.zip")
 
 
+def test_package_sbom_off_and_unlisted_means_no_sbom_stage(
+        project: Callable[..., Path], github: GitHubApiServer, sbom_stages: None,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    root = project()
+    add_bundle_family(root, '["bundle"]')
+    off = ("--set", "package.sbom=false")
+    assert run_cli(root, *off, "release", "bundle-v0.7.3", "--dry-run") == 0
+    out, err = capsys.readouterr()
+    assert "build sbom" not in out and "SBOMs" not in out + err
+    assert run_cli(root, *off, "release", "bundle-v0.7.3") == 0
+    assert sorted(sums(root)) == ["Tool.zip"]
+    assert not list((root / "dist").glob("*.cdx.json"))
+
+
 def test_unreadable_artifact_gets_a_notice_not_a_made_up_sbom(tmp_path: Path,
                                                               capsys: pytest.CaptureFixture[str]) -> None:
     from shipyard.sbom.stage import contents
@@ -147,6 +166,11 @@ def test_unreadable_artifact_gets_a_notice_not_a_made_up_sbom(tmp_path: Path,
     blob.write_bytes(b"\0binary")
     with contents(blob, tmp_path) as tree:
         assert tree is None
+    fake = tmp_path / "fake.tar.gz"
+    fake.write_bytes(b"not a tarball")
+    with contents(fake, tmp_path) as tree:
+        assert tree is None
+    assert "cannot read fake.tar.gz as an archive" in capsys.readouterr().err
     nested = tmp_path / "wrapped.zip"
     inner = io.BytesIO()
     with tarfile.open(fileobj=inner, mode="w:gz") as tar:

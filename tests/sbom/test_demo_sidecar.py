@@ -62,8 +62,9 @@ def test_demo_linux_sidecar_writes_both_sboms(tmp_path: Path, monkeypatch: pytes
     runtime = next(c for c in cdx["components"] if c["name"] == "python-build-standalone")
     assert "synthesized from the build host's own Python" in runtime["description"]
     assert "externalReferences" not in runtime  # no published URL to claim
-    assert cdx["metadata"]["component"]["hashes"][0]["content"] == \
-        hashlib.sha256(first[2]).hexdigest()
+    # The tarball's own hash is left to SHA256SUMS: re-signing may change it later.
+    assert cdx["metadata"]["component"]["name"] == tarball.name
+    assert "hashes" not in cdx["metadata"]["component"]
     assert cdx["metadata"]["timestamp"].startswith("2023-11-14T22:13:20")
     manifest = json.loads((dist / "manifest.json").read_text())
     sboms = {a["name"]: a for a in manifest["artifacts"] if a["kind"] == "sbom"}
