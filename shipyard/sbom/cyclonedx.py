@@ -63,7 +63,8 @@ def _licenses(dist: Distribution) -> list[License]:
 def distribution_component(dist: Distribution) -> Component:
     wheel = dist.wheel_hash
     return Component(
-        type=ComponentType.LIBRARY, name=dist.name, version=dist.version, bom_ref=dist.purl,
+        type=ComponentType.LIBRARY, name=dist.name, version=dist.version or None,
+        bom_ref=dist.purl,
         purl=PackageURL.from_string(dist.purl), description=dist.summary or None,
         licenses=_licenses(dist), hashes=_sha256(wheel.sha256),
         external_references=_refs((ExternalReferenceType.DISTRIBUTION, wheel.url),

@@ -10,16 +10,20 @@ the SBOM says so instead of inventing one.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from email.message import Message
 from email.parser import HeaderParser
 from pathlib import Path
 
+from packageurl import PackageURL
 from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression
 from packaging.utils import canonicalize_name
 
 from shipyard.kernels.metallib import parse_metallib
 from shipyard.sbom.wheelhashes import WheelHash, WheelHashLookup
+
+_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d+)?(?:/[!-~]*)?")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,7 +63,8 @@ class Distribution:
 
     @property
     def purl(self) -> str:
-        return f"pkg:pypi/{canonicalize_name(self.name)}@{self.version}"
+        return PackageURL(type="pypi", name=canonicalize_name(self.name),
+                          version=self.version or None).to_string()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -102,13 +107,13 @@ def spdx_license(metadata: Message) -> tuple[str, str]:
 
 
 def homepage(metadata: Message) -> str:
-    if page := (metadata.get("Home-page") or "").strip():
-        return page
+    """The project's home page, when the metadata gives one that is a URL (not ``UNKNOWN``)."""
+    candidates = [metadata.get("Home-page") or ""]
     for entry in metadata.get_all("Project-URL") or []:
         label, _, url = entry.partition(",")
         if label.strip().lower() in ("homepage", "home", "source", "repository"):
-            return url.strip()
-    return ""
+            candidates.append(url)
+    return next((url.strip() for url in candidates if _URL.fullmatch(url.strip())), "")
 
 
 # ------------------------------------------------------------------------------ reading
@@ -125,7 +130,7 @@ def wheel_filename(name: str, version: str, tags: list[str]) -> str:
     if not tags:
         return ""
     parts = [sorted({t.split("-")[i] for t in tags}) for i in range(3)]
-    return f"{name.replace('-', '_')}-{version}-{'-'.join('.'.join(p) for p in parts)}.whl"
+    return f"{re.sub(r'[-_.]+', '_', name)}-{version}-{'-'.join('.'.join(p) for p in parts)}.whl"
 
 
 def dist_infos(bundle: Path) -> list[Path]:

@@ -29,6 +29,7 @@ from spdx_tools.spdx.model import (
 )
 from spdx_tools.spdx.writer.json.json_writer import write_document_to_stream
 
+from shipyard.errors import ShipyardError
 from shipyard.sbom.inventory import Distribution, Inventory, MetallibFile, Runtime
 
 SUBJECT_ID = "SPDXRef-Artifact"
@@ -77,7 +78,7 @@ def distribution_package(index: int, dist: Distribution) -> Package:
         if dist.license_declared else None
     return Package(
         spdx_id("Package", index, dist.name), dist.name, wheel.url or SpdxNoAssertion(),
-        version=dist.version, file_name=dist.wheel or None, files_analyzed=False,
+        version=dist.version or None, file_name=dist.wheel or None, files_analyzed=False,
         checksums=_sha256(wheel.sha256), homepage=dist.homepage or None,
         license_concluded=SpdxNoAssertion(), license_declared=declared, license_comment=note,
         copyright_text=SpdxNoAssertion(), summary=dist.summary or None,
@@ -105,6 +106,11 @@ def spdx_json(*, subject: Package, tool_version: str, created: datetime, namespa
     relationships = [Relationship("SPDXRef-DOCUMENT", RelationshipType.DESCRIBES, SUBJECT_ID)]
     relationships += [Relationship(SUBJECT_ID, RelationshipType.CONTAINS, p.spdx_id) for p in parts]
     stream = io.StringIO()
-    write_document_to_stream(Document(info, packages=[subject, *parts],
-                                      relationships=relationships), stream, validate=True)
+    try:
+        write_document_to_stream(Document(info, packages=[subject, *parts],
+                                          relationships=relationships), stream, validate=True)
+    except ValueError as exc:  # spdx-tools refuses an invalid document: never write one
+        raise ShipyardError(f"the SPDX document of {subject.name} does not validate: {exc}",
+                            hint="report this as a shipyard bug, naming the dist-info it "
+                            "mentions") from None
     return stream.getvalue() + "\n"

@@ -135,3 +135,27 @@ def test_write_puts_both_files_beside_the_artifact(bundle: Bundle, tmp_path: Pat
     assert cdx.name == f"{bundle.context.artifact}.cdx.json"
     assert spdx.name == f"{bundle.context.artifact}.spdx.json"
     assert sorted(p.name for p in out.iterdir()) == sorted([cdx.name, spdx.name])  # no temp files
+
+
+def test_odd_metadata_still_gives_valid_documents(tmp_path: Path) -> None:
+    from shipyard.sbom import SbomContext
+    from tests.sbom.conftest import dist_info
+
+    site = tmp_path / "b" / "site-packages"
+    dist_info(site, "zope.interface", "7.1+local.2", "cp312-cp312-linux_x86_64",
+              "Home-page: UNKNOWN", "License: UNKNOWN", "Summary: ")
+    dist_info(site, "Weird_Name", "1!2.0.post1", "py2.py3-none-any",
+              "License-Expression: Not An Expression (really)",
+              "Project-URL: Source, not a url at all", "Home-page: https://exa mple.org/x y")
+    dist_info(site, "classic", "0.1", "py3-none-any",
+              "Classifier: License :: OSI Approved :: BSD License")
+    (site / "noversion-0.dist-info").mkdir()
+    (site / "noversion-0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: noversion\n")
+    docs = make_sboms(tmp_path / "b", SbomContext(artifact="odd.tar.gz"))
+    assert cyclonedx_errors(docs.cyclonedx) is None
+    assert spdx_errors(docs.spdx, tmp_path) == []
+    components = by_name(load(docs.cyclonedx))
+    assert components["zope.interface"]["purl"] == "pkg:pypi/zope-interface@7.1%2Blocal.2"
+    assert "externalReferences" not in components["zope.interface"]  # UNKNOWN is no URL
+    assert components["classic"]["licenses"] == [{"license": {"name": "BSD License"}}]
+    assert "version" not in components["noversion"]
