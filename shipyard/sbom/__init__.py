@@ -88,29 +88,19 @@ def content_id(context: SbomContext, inventory: Inventory) -> uuid.UUID:
 
 def make_sboms(bundle: Path, context: SbomContext) -> SbomDocuments:
     """Read ``bundle`` and return its CycloneDX 1.6 and SPDX 2.3 JSON documents."""
-    from shipyard.sbom.cyclonedx import cyclonedx_json
+    from shipyard.sbom.cyclonedx import cyclonedx_json, subject_component
     from shipyard.sbom.spdx import spdx_json, subject_package
 
     inventory = read_inventory(bundle, context.wheel_hashes)
     created = datetime.fromtimestamp(context.epoch, UTC)
     serial = content_id(context, inventory)
-    cdx = cyclonedx_json(subject=_cyclonedx_subject(context), tool_version=context.tool_version,
+    subject = {"name": context.artifact, "version": context.version,
+               "sha256": context.artifact_sha256, "target": context.target}
+    cdx = cyclonedx_json(subject=subject_component(**subject), tool_version=context.tool_version,
                          created=created, serial=serial, runtime=context.runtime,
                          inventory=inventory)
-    spdx = spdx_json(subject=subject_package(name=context.artifact, version=context.version,
-                                             sha256=context.artifact_sha256,
-                                             target=context.target),
-                     tool_version=context.tool_version, created=created,
-                     namespace=f"https://spdx.org/spdxdocs/{context.artifact}-{serial}",
+    spdx = spdx_json(subject=subject_package(**subject), tool_version=context.tool_version,
+                     created=created, namespace=f"https://spdx.org/spdxdocs/{context.artifact}-{serial}",
                      runtime=context.runtime, inventory=inventory)
     return SbomDocuments(cdx, spdx, inventory)
 
-
-def _cyclonedx_subject(context: SbomContext):  # type: ignore[no-untyped-def]  # a Component
-    from cyclonedx.model.component import Component, ComponentType
-
-    from shipyard.sbom.cyclonedx import _props, _sha256
-
-    return Component(type=ComponentType.APPLICATION, name=context.artifact,
-                     version=context.version or None, bom_ref="artifact",
-                     hashes=_sha256(context.artifact_sha256), properties=_props(target=context.target))

@@ -44,6 +44,12 @@ def _refs(*pairs: tuple[ExternalReferenceType, str]) -> list[ExternalReference]:
     return [ExternalReference(type=kind, url=XsUri(url)) for kind, url in pairs if url]
 
 
+def subject_component(*, name: str, version: str, sha256: str, target: str) -> Component:
+    """The artifact the document describes (``metadata.component``)."""
+    return Component(type=ComponentType.APPLICATION, name=name, version=version or None,
+                     bom_ref="artifact", hashes=_sha256(sha256), properties=_props(target=target))
+
+
 def runtime_component(runtime: Runtime) -> Component:
     return Component(
         type=ComponentType.APPLICATION, name="python-build-standalone", version=runtime.version,
