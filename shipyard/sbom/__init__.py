@@ -17,6 +17,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from shipyard import __version__
 from shipyard.fsutil import atomic_write_text
@@ -100,7 +101,8 @@ def make_sboms(bundle: Path, context: SbomContext) -> SbomDocuments:
                          created=created, serial=serial, runtime=context.runtime,
                          inventory=inventory)
     spdx = spdx_json(subject=subject_package(**subject), tool_version=context.tool_version,
-                     created=created, namespace=f"https://spdx.org/spdxdocs/{context.artifact}-{serial}",
+                     created=created,
+                     namespace=f"https://spdx.org/spdxdocs/{quote(context.artifact)}-{serial}",
                      runtime=context.runtime, inventory=inventory)
     return SbomDocuments(cdx, spdx, inventory)
 

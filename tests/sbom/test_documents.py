@@ -151,7 +151,7 @@ def test_odd_metadata_still_gives_valid_documents(tmp_path: Path) -> None:
               "Classifier: License :: OSI Approved :: BSD License")
     (site / "noversion-0.dist-info").mkdir()
     (site / "noversion-0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: noversion\n")
-    docs = make_sboms(tmp_path / "b", SbomContext(artifact="odd.tar.gz"))
+    docs = make_sboms(tmp_path / "b", SbomContext(artifact="My Odd App 1.0.zip"))
     assert cyclonedx_errors(docs.cyclonedx) is None
     assert spdx_errors(docs.spdx, tmp_path) == []
     components = by_name(load(docs.cyclonedx))
