@@ -283,7 +283,11 @@ class PackageConfig:
     identifier: str = option("", doc="Bundle / package identifier, e.g. `com.example.app`.")
     install_location: str = option("/Applications", doc="pkg install location.")
     volume_name: str = option("", doc="DMG volume name; empty means the project name.")
-    sbom: bool = option(True, doc="Write a CycloneDX SBOM beside the artifacts.")
+    sbom: bool = option(
+        True, doc="Write `<artifact>.cdx.json` (CycloneDX 1.6) and `<artifact>.spdx.json` "
+        "(SPDX 2.3) beside each sidecar tarball, made from the staged bundle (PBS runtime, every "
+        "bundled distribution, metallibs), and in releases run the `sbom` stage last, so every "
+        "other artifact gets both too.")
 
 
 # --------------------------------------------------------------------------------- release
@@ -293,7 +297,9 @@ class ReleaseFamily:
 
     tag: str = option(doc="Tag pattern containing `{version}`, e.g. `sidecar-v{version}`.")
     build: list[str] = option(
-        default_factory=list, doc="Stages this family builds: `kernels`, `wheel`, `sidecar`, `package`."
+        default_factory=list, doc="Stages this family builds: `kernels`, `wheel`, `sidecar`, "
+        "`package`, `sbom` (SBOMs for the artifacts that have none, after sign and notarize; "
+        "implied by `package.sbom`)."
     )
     publishers: list[str] = option(
         default_factory=list, doc="Publishers run for this family; empty means every enabled one."

@@ -117,10 +117,16 @@ def prepare(project: Project, runner: Runner, plugins: PluginSet, out_dir: Path,
 
 # ------------------------------------------------------------------------------ building
 def stage_names(release: Release) -> list[str]:
-    """The family's build stages, then sign and notarize when those sections are configured."""
-    names = list(release.tag.family.build)
+    """The family's build stages, then sign and notarize when those sections are configured.
+
+    ``sbom`` goes last, wherever the family lists it (signing and stapling change the bytes the
+    SBOMs name), and runs for every family that builds something when ``package.sbom`` is on.
+    """
+    build = release.tag.family.build
+    names = [s for s in build if s != "sbom"]
+    wants_sbom = "sbom" in build or (bool(names) and release.project.config.package.sbom)
     names += [s for s in ("sign", "notarize") if s in release.project.configured and s not in names]
-    return names
+    return names + (["sbom"] if wants_sbom else [])
 
 
 def run_stages(release: Release) -> None:

@@ -60,7 +60,8 @@ def notarize_lines(release: Release, config: NotarizeConfig) -> list[str]:
 def planned_stages(release: Release) -> list[str]:
     """The stages a release runs, plus sign and notarize even when unconfigured (to say so)."""
     names = stage_names(release)
-    return names + [s for s in ("sign", "notarize") if s not in names]
+    tail = names[-1:] if names[-1:] == ["sbom"] else []  # the SBOMs stay last
+    return names[:len(names) - len(tail)] + [s for s in ("sign", "notarize") if s not in names] + tail
 
 
 def stage_lines(release: Release, name: str) -> list[str]:
@@ -137,7 +138,8 @@ def plan_lines(release: Release, *, resume: bool = False) -> Iterator[str]:
     yield (f"  {step}. verify: artifacts match the manifest; unsigned {signed} refused"
            + (" (allowed: --allow-unsigned)" if release.allow_unsigned else ""))
     step += 1
-    yield f"  {step}. checksums: write {release.out_dir / SUMS_NAME}"
+    yield (f"  {step}. checksums: write {release.out_dir / SUMS_NAME}"
+           + (" (SBOMs included)" if release.project.config.package.sbom else ""))
     for name, lines in publisher_lines(release):
         step += 1
         yield f"  {step}. publish {name}: {lines[0] if lines else 'ready'}"

@@ -9,7 +9,8 @@
 7. :func:`sign_bundle`       every Mach-O inside-out through the signer plugin
 8. :func:`run_smoke_test`    before packaging, in a stripped environment (exit 3)
 9. :func:`package_bundle`    deterministic tar.gz + ``.sha256``, renamed into place
-                             (compressed bytes reused when the bundle is unchanged)
+                             (compressed bytes reused when the bundle is unchanged), after
+                             the SBOMs of the staged tree when ``package.sbom`` is on
 
 Everything happens in a staging directory inside the output directory, removed on success,
 failure and Ctrl-C; only the finished tarball and its checksum are renamed into place.
@@ -18,7 +19,7 @@ failure and Ctrl-C; only the finished tarball and its checksum are renamed into 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from shipyard import ui
@@ -42,6 +43,7 @@ from shipyard.sidecar.install import (
 from shipyard.sidecar.layout import BundleLayout, resolve_entry, strip_paths, write_shim
 from shipyard.sidecar.packcache import PackageCache
 from shipyard.sidecar.pbs import SUMS_NAME, LockFile, Mirror, PbsRelease, parse_sums
+from shipyard.sidecar.sbom import sbom_names, write_bundle_sboms
 from shipyard.sidecar.smoke import SmokePlan, on_ci, smoke_test
 from shipyard.sidecar.target import Target
 from shipyard.tools.runner import Runner
@@ -62,6 +64,11 @@ class SidecarBuild:
     layout: BundleLayout | None = None
     signed: bool = False
     census: BinaryCensus | None = None
+    #: What the SBOMs need to know: the PBS pin, the installer and the local wheels it installed.
+    pbs_sha256: str = ""
+    installer: str = ""
+    local_wheels: list[Path] = field(default_factory=list)
+    pip_report: Path | None = None
 
     @property
     def config(self) -> SidecarConfig:
@@ -89,6 +96,8 @@ class SidecarResult:
     signed: bool
     binaries: int
     pbs_asset: str
+    #: ``<tarball>.cdx.json`` and ``<tarball>.spdx.json`` when ``package.sbom`` is on.
+    sboms: tuple[Path, ...] = ()
 
 
 # ------------------------------------------------------------------------------ 1. target
@@ -152,7 +161,7 @@ def fetch_python(build: SidecarBuild) -> BundleLayout:
     if not layout.interpreter.is_file():
         raise ConfigError(f"{release.asset} has no python/bin/python{release.python_minor}: "
                           "not a python-build-standalone install_only archive")
-    build.release, build.layout = release, layout
+    build.release, build.layout, build.pbs_sha256 = release, layout, sha256
     return layout
 
 
@@ -169,8 +178,11 @@ def install_packages(build: SidecarBuild) -> str:
         python_minor=layout.python_minor, requirements=requirements,
         requirements_file=build.project.path(cfg.requirements) if cfg.requirements else None,
         macos_version=cfg.macos_version,
+        report=build.work / "pip-report.json" if installer == "pip" else None,
     )
     run_installer(request, installer, build.runner)
+    build.installer, build.pip_report = installer, request.report
+    build.local_wheels = [Path(r) for r in requirements if r.endswith(".whl")]
     return installer
 
 
@@ -267,6 +279,7 @@ def package_bundle(build: SidecarBuild) -> SidecarResult:
     layout = build.bundle()
     name = archive_name(build)
     staged = build.work / name
+    staged_sboms = write_bundle_sboms(build, name)
     ui.step(f"packaging {name} (deterministic: sorted, SOURCE_DATE_EPOCH mtimes, uid/gid 0)")
     cache = PackageCache(build.cache_dir / "packaged")
     digest, reused = cache.package(layout.root, layout.name, staged,
@@ -277,12 +290,16 @@ def package_bundle(build: SidecarBuild) -> SidecarResult:
     staged_sum = build.work / f"{name}.sha256"
     atomic_write_text(staged_sum, f"{digest}  {name}\n")
     final, final_sum = build.out_dir / name, build.out_dir / f"{name}.sha256"
-    final_sum.unlink(missing_ok=True)  # never a stale checksum beside a new tarball
+    for stale in (final_sum, *(build.out_dir / n for n in sbom_names(name))):
+        stale.unlink(missing_ok=True)  # never a stale checksum or SBOM beside a new tarball
     os.replace(staged, final)
     os.replace(staged_sum, final_sum)
+    sboms = tuple(build.out_dir / p.name for p in staged_sboms)
+    for staged_sbom, final_sbom in zip(staged_sboms, sboms, strict=True):
+        os.replace(staged_sbom, final_sbom)
     assert build.target is not None and build.release is not None
     return SidecarResult(final, final_sum, digest, build.target.triple, build.signed,
-                         build.census.count if build.census else 0, build.release.asset)
+                         build.census.count if build.census else 0, build.release.asset, sboms)
 
 
 # ------------------------------------------------------------------------------ all nine

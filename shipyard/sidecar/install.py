@@ -33,6 +33,9 @@ class InstallRequest:
     requirements: list[str]
     requirements_file: Path | None
     macos_version: str
+    #: pip only: where ``pip install --report`` writes what it installed, with each wheel's
+    #: sha256 (the SBOMs read it; uv has no such report).
+    report: Path | None = None
 
     @property
     def cross(self) -> bool:
@@ -123,6 +126,8 @@ def pip_argv(request: InstallRequest, runner: Runner) -> list[str]:
                  "--implementation", "cp"]
         for tag in request.target.pip_platforms(request.macos_version):
             argv += ["--platform", tag]
+    if request.report is not None:
+        argv += ["--report", str(request.report)]
     return argv + _requirement_args(request)
 
 

@@ -10,8 +10,15 @@ from contextlib import contextmanager
 from types import FrameType
 
 from shipyard import ui
-from shipyard.manifest import Artifact, record_artifact
-from shipyard.sidecar.build import SidecarBuild, SidecarResult, build_sidecar, check_target
+from shipyard.manifest import Artifact, Manifest
+from shipyard.sbom import FORMATS, sbom_artifact, sbom_names
+from shipyard.sidecar.build import (
+    SidecarBuild,
+    SidecarResult,
+    archive_name,
+    build_sidecar,
+    check_target,
+)
 from shipyard.sidecar.pbs import HOST_MIRROR
 from shipyard.stages import StageContext
 
@@ -26,9 +33,21 @@ def run(ctx: StageContext) -> list[Artifact]:
     with _terminate_as_interrupt():
         result = build_sidecar(build)
     artifact = to_artifact(result, ctx)
-    record_artifact(ctx.out_dir, artifact)
-    ui.step(f"{result.tarball} ({artifact.size} bytes, sha256 {result.sha256})")
-    return [artifact]
+    sboms = [sbom_artifact(path, artifact, ctx.out_dir) for path in result.sboms]
+    record(ctx, artifact, sboms)
+    ui.step(f"{result.tarball} ({artifact.size} bytes, sha256 {result.sha256})"
+            + "".join(f" + {s.name}" for s in sboms))
+    return [artifact, *sboms]
+
+
+def record(ctx: StageContext, artifact: Artifact, sboms: list[Artifact]) -> None:
+    """Record the tarball and its SBOMs; drop SBOM records of an earlier build of it."""
+    manifest = Manifest.load(ctx.out_dir)
+    stale = {f"{artifact.path}{suffix}" for suffix in FORMATS}
+    manifest.artifacts = [a for a in manifest.artifacts if a.path not in stale]
+    for item in (artifact, *sboms):
+        manifest.record(item)
+    manifest.save()
 
 
 def to_artifact(result: SidecarResult, ctx: StageContext) -> Artifact:
@@ -53,6 +72,9 @@ def _plan(build: SidecarBuild) -> None:
             + (f", requirements: {cfg.requirements}" if cfg.requirements else ""))
     ui.info(f"[dry-run] signing: {'skipped' if cfg.skip_codesign else build.project.config.sign.signer}"
             f", smoke test: {'skipped' if cfg.skip_smoke else ' '.join(cfg.smoke_command)}")
+    if build.project.config.package.sbom:
+        ui.info("[dry-run] SBOMs of the staged bundle (package.sbom): "
+                + ", ".join(sbom_names(archive_name(build))) + " (CycloneDX 1.6, SPDX 2.3)")
     ui.info(f"[dry-run] output: {build.out_dir} (nothing written)")
 
 

@@ -28,10 +28,12 @@ def test_build_records_artifact_and_checksum(sidecar_project: Callable[..., Path
     assert code == 0, err
     name = f"tool-sidecar-{host_triple()}.tar.gz"
     out = project / "dist"
-    assert leftovers(out) == sorted([name, f"{name}.sha256", "manifest.json"])
+    sboms = [f"{name}.cdx.json", f"{name}.spdx.json"]  # package.sbom is on by default
+    assert leftovers(out) == sorted([name, f"{name}.sha256", "manifest.json", *sboms])
     digest, listed = (out / f"{name}.sha256").read_text().split()
     manifest = json.loads((out / "manifest.json").read_text())
-    (artifact,) = manifest["artifacts"]
+    (artifact,) = [a for a in manifest["artifacts"] if a["kind"] == "sidecar"]
+    assert sorted(a["path"] for a in manifest["artifacts"] if a["kind"] == "sbom") == sboms
     assert artifact["path"] == name and artifact["kind"] == "sidecar"
     assert artifact["sha256"] == digest and listed == name
     assert artifact["target"] == host_triple() and artifact["signed"] is False

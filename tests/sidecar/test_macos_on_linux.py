@@ -68,7 +68,7 @@ def test_mlx_sidecar_for_macos_signed_inside_out(tmp_path: Path, fakes_path: Pat
     assert len(wheel_machos) >= 2 and any(p.name == "libmlx.dylib" for p in wheel_machos)
     assert f"binary census: {len(machos)} Mach-O file(s)" in err
     manifest = json.loads((project / "dist" / "manifest.json").read_text())
-    (artifact,) = manifest["artifacts"]
+    (artifact,) = [a for a in manifest["artifacts"] if a["kind"] == "sidecar"]
     assert artifact["signed"] is True and artifact["extra"]["binaries"] == len(machos)
 
     calls = [c["argv"] for c in read_calls(log) if c["tool"] == "codesign"]
@@ -86,3 +86,48 @@ def test_mlx_sidecar_for_macos_signed_inside_out(tmp_path: Path, fakes_path: Pat
     assert len(entitled) == 1
     assert sorted(entitled[0]["entitlements"]) == sorted(SIDECAR_ENTITLEMENTS)
     assert any(argv[0] == "--verify" for argv in calls)
+    check_mlx_sboms(project / "dist", bundle)
+
+
+def _dist_infos(site: Path) -> dict[str, str]:
+    """name → version of every dist-info, read with the stdlib alone."""
+    found = {}
+    for metadata in site.glob("*.dist-info/METADATA"):
+        headers = dict(line.split(": ", 1) for line in metadata.read_text().splitlines()
+                       if ": " in line and line[0].isupper())
+        found[headers["Name"]] = headers["Version"]
+    return found
+
+
+def check_mlx_sboms(dist: Path, bundle: Path) -> None:
+    """The SBOMs list mlx, mlx-metal and their dependencies as installed, and pass validation."""
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+    from spdx_tools.spdx.parser.parse_anything import parse_file
+    from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
+
+    cdx_text = (dist / "rapid-mlx-sidecar.tar.gz.cdx.json").read_text()
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(cdx_text) is None
+    spdx_path = dist / "rapid-mlx-sidecar.tar.gz.spdx.json"
+    assert validate_full_spdx_document(parse_file(str(spdx_path))) == []
+    cdx = json.loads(cdx_text)
+    libraries = {c["name"]: c for c in cdx["components"] if c["type"] == "library"}
+    installed = _dist_infos(bundle / "rapid-mlx" / "site-packages")
+    assert {"mlx", "mlx-metal"} <= set(installed)
+    assert {name: c["version"] for name, c in libraries.items()} == installed
+    for name in ("mlx", "mlx-metal"):
+        hashes = libraries[name].get("hashes")
+        properties = {p["name"]: p["value"] for p in libraries[name]["properties"]}
+        # A hash only from a source that saw the wheel (uv's cache), else the reason.
+        assert (hashes and len(hashes[0]["content"]) == 64) or \
+            properties["shipyard:wheel-sha256"].startswith("not known")
+    metallib = next(c for c in cdx["components"] if c["name"].endswith("mlx/lib/mlx.metallib"))
+    functions = {p["name"]: p["value"] for p in metallib["properties"]}["shipyard:metal-functions"]
+    assert int(functions) > 1000  # the real mlx.metallib (17,248 functions in 0.32.4)
+    runtime = next(c for c in cdx["components"] if c["name"] == "python-build-standalone")
+    assert runtime["version"] == "3.12.13"
+    assert runtime["externalReferences"][0]["url"].startswith(
+        "https://github.com/astral-sh/python-build-standalone/releases/download/")
+    spdx = json.loads(spdx_path.read_text())
+    assert {p["name"]: p.get("versionInfo") for p in spdx["packages"]
+            if p["name"] in installed} == installed
