@@ -46,6 +46,7 @@ STAGES: dict[str, str] = {
     "sign": "shipyard.signing.stage:run_sign",
     "notarize": "shipyard.signing.stage:run_notarize",
     "package": "shipyard.release.package:run",
+    "appcast": "shipyard.updates.stage:run",
 }
 
 

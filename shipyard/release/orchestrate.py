@@ -120,6 +120,8 @@ def stage_names(release: Release) -> list[str]:
     """The family's build stages, then sign and notarize when those sections are configured."""
     names = list(release.tag.family.build)
     names += [s for s in ("sign", "notarize") if s in release.project.configured and s not in names]
+    if "updates" in release.project.configured and "appcast" not in names:
+        names.append("appcast")  # after signing: the appcast signs the final archive bytes
     return names
 
 
@@ -127,14 +129,15 @@ def run_stages(release: Release) -> None:
     for name in stage_names(release):
         ui.step(f"stage {name}")
         ctx = StageContext(project=release.project, runner=release.runner,
-                           plugins=release.plugins, out_dir=release.out_dir, env=release.env)
+                           plugins=release.plugins, out_dir=release.out_dir, env=release.env,
+                           options={"tag": release.tag.tag})
         stage_function(name)(ctx)
 
 
 def release_artifacts(release: Release) -> list[Artifact]:
     """The manifest's artifacts produced by this family's stages (all, when it lists none)."""
     family = release.tag.family
-    stages = {*family.build, release.tag.family_name, "sign", "notarize"}
+    stages = {*family.build, release.tag.family_name, "sign", "notarize", "appcast"}
     artifacts = [a for a in Manifest.load(release.out_dir).artifacts
                  if a.kind != "checksums" and (not family.build or a.stage in stages)]
     if not artifacts:

@@ -60,7 +60,11 @@ def notarize_lines(release: Release, config: NotarizeConfig) -> list[str]:
 def planned_stages(release: Release) -> list[str]:
     """The stages a release runs, plus sign and notarize even when unconfigured (to say so)."""
     names = stage_names(release)
-    return names + [s for s in ("sign", "notarize") if s not in names]
+    missing = [s for s in ("sign", "notarize") if s not in names]
+    if "appcast" in names:  # the appcast stage stays last
+        names.remove("appcast")
+        missing.append("appcast")
+    return names + missing
 
 
 def stage_lines(release: Release, name: str) -> list[str]:
@@ -79,7 +83,8 @@ def stage_lines(release: Release, name: str) -> list[str]:
 def dry_run_stage(release: Release, name: str) -> str:
     """Run a build stage in dry-run mode (it prints what it would do); '' or why it cannot."""
     ctx = StageContext(project=release.project, runner=release.runner, plugins=release.plugins,
-                       out_dir=release.out_dir, env=release.env, dry_run=True)
+                       out_dir=release.out_dir, env=release.env, dry_run=True,
+                       options={"tag": release.tag.tag})
     try:
         stage_function(name)(ctx)
     except ShipyardError as exc:
