@@ -120,8 +120,11 @@ def stage_names(release: Release) -> list[str]:
     """The family's build stages, then sign and notarize when those sections are configured."""
     names = list(release.tag.family.build)
     names += [s for s in ("sign", "notarize") if s in release.project.configured and s not in names]
-    if "updates" in release.project.configured and "appcast" not in names:
-        names.append("appcast")  # after signing: the appcast signs the final archive bytes
+    if "appcast" in names:  # listed in `build`: still after signing, on the final bytes
+        names.remove("appcast")
+        names.append("appcast")
+    elif any(run.name == "appcast" for run in release.publishers):
+        names.append("appcast")  # the feeds are made where they are published
     return names
 
 

@@ -100,3 +100,20 @@ def test_check_without_a_destination_is_a_config_error(tmp_path: Path) -> None:
     ctx = context(tmp_path, AppcastOptions(), [])
     with pytest.raises(ConfigError, match="needs `repo`"):
         AppcastPublisher().check(ctx)
+
+
+@pytest.mark.integration
+def test_a_release_runs_the_appcast_stage_and_publishes_the_feeds(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from tests.updates.support import build_release
+
+    pages = bare_repo(tmp_path / "updates.git")
+    root = make_project(tmp_path / "proj",
+                        extra=f'\n[tool.shipyard.publish.appcast]\nrepo = "{pages}"\n')
+    assert cli(root, "keys", "generate") == 0
+    build_release(root, "1.0.0")
+    assert cli(root, "release", "v1.0.0", "--dry-run") == 0
+    plan = capsys.readouterr().out
+    assert "build appcast:" in plan and "publish appcast: would write" in plan
+    assert cli(root, "release", "v1.0.0") == 0
+    assert b"<sparkle:version>1.0.0</sparkle:version>" in _remote_file(pages, tmp_path, "appcast.xml")
+    assert cli(root, "release", "v1.0.0", "--resume") == 0  # nothing left to do
