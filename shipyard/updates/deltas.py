@@ -52,9 +52,9 @@ def diff(old: Path, new: Path, out: Path) -> None:
 
 def previous_archive(run: AppcastRun, item: AppcastItem, ring: KeyRing, into: Path) -> Path | None:
     """The earlier archive, from ``previous-archives`` or its URL, checked against the appcast."""
-    from shipyard.updates.verify import check_item_signature, download
+    from shipyard.updates.verify import archive_name, check_item_signature, download
 
-    name = os.path.basename(item.enclosure.url)
+    name = archive_name(item.enclosure.url)
     if run.config.previous_archives:
         local = run.ctx.project.path(run.config.previous_archives) / name
         path = local if local.is_file() else None

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import os
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,9 +31,16 @@ from shipyard.manifest import Artifact, Manifest
 from shipyard.release.tags import ReleaseTag, resolve_tag
 from shipyard.stages import StageContext
 from shipyard.updates import feeds
-from shipyard.updates.appcast import Appcast, AppcastItem, Enclosure, parse_appcast
+from shipyard.updates.appcast import (
+    Appcast,
+    AppcastItem,
+    Enclosure,
+    order_problems,
+    parse_appcast,
+)
 from shipyard.updates.keys import KeyRing, SigningKey, now_utc, read_private_key
 from shipyard.updates.signatures import sign_raw
+from shipyard.updates.verify import archive_name
 from shipyard.updates.versions import compare, sparkle_version
 
 STAGE = "appcast"
@@ -53,7 +61,7 @@ class AppcastRun:
 
     def url(self, name: str) -> str:
         return self.config.download_url.format(tag=self.tag.tag, version=self.tag.version,
-                                               name=name)
+                                               name=urllib.parse.quote(name))
 
 
 # ------------------------------------------------------------------------------ inputs
@@ -113,7 +121,7 @@ def already_listed(run: AppcastRun) -> bool:
         return False
     for item in filter(None, found):
         if item.enclosure.length != run.archive.size or \
-                os.path.basename(item.enclosure.url) != run.archive.name:
+                archive_name(item.enclosure.url) != run.archive.name:
             raise PublishConflictError(
                 f"appcast already lists version {run.version} with another archive "
                 f"({item.enclosure.url}, {item.enclosure.length} bytes)",
@@ -124,7 +132,10 @@ def already_listed(run: AppcastRun) -> bool:
 def refuse_backwards(run: AppcastRun) -> None:
     own = run.feeds[run.tag.channel]
     wanted = feeds.item_channel(run.config, run.tag.channel)
-    newest = next((i for i in own.items if i.channel == wanted), None)
+    # The same version was checked by already_listed (same archive); a partly written
+    # earlier run may have left it in some feeds only.
+    newest = next((i for i in own.items if i.channel == wanted and i.version != run.version),
+                  None)
     if newest is not None and compare(run.version, newest.version) <= 0:
         raise ReleaseRefusedError(
             f"version {run.tag.version} (sparkle:version {run.version}) is not newer than "
@@ -185,8 +196,6 @@ def write_feeds(run: AppcastRun, key: SigningKey) -> None:
             path = tmp / name
             path.write_bytes(cast.to_xml())
             reread = parse_appcast(path.read_bytes(), f"{name} (just written)")
-            from shipyard.updates.appcast import order_problems
-
             if problems := order_problems(reread.items):
                 raise ReleaseRefusedError(f"appcast {name} would be out of order: {problems[0]}")
             mine = reread.find(run.version)

@@ -14,6 +14,7 @@ import base64
 import binascii
 import os
 import tempfile
+import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -44,6 +45,11 @@ def download(url: str, dest: Path, *, optional: bool = False) -> Path | None:
             return None
         raise IntegrityError(f"cannot download {url}: {exc}") from None
     return dest
+
+
+def archive_name(url: str) -> str:
+    """The file name an enclosure URL ends in (percent-decoded): how archives are found."""
+    return os.path.basename(urllib.parse.unquote(urllib.parse.urlparse(url).path))
 
 
 def _signature(enclosure: Enclosure, where: str) -> bytes:
@@ -94,7 +100,7 @@ class AppcastCheck:
                             if published is not None and k.signed_before_rotation(published)]
 
     def fetch(self, enclosure: Enclosure, tmp: Path) -> Path:
-        name = os.path.basename(enclosure.url)
+        name = archive_name(enclosure.url)
         if self.archives is not None:
             local = self.archives / name
             if not local.is_file():
@@ -135,7 +141,7 @@ def verify_appcast(source: str, check: AppcastCheck) -> int:
                     f" delta from {enclosure.delta_from}" if enclosure.delta_from else "")
                 try:
                     check_enclosure(enclosure, check.fetch(enclosure, tmp), keys, where)
-                    ui.info(f"ok: {where}: {os.path.basename(enclosure.url)}")
+                    ui.info(f"ok: {where}: {archive_name(enclosure.url)}")
                 except IntegrityError as exc:
                     check.problems.append(exc.message)
     if check.problems:

@@ -54,9 +54,11 @@ def cli(root: Path, *args: str) -> int:
 def app_zip(version: str) -> bytes:
     """A small app archive whose bytes differ a little between versions (so deltas are small)."""
     buffer = io.BytesIO()
+    members = {"MLXR.app/Contents/Info.plist": f"<plist>{version}</plist>".encode(),
+               "MLXR.app/Contents/MacOS/mlxr": bytes(range(256)) * 200 + version.encode()}
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        archive.writestr("MLXR.app/Contents/Info.plist", f"<plist>{version}</plist>")
-        archive.writestr("MLXR.app/Contents/MacOS/mlxr", bytes(range(256)) * 200 + version.encode())
+        for name, data in members.items():  # fixed times: the same version gives the same bytes
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), data)
     return buffer.getvalue()
 
 

@@ -29,8 +29,7 @@ def _feeds(root: Path) -> list:  # type: ignore[type-arg]
 
 
 def _ctx(root: Path, options: AppcastOptions, version: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    ctx = context(root, options, _feeds(root), version=version, env=env)
-    return ctx
+    return context(root, options, _feeds(root), version=version, env=env)
 
 
 def _remote_file(repo: Path, tmp: Path, path: str) -> bytes:
