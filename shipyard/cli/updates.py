@@ -74,6 +74,11 @@ def _public_keys(ctx: Context, args: argparse.Namespace) -> tuple[list[bytes], A
     return keys, ring
 
 
+def _size(path: Path) -> str:
+    size = path.stat().st_size if path.is_file() else 0
+    return f"{size / (1 << 30):.1f} GiB" if size >= 1 << 30 else f"{size} bytes"
+
+
 def cmd_sign_files(ctx: Context, args: argparse.Namespace) -> int:
     from shipyard import ui
     from shipyard.updates.keys import read_private_key
@@ -88,6 +93,7 @@ def cmd_sign_files(ctx: Context, args: argparse.Namespace) -> int:
         if ctx.dry_run:
             ui.info(f"would write {path}.sha256 and {path}.sig ({rule_for(path, args.rule)} rule)")
             continue
+        ui.step(f"signing {path} ({_size(path)}, {rule_for(path, args.rule)} rule)")
         signed = sign_file(path, key, rule=args.rule)
         print(f"{signed.signature}  ({signed.rule} rule)")
     return 0
@@ -101,7 +107,10 @@ def cmd_verify_files(ctx: Context, args: argparse.Namespace) -> int:
         from shipyard.updates.keys import decode_public_key, now_utc
 
         keys += [decode_public_key(k.key, "key ring") for k in ring.listed(now_utc())]
+    from shipyard import ui
+
     for path in args.files:
+        ui.step(f"checking {path} ({_size(path)})")
         rule = verify_file(path, keys, rule=args.rule)
         print(f"ok: {path} ({rule} rule)")
     return 0

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from shipyard import ui
 from shipyard.config.model import UpdatesConfig
-from shipyard.errors import CredentialsError, PublishConflictError, ReleaseRefusedError
+from shipyard.errors import ConfigError, CredentialsError, PublishConflictError, ReleaseRefusedError
 from shipyard.fsutil import staging_dir
 from shipyard.manifest import Artifact, Manifest
 from shipyard.release.tags import ReleaseTag, resolve_tag
@@ -211,6 +211,11 @@ def write_feeds(run: AppcastRun, key: SigningKey) -> None:
 def run(ctx: StageContext) -> list[Artifact]:
     """The ``appcast`` stage (see the module docstring for its steps)."""
     config = ctx.project.config.updates
+    if not config.download_url:
+        raise ConfigError(f"{feeds.SECTION}.download-url is empty: enclosures need the URL "
+                          "each archive is downloaded from",
+                          hint='e.g. download-url = "https://github.com/acme/app/releases/'
+                          'download/{tag}/{name}"')
     tag = release_tag(ctx)
     feeds.check_channel(config, tag.channel)
     if ctx.dry_run:

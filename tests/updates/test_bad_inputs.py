@@ -147,3 +147,9 @@ def test_previous_archive_not_matching_its_appcast_stops_the_delta(project: Path
     assert release(project, "1.0.2") == 11
     assert "the 1.0.1 archive" in capsys.readouterr().err
     assert _feeds(project) == before
+
+
+def test_missing_download_url_is_a_config_error(project: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    build_release(project, "1.0.2")
+    assert cli(project, "--set", "updates.download-url=", "appcast", "v1.0.2") == 4
+    assert "tool.shipyard.updates.download-url is empty" in capsys.readouterr().err
