@@ -161,12 +161,22 @@ def check_publish(project: Project, statuses: Statuses, plugins: PluginSet) -> l
     return verdicts
 
 
+def check_updates(project: Project, statuses: Statuses, plugins: PluginSet) -> StageVerdict:
+    import importlib.util
+
+    if project.config.updates.deltas == "bsdiff4" and importlib.util.find_spec("bsdiff4") is None:
+        return StageVerdict("updates", False, [
+            'delta updates need bsdiff4: pip install "shipyard[updates]" (or deltas = "none")'])
+    return _verdict("updates", [], "appcast signing and feeds run on any host")
+
+
 CHECKS: dict[str, Callable[[Project, Statuses, PluginSet], StageVerdict]] = {
     "kernels": check_kernels,
     "sidecar": check_sidecar,
     "sign": check_sign,
     "notarize": check_notarize,
     "package": check_package,
+    "updates": check_updates,
 }
 
 

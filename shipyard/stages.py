@@ -47,6 +47,7 @@ STAGES: dict[str, str] = {
     "notarize": "shipyard.signing.stage:run_notarize",
     "package": "shipyard.release.package:run",
     "sbom": "shipyard.sbom.stage:run",
+    "appcast": "shipyard.updates.stage:run",
 }
 
 

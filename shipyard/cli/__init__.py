@@ -26,6 +26,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sidecar",
     "sign",
     "kernels",
+    "keys",
+    "updates",
 )
 
 

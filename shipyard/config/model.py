@@ -332,6 +332,55 @@ class ReleaseConfig:
     )
 
 
+# --------------------------------------------------------------------------------- updates
+@dataclass(**KW)
+class UpdatesConfig:
+    """``[tool.shipyard.updates]``: Sparkle keys, signed appcasts per channel, deltas."""
+
+    feed_url: str = option(
+        "", doc="https URL of each channel's appcast as the app reads it (`SUFeedURL`); `{channel}` "
+        "and `{file}` placeholders, e.g. `https://example.com/updates/{file}`.")
+    download_url: str = option(
+        "", doc="https URL of each archive, with `{tag}`, `{version}` and `{name}` placeholders, "
+        "e.g. `https://github.com/acme/app/releases/download/{tag}/{name}`.")
+    release_notes_url: str = option(
+        "", doc="Release-notes link of each item (`sparkle:releaseNotesLink`), with `{tag}` and "
+        "`{version}`; empty writes none.")
+    channels: list[str] = option(
+        default_factory=lambda: ["stable", "beta", "nightly"],
+        doc="Channels from most to least stable; the feed of one channel also lists the items of "
+        "every more stable channel.")
+    appcast_name: str = option(
+        "appcast{suffix}.xml", doc="File name of each channel's appcast; `{channel}`, and `{suffix}` "
+        "(empty for stable, `-<channel>` otherwise).")
+    existing: str = option(
+        "", doc="Where the current appcasts live, to merge with: a directory or an http(s) URL "
+        "prefix (each channel's file name is appended); empty merges with nothing.",
+        env=("SHIPYARD_UPDATES_EXISTING",))
+    keep: int = option(5, doc="Items kept per appcast (newest first), so rolling back to an "
+                       "earlier version stays possible.", minimum=2)
+    minimum_system_version: str = option(
+        "14.0", doc="`sparkle:minimumSystemVersion` of every item (MLX needs macOS 14).")
+    kinds: list[str] = option(
+        default_factory=lambda: ["zip", "dmg"],
+        doc="Manifest artifact kinds offered as update archives, in order of preference; add "
+        "`tar.gz` or `sidecar` to publish a sidecar tarball.")
+    previous_archives: str = option(
+        "", doc="Directory holding earlier releases' archives by file name, to make deltas from; "
+        "empty downloads each from its appcast enclosure URL (length and signature checked).")
+    deltas: str = option(
+        "bsdiff4", doc="Delta updates from the previous release's archive: `bsdiff4` (a BSDIFF40 "
+        "patch of the whole archive) or `none`.", choices=("bsdiff4", "none"))
+    private_key_file: str = option(
+        "", doc="File holding the Ed25519 private key (base64 of the 32-byte seed, Sparkle's "
+        "format); empty reads SPARKLE_PRIVATE_KEY.", env=("SPARKLE_PRIVATE_KEY_FILE",))
+    public_keys_file: str = option(
+        "sparkle-keys.json", doc="The public key ring written by `shipyard keys` (current and "
+        "retired public keys, never a private one); commit it.")
+    transition_days: int = option(
+        90, doc="Days a retired public key stays listed after `shipyard keys rotate`.", minimum=1)
+
+
 # --------------------------------------------------------------------------------- publish
 @dataclass(**KW)
 class PublishConfig:
@@ -359,7 +408,8 @@ class ShipyardConfig:
     notarize: NotarizeConfig = option(default_factory=NotarizeConfig, doc="Notarization.")
     package: PackageConfig = option(default_factory=PackageConfig, doc="Packaging.")
     release: ReleaseConfig = option(default_factory=ReleaseConfig, doc="Releases.")
+    updates: UpdatesConfig = option(default_factory=UpdatesConfig, doc="Sparkle updates.")
     publish: dict[str, PublishConfig] = option(default_factory=dict, doc="Publishers by name.")
 
 
-STAGES = ("kernels", "sidecar", "sign", "notarize", "package", "release", "publish")
+STAGES = ("kernels", "sidecar", "sign", "notarize", "package", "release", "publish", "updates")

@@ -119,28 +119,38 @@ def prepare(project: Project, runner: Runner, plugins: PluginSet, out_dir: Path,
 def stage_names(release: Release) -> list[str]:
     """The family's build stages, then sign and notarize when those sections are configured.
 
-    ``sbom`` goes last, wherever the family lists it (signing and stapling change the bytes the
-    SBOMs name), and runs for every family that builds something when ``package.sbom`` is on.
+    ``sbom`` and then ``appcast`` go last, wherever the family lists them: signing and stapling
+    change the bytes the SBOMs and the feed's signatures name.  ``sbom`` runs for every family
+    that builds something when ``package.sbom`` is on; ``appcast`` also when the family publishes
+    with the ``appcast`` publisher (the feeds are made where they are published).
     """
     build = release.tag.family.build
-    names = [s for s in build if s != "sbom"]
-    wants_sbom = "sbom" in build or (bool(names) and release.project.config.package.sbom)
+    names = [s for s in build if s not in TRAILING_STAGES]
+    wants = {
+        "sbom": "sbom" in build or (bool(names) and release.project.config.package.sbom),
+        "appcast": "appcast" in build or any(run.name == "appcast" for run in release.publishers),
+    }
     names += [s for s in ("sign", "notarize") if s in release.project.configured and s not in names]
-    return names + (["sbom"] if wants_sbom else [])
+    return names + [s for s in TRAILING_STAGES if wants[s]]
+
+
+#: Stages that run after signing and notarization, in this order.
+TRAILING_STAGES = ("sbom", "appcast")
 
 
 def run_stages(release: Release) -> None:
     for name in stage_names(release):
         ui.step(f"stage {name}")
         ctx = StageContext(project=release.project, runner=release.runner,
-                           plugins=release.plugins, out_dir=release.out_dir, env=release.env)
+                           plugins=release.plugins, out_dir=release.out_dir, env=release.env,
+                           options={"tag": release.tag.tag})
         stage_function(name)(ctx)
 
 
 def release_artifacts(release: Release) -> list[Artifact]:
     """The manifest's artifacts produced by this family's stages (all, when it lists none)."""
     family = release.tag.family
-    stages = {*family.build, release.tag.family_name, "sign", "notarize"}
+    stages = {*family.build, release.tag.family_name, "sign", "notarize", "appcast"}
     artifacts = [a for a in Manifest.load(release.out_dir).artifacts
                  if a.kind != "checksums" and (not family.build or a.stage in stages)]
     if not artifacts:

@@ -13,7 +13,7 @@ from shipyard.config.model import NotarizeConfig, SignConfig
 from shipyard.errors import ShipyardError
 from shipyard.manifest import Manifest
 from shipyard.release.checksums import SUMS_NAME
-from shipyard.release.orchestrate import Release, stage_names
+from shipyard.release.orchestrate import TRAILING_STAGES, Release, stage_names
 from shipyard.stages import STAGES, StageContext, stage_function
 from shipyard.tools import Requirement, required_tool
 
@@ -60,8 +60,9 @@ def notarize_lines(release: Release, config: NotarizeConfig) -> list[str]:
 def planned_stages(release: Release) -> list[str]:
     """The stages a release runs, plus sign and notarize even when unconfigured (to say so)."""
     names = stage_names(release)
-    tail = names[-1:] if names[-1:] == ["sbom"] else []  # the SBOMs stay last
-    return names[:len(names) - len(tail)] + [s for s in ("sign", "notarize") if s not in names] + tail
+    head = [s for s in names if s not in TRAILING_STAGES]
+    tail = [s for s in names if s in TRAILING_STAGES]  # SBOMs and feeds stay last
+    return head + [s for s in ("sign", "notarize") if s not in names] + tail
 
 
 def stage_lines(release: Release, name: str) -> list[str]:
@@ -80,7 +81,8 @@ def stage_lines(release: Release, name: str) -> list[str]:
 def dry_run_stage(release: Release, name: str) -> str:
     """Run a build stage in dry-run mode (it prints what it would do); '' or why it cannot."""
     ctx = StageContext(project=release.project, runner=release.runner, plugins=release.plugins,
-                       out_dir=release.out_dir, env=release.env, dry_run=True)
+                       out_dir=release.out_dir, env=release.env, dry_run=True,
+                       options={"tag": release.tag.tag})
     try:
         stage_function(name)(ctx)
     except ShipyardError as exc:

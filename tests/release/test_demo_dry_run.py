@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SECRETS = ("GITHUB_TOKEN", "NPM_TOKEN", "PYPI_TOKEN", "GITHUB_EVENT_NAME", "OUT_DIR")
+SECRETS = ("GITHUB_TOKEN", "NPM_TOKEN", "PYPI_TOKEN", "GITHUB_EVENT_NAME", "OUT_DIR",
+           "SPARKLE_PRIVATE_KEY")
 
 
 def _env() -> dict[str, str]:
@@ -21,7 +22,8 @@ def _check_plan(text: str) -> None:
     for expected in ("release sidecar-v0.7.3: family sidecar, version 0.7.3, channel stable",
                      "build sidecar", "sign:", "notarize:", "checksums: write",
                      "publish github:", "needs GITHUB_TOKEN (not set)", "publish homebrew:",
-                     "publish npm:", "needs NPM_TOKEN (not set)"):
+                     "publish npm:", "needs NPM_TOKEN (not set)", "build appcast:",
+                     "publish appcast: would write", "shipyard-demo-updates.git (gh-pages)"):
         assert expected in text, expected
 
 

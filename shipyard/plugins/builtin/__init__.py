@@ -9,6 +9,7 @@ MODULES: tuple[str, ...] = (
     "shipyard.release.publishers.npm",
     "shipyard.release.publishers.swiftpm",
     "shipyard.release.publishers.pypi",
+    "shipyard.release.publishers.appcast",
     "shipyard.plugins.builtin.codesign_signer",
     "shipyard.plugins.builtin.notarytool",
     "shipyard.plugins.builtin.notary_rest",

@@ -1,4 +1,4 @@
-"""The built-in publishers: GitHub Releases, Homebrew tap, npm, SwiftPM and PyPI.
+"""The built-in publishers: GitHub Releases, Homebrew tap, npm, SwiftPM, PyPI and appcast.
 
 Each module registers its class through the ``shipyard_publishers`` hook, exactly as a
 third-party plugin does (they are listed in ``shipyard.plugins.builtin.MODULES``).
