@@ -80,6 +80,7 @@ def build_cell(release: Release, cell: Cell, *, dry_run: bool = False) -> Path:
 
 
 def _replace_dir(new: Path, final: Path) -> None:
+    new.chmod(0o755)  # a staging directory is private (0700); the cell is an ordinary folder
     old = final.with_name(f".{final.name}.old")
     shutil.rmtree(old, ignore_errors=True)
     if final.exists():

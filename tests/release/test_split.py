@@ -184,3 +184,28 @@ def test_three_cells_merge_and_publish_then_resume_publishes_nothing_twice(
         assert run_cli(publisher, *args) == 12  # already started: needs --resume
         assert run_cli(publisher, *args, "--resume") == 0
         assert github.state.uploads() == uploads
+
+
+def test_the_demo_linux_cell_builds_with_the_real_sidecar_stage(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """No fake: the demo's sidecar for this Linux host, built as a cell and verified for publish."""
+    monkeypatch.undo()  # the real stages and plugins
+    demo = tmp_path / "repo" / "examples" / "demo"
+    shutil.copytree(ROOT / "examples" / "demo", demo,
+                    ignore=shutil.ignore_patterns("dist", "build", ".shipyard-cache"))
+    monkeypatch.setenv("SHIPYARD_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("GITHUB_EVENT_NAME", raising=False)
+    only_linux = ("--set", 'ci.targets=["x86_64-unknown-linux-gnu"]')
+    target = "x86_64-unknown-linux-gnu"
+    assert run_cli(demo, *only_linux, "release", TAG, "--build-only", "--target", target) == 0
+    cell = demo / "dist" / f"cell-{target}"
+    manifest = json.loads((cell / "manifest.json").read_text())
+    [artifact] = manifest["artifacts"]
+    assert artifact["name"] == f"shipyard-demo-sidecar-{target}.tar.gz"
+    assert artifact["target"] == target and artifact["path"] == artifact["name"]
+    assert hashlib.sha256((cell / artifact["name"]).read_bytes()).hexdigest() == artifact["sha256"]
+    assert not [p for p in (demo / "dist").iterdir() if p.name.startswith(".")]  # no staging left
+    capsys.readouterr()
+    assert run_cli(demo, *only_linux, "-n", "release", TAG, "--publish-only",
+                   "--artifacts", str(demo / "dist")) == 0
+    assert "1 cells verified; would merge 1 artifacts" in capsys.readouterr().err
