@@ -380,6 +380,23 @@ class CiConfig:
         60, doc="`timeout-minutes` of the build and publish jobs.", minimum=1,
     )
 
+    def __post_init__(self) -> None:
+        # Targets name jobs, artifacts and folders: only known triples, each once.
+        from shipyard.errors import ConfigError
+        from shipyard.sidecar.target import TRIPLES
+
+        path = "tool.shipyard.ci"
+        for triple in self.targets:
+            if triple not in TRIPLES:
+                raise ConfigError(f"{path}.targets: unknown target {triple!r}",
+                                  hint="use one of: " + ", ".join(TRIPLES))
+        if len(set(self.targets)) != len(self.targets):
+            raise ConfigError(f"{path}.targets lists a target twice: {self.targets}")
+        for key, value in (("macos-runner", self.macos_runner), ("linux-runner", self.linux_runner),
+                           ("python-version", self.python_version), ("install", self.install)):
+            if not value.strip():
+                raise ConfigError(f"{path}.{key} is empty", hint="remove it to get the default")
+
 
 # --------------------------------------------------------------------------------- root
 @dataclass(**KW)

@@ -97,15 +97,10 @@ def fan_out_targets(project: Project) -> list[str]:
     """``ci.targets``, else the sidecar's configured target, else the default macOS one."""
     from shipyard.sidecar.target import Target
 
-    configured = list(project.config.ci.targets)
-    targets = configured or [project.config.sidecar.target.strip() or DEFAULT_TARGET]
-    for triple in targets:
-        if triple != triple.strip() or not triple:
-            raise ConfigError(f"tool.shipyard.ci.targets holds an empty or padded target {triple!r}")
-        Target.parse(triple)  # names the known triples when it is not one
-    if len(set(targets)) != len(targets):
-        raise ConfigError(f"tool.shipyard.ci.targets lists a target twice: {targets}")
-    return targets
+    configured = list(project.config.ci.targets)  # validated when the config loads
+    if configured:
+        return configured
+    return [Target.parse(project.config.sidecar.target or DEFAULT_TARGET).triple]
 
 
 def placement(stage: str) -> str:

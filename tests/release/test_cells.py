@@ -100,7 +100,8 @@ def test_unknown_or_repeated_targets_are_configuration_errors(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = write(tmp_path, targets='["aarch64-apple-darwn"]')
     assert run_cli(root, "release", TAG, "--plan") == 4
-    assert "unknown sidecar target 'aarch64-apple-darwn'" in capsys.readouterr().err
+    assert "tool.shipyard.ci.targets: unknown target 'aarch64-apple-darwn'" in \
+        capsys.readouterr().err
     write(tmp_path, targets='["aarch64-apple-darwin", "aarch64-apple-darwin"]')
     assert run_cli(root, "release", TAG, "--plan") == 4
     assert "lists a target twice" in capsys.readouterr().err

@@ -168,7 +168,7 @@ def test_a_cell_altered_between_build_and_publish_is_refused(
 
 
 def test_three_cells_merge_and_publish_then_resume_publishes_nothing_twice(
-        tmp_path: Path) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with GitHubApiServer(TOKEN) as github:
         services = {"github": github.url, "publishers": '["github"]',
                     "targets": '["aarch64-apple-darwin", "x86_64-unknown-linux-gnu"]'}
@@ -184,6 +184,10 @@ def test_three_cells_merge_and_publish_then_resume_publishes_nothing_twice(
         assert run_cli(publisher, *args) == 12  # already started: needs --resume
         assert run_cli(publisher, *args, "--resume") == 0
         assert github.state.uploads() == uploads
+        out = capsys.readouterr()
+        assert TOKEN not in out.out + out.err  # the publish job's token never reaches the log
+        written = [p for p in (publisher / "dist").rglob("*") if p.is_file()]
+        assert written and not [p for p in written if TOKEN.encode() in p.read_bytes()]
 
 
 def test_the_demo_linux_cell_builds_with_the_real_sidecar_stage(
