@@ -10,7 +10,9 @@ A release family's build stages are placed by :data:`PLACEMENTS`, one row per st
   the whole release, such as an SBOM or an appcast).
 
 Signing and notarizing run inside each macOS cell, right after its build, so the publish job only
-ever sees finished artifacts.  A new stage is one row of the table.
+ever sees finished artifacts.  A new stage is one row of the table.  A stage that consumes another
+stage's output must share its cell (``package`` sits with ``app`` on macOS); it never sees what a
+per-target cell built.
 """
 
 from __future__ import annotations
