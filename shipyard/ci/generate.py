@@ -17,6 +17,7 @@ from shipyard.ci.workflows import (
     header,
     pr_workflow,
     release_workflow,
+    tag_patterns,
 )
 from shipyard.ci.yaml import dump
 from shipyard.config.loader import Project
@@ -62,6 +63,10 @@ def inputs_for(project: Project) -> WorkflowInputs:
 def render(project: Project) -> dict[str, str]:
     """File name → text of every generated workflow."""
     inputs = inputs_for(project)
+    if not tag_patterns(project):
+        raise ConfigError("no release family builds anything, so there is no workflow to write",
+                          hint="add [tool.shipyard.release.families.<name>] with `tag` and "
+                          "`build`, e.g. tag = \"v{version}\", build = [\"wheel\"]")
     return {
         RELEASE_FILE: dump(release_workflow(inputs), spaced=("jobs",), header=header(
             inputs, "Release: plan the matrix, build each cell on its runner, merge, publish.")),

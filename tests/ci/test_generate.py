@@ -176,3 +176,13 @@ def test_the_writer_refuses_keys_it_cannot_write_plainly() -> None:
         dump({"a key": 1})
     with pytest.raises(TypeError):
         dump({"k": 1.5})
+
+
+def test_a_project_without_release_families_is_told_what_to_add(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = tmp_path / "bare"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[project]\nname = "bare"\nversion = "1.0"\n')
+    assert cli.main(["-C", str(project), "ci", "generate"]) == 4
+    assert "add [tool.shipyard.release.families.<name>]" in capsys.readouterr().err
+    assert not (project / ".github").exists()
