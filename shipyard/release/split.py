@@ -97,6 +97,8 @@ class BuiltCell:
     directory: Path
     target: str
     artifacts: list[Artifact]
+    #: The cell as its build saw it (stages, sign, notarize …), from ``cell.json``.
+    planned: dict[str, Any]
 
 
 def read_cells(root: Path, tag: str) -> list[BuiltCell]:
@@ -114,7 +116,8 @@ def read_cells(root: Path, tag: str) -> list[BuiltCell]:
 def _read_cell(path: Path, tag: str) -> BuiltCell:
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
-        target = str(record["cell"]["target"])
+        planned = dict(record["cell"])
+        target = str(planned["target"])
         built_for = str(record["tag"])
     except (ValueError, KeyError, TypeError) as exc:
         raise IntegrityError(f"{path} is not a shipyard cell record: {exc}",
@@ -125,7 +128,7 @@ def _read_cell(path: Path, tag: str) -> BuiltCell:
     manifest = Manifest.load(path.parent)
     for artifact in manifest.artifacts:
         _check_path(artifact, path.parent)
-    return BuiltCell(path.parent, target, manifest.artifacts)
+    return BuiltCell(path.parent, target, manifest.artifacts, planned)
 
 
 def _check_path(artifact: Artifact, directory: Path) -> None:
@@ -151,6 +154,14 @@ def check_complete(plan: ReleasePlan, cells: Sequence[BuiltCell], root: Path) ->
             f"--artifacts {root} does not hold the cells of {plan.tag.tag}: {'; '.join(parts)}",
             hint=f"the plan's cells are: {', '.join(wanted)} (`shipyard release {plan.tag.tag} "
             "--plan`)")
+    for built in cells:
+        expected = plan.cell(built.target).matrix_entry()
+        differs = [k for k in ("stages", "sign", "notarize") if built.planned.get(k) != expected[k]]
+        if differs:
+            raise ReleaseRefusedError(
+                f"cell {built.target} in {built.directory} was built to another plan "
+                f"({', '.join(f'{k}: {built.planned.get(k)!r}, now {expected[k]!r}' for k in differs)})",
+                hint="build every cell and publish from the same commit and configuration")
 
 
 # ------------------------------------------------------------------------------ merging

@@ -183,3 +183,16 @@ def test_a_cell_of_another_tag_is_refused(tmp_path: Path,
     record.write_text(record.read_text().replace(TAG, "sidecar-v0.7.2"))
     assert run_cli(root, "release", TAG, "--publish-only", "--artifacts", str(downloaded)) == 12
     assert "was built for sidecar-v0.7.2" in capsys.readouterr().err
+
+
+def test_a_cell_built_to_another_plan_is_refused(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """A cell built before signing was configured cannot slip into a signed release."""
+    root = write(tmp_path, build='["wheel"]')
+    downloaded = built(root, "macos")
+    record = downloaded / "macos" / "cell.json"
+    data = json.loads(record.read_text())
+    data["cell"]["sign"] = False
+    record.write_text(json.dumps(data))
+    assert run_cli(root, "release", TAG, "--publish-only", "--artifacts", str(downloaded)) == 12
+    assert "was built to another plan (sign: False, now True)" in capsys.readouterr().err
