@@ -155,13 +155,18 @@ def check_complete(plan: ReleasePlan, cells: Sequence[BuiltCell], root: Path) ->
             hint=f"the plan's cells are: {', '.join(wanted)} (`shipyard release {plan.tag.tag} "
             "--plan`)")
     for built in cells:
-        expected = plan.cell(built.target).matrix_entry()
-        differs = [k for k in ("stages", "sign", "notarize") if built.planned.get(k) != expected[k]]
-        if differs:
-            raise ReleaseRefusedError(
-                f"cell {built.target} in {built.directory} was built to another plan "
-                f"({', '.join(f'{k}: {built.planned.get(k)!r}, now {expected[k]!r}' for k in differs)})",
-                hint="build every cell and publish from the same commit and configuration")
+        _check_built_to_plan(built, plan)
+
+
+def _check_built_to_plan(built: BuiltCell, plan: ReleasePlan) -> None:
+    """The cell was built with the plan's stages and signing: not left over from another config."""
+    expected = plan.cell(built.target).matrix_entry()
+    differs = [k for k in ("stages", "sign", "notarize") if built.planned.get(k) != expected[k]]
+    if differs:
+        changes = ", ".join(f"{k}: {built.planned.get(k)!r}, now {expected[k]!r}" for k in differs)
+        raise ReleaseRefusedError(
+            f"cell {built.target} in {built.directory} was built to another plan ({changes})",
+            hint="build every cell and publish from the same commit and configuration")
 
 
 # ------------------------------------------------------------------------------ merging
