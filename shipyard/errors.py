@@ -135,6 +135,13 @@ class PluginError(ShipyardError):
     summary = "plugin error (duplicate name, broken plugin)"
 
 
+class DriftError(ShipyardError):
+    """A generated file (a CI workflow) differs from what the configuration generates."""
+
+    exit_code = 1  # like `ci/sync_docs.py --check`: a plain failure for a CI gate
+    summary = ShipyardError.summary
+
+
 class InterruptedByUser(ShipyardError):
     """Ctrl-C: temporary files were cleaned up, nothing half-written was left in place."""
 

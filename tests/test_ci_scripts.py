@@ -33,3 +33,11 @@ def test_check_on_a_non_macos_host_fails_plainly() -> None:
     result = subprocess.run(["sh", str(PROVISION), "--check"], capture_output=True, text=True)
     assert result.returncode == 1
     assert "not macOS" in result.stdout
+
+
+def test_the_generated_macos_jobs_run_this_provisioner() -> None:
+    """ci/workflows/ is generated from the demo's [tool.shipyard.ci]; its macos-setup names this
+    script, so a renamed provisioner fails here rather than on a macOS runner."""
+    for name in ("shipyard-release.yml", "shipyard-pr.yml"):
+        text = (ROOT / "ci" / "workflows" / name).read_text()
+        assert "run: ci/provision-macos.sh --check" in text, name

@@ -22,6 +22,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     release.add_argument("--resume", action="store_true",
                          help="continue an interrupted release: skip the build, publish only "
                          "what the state file does not record")
+    from shipyard.cli.release_split import add_split_options
+
+    add_split_options(release)
     release.set_defaults(func=cmd_release)
 
     publish = sub.add_parser(
@@ -46,6 +49,11 @@ def _release(ctx: Context, args: argparse.Namespace, *, only: tuple[str, ...], r
 
 
 def cmd_release(ctx: Context, args: argparse.Namespace) -> int:
+    from shipyard.cli.release_split import run_split
+
+    split = run_split(ctx, args)  # --plan, --build-only, --publish-only
+    if split is not None:
+        return split
     return _release(ctx, args, only=(), resume=args.resume)
 
 

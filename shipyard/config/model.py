@@ -393,6 +393,70 @@ class PublishConfig:
     options: dict[str, Any] = field(default_factory=dict, metadata={"doc": "Plugin options."})
 
 
+# --------------------------------------------------------------------------------- ci
+@dataclass(**KW)
+class CiConfig:
+    """``[tool.shipyard.ci]``: the GitHub Actions workflows ``shipyard ci generate`` writes."""
+
+    targets: list[str] = option(
+        default_factory=list, doc="Sidecar target triples a release fans out to, one build job "
+        "each; empty means the sidecar's configured target (else `aarch64-apple-darwin`).",
+    )
+    macos_runner: str = option(
+        "macos-15", doc="Runner label of macOS arm64 jobs (kernels, wheels, macOS sidecars, apps).",
+    )
+    linux_runner: str = option(
+        "ubuntu-latest", doc="Runner label of Linux jobs (plan, Linux sidecars, merge, publish).",
+    )
+    python_version: str = option("3.12", doc="Python the jobs set up (actions/setup-python).")
+    install: str = option(
+        "python -m pip install shipyard", doc="Command installing shipyard in each job, run at "
+        "the repository root.",
+    )
+    macos_setup: str = option(
+        "", doc="Command run on macOS runners before a build (e.g. a provisioning check); "
+        "empty means none.",
+    )
+    project_dir: str = option(
+        ".", doc="Where the project sits inside its repository (the jobs run `shipyard -C` on it).",
+    )
+    workflow_dir: str = option(
+        ".github/workflows", doc="Directory of the generated workflows, relative to the "
+        "repository root.",
+    )
+    test_command: str = option(
+        "", doc="Command the pull-request workflow runs as its `test` job; empty means none.",
+    )
+    secrets: list[str] = option(
+        default_factory=list, doc="Extra secrets (environment names) the publish job needs, "
+        "beyond each publisher's `token-env`.",
+    )
+    environment: str = option(
+        "release", doc="GitHub deployment environment of the publish job (protection rules, "
+        "environment secrets); empty means none.",
+    )
+    timeout_minutes: int = option(
+        60, doc="`timeout-minutes` of the build and publish jobs.", minimum=1,
+    )
+
+    def __post_init__(self) -> None:
+        # Targets name jobs, artifacts and folders: only known triples, each once.
+        from shipyard.errors import ConfigError
+        from shipyard.sidecar.target import TRIPLES
+
+        path = "tool.shipyard.ci"
+        for triple in self.targets:
+            if triple not in TRIPLES:
+                raise ConfigError(f"{path}.targets: unknown target {triple!r}",
+                                  hint="use one of: " + ", ".join(TRIPLES))
+        if len(set(self.targets)) != len(self.targets):
+            raise ConfigError(f"{path}.targets lists a target twice: {self.targets}")
+        for key, value in (("macos-runner", self.macos_runner), ("linux-runner", self.linux_runner),
+                           ("python-version", self.python_version), ("install", self.install)):
+            if not value.strip():
+                raise ConfigError(f"{path}.{key} is empty", hint="remove it to get the default")
+
+
 # --------------------------------------------------------------------------------- root
 @dataclass(**KW)
 class ShipyardConfig:
@@ -410,6 +474,7 @@ class ShipyardConfig:
     release: ReleaseConfig = option(default_factory=ReleaseConfig, doc="Releases.")
     updates: UpdatesConfig = option(default_factory=UpdatesConfig, doc="Sparkle updates.")
     publish: dict[str, PublishConfig] = option(default_factory=dict, doc="Publishers by name.")
+    ci: CiConfig = option(default_factory=CiConfig, doc="Generated CI workflows.")
 
 
 STAGES = ("kernels", "sidecar", "sign", "notarize", "package", "release", "publish", "updates")

@@ -126,12 +126,19 @@ def stage_names(release: Release) -> list[str]:
     """
     build = release.tag.family.build
     names = [s for s in build if s not in TRAILING_STAGES]
-    wants = {
-        "sbom": "sbom" in build or (bool(names) and release.project.config.package.sbom),
-        "appcast": "appcast" in build or any(run.name == "appcast" for run in release.publishers),
-    }
     names += [s for s in ("sign", "notarize") if s in release.project.configured and s not in names]
-    return names + [s for s in TRAILING_STAGES if wants[s]]
+    return names + trailing_stages(release.project, build, [run.name for run in release.publishers])
+
+
+def trailing_stages(project: Project, build: Sequence[str], publishers: Sequence[str]) -> list[str]:
+    """The stages of :data:`TRAILING_STAGES` a family runs: listed in ``build``, or implied
+    (``package.sbom`` for a family that builds something, the ``appcast`` publisher)."""
+    builds_something = any(s not in TRAILING_STAGES for s in build)
+    wants = {
+        "sbom": "sbom" in build or (builds_something and project.config.package.sbom),
+        "appcast": "appcast" in build or "appcast" in publishers,
+    }
+    return [s for s in TRAILING_STAGES if wants[s]]
 
 
 #: Stages that run after signing and notarization, in this order.
@@ -163,7 +170,9 @@ def release_artifacts(release: Release) -> list[Artifact]:
 
 def refuse_unsigned(release: Release, artifacts: Sequence[Artifact]) -> None:
     kinds = set(release.project.config.release.require_signed)
-    unsigned = [a.name for a in artifacts if a.kind in kinds and not a.signed]
+    # Apple signatures exist for Apple platforms only: a Linux sidecar never carries one.
+    unsigned = [a.name for a in artifacts
+                if a.kind in kinds and not a.signed and "-linux" not in a.target]
     if not unsigned:
         return
     if release.allow_unsigned:

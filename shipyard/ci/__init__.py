@@ -1,0 +1,1 @@
+"""Generated CI: GitHub Actions workflows written from ``[tool.shipyard]`` (``shipyard ci``)."""
