@@ -20,6 +20,7 @@ from shipyard.isolation import environment
 from shipyard.sidecar.target import host_triple
 from tests.helpers import run_cli
 from tests.isolation.support import SimpleIndex
+from tests.isolation.test_netns import enforce_possible
 from tests.sidecar.conftest import TAG, asset_name, fake_pbs, pin_archive
 
 pytestmark = pytest.mark.integration
@@ -48,7 +49,7 @@ def poison_user(home: Path, url: str, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, url)
 
 
-def project(tmp_path: Path, index: str, installer: str) -> Path:
+def project(tmp_path: Path, index: str, installer: str, mode: str = "proxy") -> Path:
     root = tmp_path / "proj"
     root.mkdir()
     name = asset_name(f"{MINOR}.13", host_triple())
@@ -57,7 +58,7 @@ def project(tmp_path: Path, index: str, installer: str) -> Path:
         '[project]\nname = "tool"\nversion = "1.0.0"\n\n[tool.shipyard.sidecar]\n'
         f'pbs-version = "{MINOR}.13"\npbs-tag = "{TAG}"\npbs-mirror = "{tmp_path / "mirror"}"\n'
         f'packages = ["leakpkg"]\ninstaller = "{installer}"\nskip-smoke = true\nentry = "leakpkg"\n'
-        f'\n[tool.shipyard.network]\nindex-url = "{index}"\n')
+        f'\n[tool.shipyard.network]\nindex-url = "{index}"\nmode = "{mode}"\n')
     return root
 
 
@@ -69,18 +70,20 @@ def bundled_version(root: Path) -> str:
         return member.read().decode().split('"')[1]
 
 
-def build(tmp_path: Path, indexes: tuple[SimpleIndex, SimpleIndex], installer: str,
+def build(tmp_path: Path, indexes: tuple[SimpleIndex, SimpleIndex], installer: str | tuple,
           monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> tuple[Path, str]:
     good, poison = indexes
     monkeypatch.setenv("SHIPYARD_CACHE_DIR", str(tmp_path / "cache"))
     poison_user(tmp_path / "user", poison.url, monkeypatch)
-    root = project(tmp_path, good.url, installer)
+    installer, mode = installer if isinstance(installer, tuple) else (installer, "proxy")
+    root = project(tmp_path, good.url, installer, mode)
     code, _, err = run_cli(capsys, "-C", str(root), "sidecar", "build")
     assert code == 0, err
     return root, err
 
 
-@pytest.mark.parametrize("installer", ["pip", "uv"])
+@pytest.mark.parametrize("installer", ["pip", "uv", pytest.param(("uv", "enforce"), marks=[
+    pytest.mark.skipif(not enforce_possible(), reason="this host cannot create network namespaces")])])
 def test_user_pip_and_uv_config_do_not_reach_the_build(
         tmp_path: Path, indexes: tuple[SimpleIndex, SimpleIndex], installer: str,
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
