@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sign",
     "kernels",
     "provision",
+    "cache",
 )
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shipyard import ui
+from shipyard.caches import hold_pbs_entries
 from shipyard.config.loader import Project
 from shipyard.config.model import SidecarConfig
 from shipyard.errors import ConfigError, SigningError
@@ -151,10 +152,11 @@ def fetch_python(build: SidecarBuild) -> BundleLayout:
     downloader = Downloader(build.cache_dir, proxy=build.session.proxy_url if build.session else None)
     sha256 = expected_sha256(build, release, mirror, downloader, host)
     ui.step(f"python-build-standalone {release.asset} from {mirror.describe()}")
-    archive = downloader.fetch(mirror.location(release.tag, release.asset, build.project.root),
-                               sha256=sha256, name=release.asset)
     root = build.work / build.name
-    extract_archive(inflated_tar(archive, sha256, build.cache_dir), root, label=release.asset)
+    with hold_pbs_entries(build.cache_dir, sha256):  # `shipyard cache prune` skips them
+        archive = downloader.fetch(mirror.location(release.tag, release.asset, build.project.root),
+                                   sha256=sha256, name=release.asset)
+        extract_archive(inflated_tar(archive, sha256, build.cache_dir), root, label=release.asset)
     layout = BundleLayout(root, build.name, release.python_minor)
     if not layout.interpreter.is_file():
         raise ConfigError(f"{release.asset} has no python/bin/python{release.python_minor}: "
