@@ -61,6 +61,8 @@ class EgressProxy:
 
     allowlist: Allowlist
     port: int = 0
+    #: Loopback by default; the container backend listens on its internal network's gateway.
+    host: str = "127.0.0.1"
     unix_path: str | None = None
     log: Callable[[str], None] = print
     requests: list[Request] = field(default_factory=list)
@@ -70,7 +72,7 @@ class EgressProxy:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     @property
     def refused(self) -> list[str]:
@@ -94,7 +96,7 @@ class EgressProxy:
             self.stop()
             if exc.errno == errno.EADDRINUSE:
                 raise NetworkPolicyError(
-                    f"the build proxy cannot listen on 127.0.0.1:{self.port}: the port is in use",
+                    f"the build proxy cannot listen on {self.host}:{self.port}: the port is in use",
                     hint="set tool.shipyard.network.proxy-port to a free port, or 0 for any") from None
             raise NetworkPolicyError(f"the build proxy cannot start: {exc}") from None
         return self
@@ -112,7 +114,7 @@ class EgressProxy:
         self._loop = None
 
     async def _listen(self) -> None:
-        server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+        server = await asyncio.start_server(self._serve, self.host, self.port)
         self._servers.append(server)
         self.port = server.sockets[0].getsockname()[1]
         if self.unix_path:

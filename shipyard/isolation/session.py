@@ -60,6 +60,11 @@ class IsolatedRunner(Runner):
         return super().run(args, env=full, **kwargs)
 
 
+#: Set by the container backend for the build inside: an allowlisting proxy outside already
+#: stands between this build and the network, so the steps use it instead of starting one.
+OUTER_PROXY = "SHIPYARD_OUTER_PROXY"
+
+
 @dataclass
 class HermeticSession:
     runner: IsolatedRunner
@@ -68,22 +73,25 @@ class HermeticSession:
 
     @property
     def proxy_url(self) -> str | None:
-        return self.proxy.url if self.proxy else None
+        settings = self.environment.proxy
+        return settings.url if settings else None
 
 
 @contextlib.contextmanager
-def hermetic(config: ShipyardConfig, runner: Runner, root: Path,
-             base_env: Mapping[str, str]) -> Iterator[HermeticSession]:
+def hermetic(config: ShipyardConfig, runner: Runner, root: Path, base_env: Mapping[str, str],
+             *, mode: str | None = None) -> Iterator[HermeticSession]:
     """Isolated dirs under ``root`` and, unless ``network.mode = "off"``, the egress proxy.
+    ``mode`` overrides the configured mode (the container backend's host-side steps).
 
     A failure while the proxy refused a host becomes a :class:`NetworkPolicyError` naming the
     host and the key to change; ``root`` is removed on the way out.
     """
-    mode = config.network.mode
+    mode = mode or config.network.mode
     if mode == "enforce" and not runner.dry_run:
         netns.check_available(runner)
     with _proxy(config, mode, runner) as (proxy, socket_path):
-        settings = ProxySettings(proxy.url) if proxy else None
+        outer = base_env.get(OUTER_PROXY, "") if mode == "off" else ""
+        settings = ProxySettings(proxy.url) if proxy else ProxySettings(outer) if outer else None
         environment = BuildEnvironment(root, base_env, config.network.index_url, settings).create()
         namespace = (socket_path, proxy.port) if proxy and socket_path else None
         session = HermeticSession(IsolatedRunner(runner, environment, namespace), environment, proxy)

@@ -24,7 +24,13 @@ def run(ctx: StageContext) -> list[Artifact]:
         _plan(build)
         return []
     with _terminate_as_interrupt():
-        result = build_sidecar(build)
+        if build.config.backend == "container":
+            from shipyard.isolation.container import build_in_container
+
+            check_target(build)
+            result = build_in_container(build)
+        else:
+            result = build_sidecar(build)
     artifact = to_artifact(result, ctx)
     record_artifact(ctx.out_dir, artifact)
     ui.step(f"{result.tarball} ({artifact.size} bytes, sha256 {result.sha256})")
@@ -53,6 +59,9 @@ def _plan(build: SidecarBuild) -> None:
             + (f", requirements: {cfg.requirements}" if cfg.requirements else ""))
     ui.info(f"[dry-run] signing: {'skipped' if cfg.skip_codesign else build.project.config.sign.signer}"
             f", smoke test: {'skipped' if cfg.skip_smoke else ' '.join(cfg.smoke_command)}")
+    if cfg.backend == "container":
+        ui.info("[dry-run] backend: an Apple container on a host-only network, the build proxy "
+                "its only way out")
     ui.info(f"[dry-run] output: {build.out_dir} (nothing written)")
 
 
