@@ -45,3 +45,21 @@ def test_a_failure_after_a_refusal_names_the_host_and_the_key(tmp_path: Path) ->
     text = str(err.value)
     assert "127.0.0.3" in text and "tool.shipyard.network.allow" in text
     assert err.value.exit_code == 14
+
+
+def test_a_busy_proxy_port_fails_the_build_with_exit_14(tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    from tests.helpers import run_cli, write_project
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        root = write_project(tmp_path / "p", f'[tool.shipyard.sidecar]\npackages = ["x"]\n'
+                             f'[tool.shipyard.network]\nproxy-port = {port}')
+        code, _, err = run_cli(capsys, "-C", str(root), "sidecar", "build")
+    assert code == 14 and f"127.0.0.1:{port}: the port is in use" in err
+    assert "tool.shipyard.network.proxy-port" in err
+    assert [p.name for p in (root / "dist").iterdir()] == [], "nothing left behind"
