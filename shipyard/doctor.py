@@ -83,6 +83,10 @@ def check_sidecar(project: Project, statuses: Statuses, plugins: PluginSet) -> S
         if backend:
             return StageVerdict("sidecar", False, backend)
         notes.append("backend \"container\": Apple container CLI available")
+    if project.config.network.mode == "enforce" and cfg.backend == "host":
+        reason = enforce_unavailable()
+        if reason:
+            return StageVerdict("sidecar", False, [reason])
     target = cfg.target or "host"
     if "apple-darwin" in target and not is_macos():
         notes.append(f"target {target} is assembled here, but its smoke test is skipped on this host")
@@ -91,6 +95,19 @@ def check_sidecar(project: Project, statuses: Statuses, plugins: PluginSet) -> S
         if not sign.can_run:
             return StageVerdict("sidecar", False, [f"signing: {r}" for r in sign.reasons])
     return StageVerdict("sidecar", True, notes)
+
+
+def enforce_unavailable() -> str:
+    """Why ``network.mode = "enforce"`` cannot work here, from what is visible without running
+    anything (the build itself probes ``unshare`` and refuses with the kernel's reason)."""
+    import shutil
+
+    if sys.platform != "linux":
+        return ("network.mode = \"enforce\" needs Linux network namespaces; use \"proxy\" here "
+                "or sidecar.backend = \"container\" on macOS")
+    if shutil.which("unshare") is None:
+        return "network.mode = \"enforce\" needs `unshare` (util-linux)"
+    return ""
 
 
 def check_container_backend(statuses: Statuses) -> list[str]:

@@ -31,8 +31,9 @@ from shipyard.tools.runner import CommandResult, Runner
 class IsolatedRunner(Runner):
     """A :class:`Runner` whose commands get the build's isolated environment.
 
-    It shares the parent's dry-run flag, secrets and history.  A caller's ``env`` is kept
-    (the smoke test passes a stripped one) but the isolation settings always win over it.
+    It shares the parent's dry-run flag, secrets and history.  A caller's explicit ``env``
+    (only shipyard's own code passes one: the smoke test's stripped environment) is laid over
+    the isolation settings, so its throwaway HOME stays while the proxy settings still apply.
     """
 
     def __init__(self, parent: Runner, environment: BuildEnvironment,
@@ -50,8 +51,8 @@ class IsolatedRunner(Runner):
         needs from the caller's environment (masked like every secret)."""
         if env is None:
             full = self.environment.variables(extra=extra_env, secrets=pass_secrets)
-        else:
-            full = {**env, **self.environment.fixed(), **(extra_env or {})}
+        else:  # a stripped environment shipyard built itself (the smoke test's) keeps its dirs
+            full = {**self.environment.fixed(), **env, **(extra_env or {})}
         for name in pass_secrets:
             self.add_secret(full.get(name))
         args = [str(a) for a in argv]

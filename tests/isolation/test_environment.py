@@ -68,3 +68,19 @@ def test_a_step_sees_its_own_home_not_the_callers(tmp_path: Path) -> None:
     assert seen["HOME"] == str(tmp_path / "home") and "PIP_INDEX_URL" not in seen or \
         seen["PIP_INDEX_URL"] != CALLER["PIP_INDEX_URL"]
     assert "canary" not in json.dumps(seen)
+
+
+def test_an_explicit_stripped_env_keeps_its_home_and_gets_the_proxy(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    isolation = BuildEnvironment(tmp_path, CALLER, proxy=ProxySettings("http://127.0.0.1:9")).create()
+    runner = IsolatedRunner(Runner(echo=False), isolation)
+    seen: dict[str, str] = {}
+
+    def record(self: Runner, argv: object, *, env: dict[str, str], **kwargs: object) -> None:
+        seen.update(env)
+
+    monkeypatch.setattr(Runner, "run", record)
+    runner.run(["shim"], env={"PATH": "/usr/bin", "HOME": "/smoke-home"})
+    assert seen["HOME"] == "/smoke-home" and seen["HTTPS_PROXY"] == "http://127.0.0.1:9"
+    assert seen["PIP_CONFIG_FILE"] == os.devnull
+    assert "PYTHONPATH" not in seen and "APPLE_SIGNING_PASSWORD" not in seen

@@ -92,3 +92,12 @@ def test_a_host_without_namespaces_gives_the_reason(monkeypatch: pytest.MonkeyPa
     with pytest.raises(IsolationUnavailableError, match="Operation not permitted") as err:
         netns.check_available(Runner(echo=False), platform="linux")
     assert err.value.exit_code == 5
+
+
+def test_doctor_says_why_enforce_cannot_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from shipyard import doctor
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert "needs `unshare`" in doctor.enforce_unavailable()
+    monkeypatch.setattr(doctor.sys, "platform", "darwin")
+    assert "needs Linux network namespaces" in doctor.enforce_unavailable()
