@@ -65,10 +65,11 @@ class EgressProxy:
     host: str = "127.0.0.1"
     unix_path: str | None = None
     log: Callable[[str], None] = print
+    #: Every request seen, in order (what the log lines say).
     requests: list[Request] = field(default_factory=list)
-    _loop: asyncio.AbstractEventLoop | None = None
-    _thread: threading.Thread | None = None
-    _servers: list[asyncio.base_events.Server] = field(default_factory=list)
+    _loop: asyncio.AbstractEventLoop | None = field(default=None, init=False, repr=False)
+    _thread: threading.Thread | None = field(default=None, init=False, repr=False)
+    _servers: list[asyncio.base_events.Server] = field(default_factory=list, init=False, repr=False)
 
     @property
     def url(self) -> str:

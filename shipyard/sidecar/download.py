@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 
 from shipyard import __version__, ui
-from shipyard.errors import IntegrityError, ShipyardError
+from shipyard.errors import IntegrityError, NetworkPolicyError, ShipyardError
 from shipyard.fsutil import sha256_file
 from shipyard.sidecar.pbs import redact_url
 
@@ -178,7 +178,10 @@ class _Attempt(contextlib.AbstractContextManager["_Attempt"]):
             self.owner.failed = str(exc)
             return True
         if isinstance(exc, httpx.ProxyError) and "403" in str(exc):
-            return False  # refused by the allowlist: retrying cannot help
+            # Refused by the build's allowlist: retrying cannot help.
+            raise NetworkPolicyError(
+                f"the build proxy refused {redact_url(self.owner.url)}",
+                hint="add its host to tool.shipyard.network.allow") from None
         if isinstance(exc, httpx.TransportError):
             self.owner.failed = f"{type(exc).__name__}: {exc}"
             return True

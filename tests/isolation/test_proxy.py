@@ -103,3 +103,29 @@ def test_the_sources_the_config_implies() -> None:
     assert build_allowlist(config).entries == ("idx.example", "mirror.example", "extra.example")
     assert implied_hosts(ShipyardConfig(sidecar=SidecarConfig(pbs_mirror="host"))) == \
         ["pypi.org", "files.pythonhosted.org"]
+
+
+def test_shipyards_own_downloads_go_through_the_proxy(tmp_path: Path, index: SimpleIndex,
+                                                      proxy: tuple) -> None:
+    import hashlib
+
+    from shipyard.sidecar.download import Downloader
+
+    running, lines = proxy
+    wheel = next((index.root / "files").iterdir())
+    url = f"http://127.0.0.1:{index.port}/files/{wheel.name}"
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    got = Downloader(tmp_path / "cache", proxy=running.url).fetch(url, sha256=digest, name=wheel.name)
+    assert got.read_bytes() == wheel.read_bytes()
+    assert lines == [f"egress allowed: GET 127.0.0.1:{index.port}"]
+
+
+def test_a_refused_https_download_is_not_retried(tmp_path: Path, proxy: tuple) -> None:
+    from shipyard.sidecar.download import Downloader
+
+    running, lines = proxy
+    sleeps: list[float] = []
+    downloader = Downloader(tmp_path / "cache", proxy=running.url, sleep=sleeps.append)
+    with pytest.raises(NetworkPolicyError, match="the build proxy refused https://127.0.0.2:9/x"):
+        downloader.fetch("https://127.0.0.2:9/x", sha256="0" * 64, name="x")
+    assert sleeps == [] and lines == ["egress REFUSED: CONNECT 127.0.0.2:9"]
