@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import sys
 import uuid
 from importlib import metadata
@@ -36,6 +37,8 @@ from shipyard.sidecar.pbs import PbsRelease
 from shipyard.tools.container import MIN_VERSION, ContainerCli, version_tuple
 
 LABEL = "dev.shipyard.build"
+#: Which process made a resource: a build killed outright cannot clean up, the next one does.
+OWNER = "dev.shipyard.owner"
 BASE_IMAGE = "docker.io/library/python:3.12-slim"
 KEEP_ALIVE = ["sleep", "2147483647"]  # the longest sleep every coreutils accepts
 WHEEL_PLATFORM = "manylinux_2_28_aarch64"
@@ -106,8 +109,9 @@ def build_in_container(build: SidecarBuild, cli: ContainerCli | None = None,
     """Build ``build``'s Linux sidecar inside an Apple container; see the module docstring."""
     cli = cli or ContainerCli(build.runner)
     check_backend(build, cli, platform)
+    sweep_stale(cli)
     build_id = uuid.uuid4().hex[:12]
-    labels = {LABEL: build_id}
+    labels = {LABEL: build_id, OWNER: owner_label()}
     name, network, tag = f"shipyard-{build_id}", f"shipyard-{build_id}", f"shipyard-build:{build_id}"
     build.out_dir.mkdir(parents=True, exist_ok=True)
     with staging_dir(build.out_dir, f"container-{build.name}") as work:
@@ -137,6 +141,34 @@ def build_in_container(build: SidecarBuild, cli: ContainerCli | None = None,
             containers, networks = cli.labelled(LABEL, build_id)
             cli.remove(containers, networks)
         return _place(build, staged)
+
+
+def owner_label(pid: int | None = None) -> str:
+    return f"{socket.gethostname()}:{os.getpid() if pid is None else pid}"
+
+
+def _dead(owner: str) -> bool:
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine's, or not ours to judge
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def sweep_stale(cli: ContainerCli) -> None:
+    """Remove the containers and networks of builds on this host whose process is gone."""
+    containers, networks = cli.labels()
+    stale = [[i for i, labels in group.items() if LABEL in labels and _dead(labels.get(OWNER, ""))]
+             for group in (containers, networks)]
+    if any(stale):
+        ui.info(f"removing {len(stale[0])} container(s) and {len(stale[1])} network(s) left by "
+                "an earlier build that was killed")
+        cli.remove(*stale)
 
 
 def _place(build: SidecarBuild, staged: Path) -> SidecarResult:

@@ -81,12 +81,18 @@ class ContainerCli(Tool):
     def copy_out(self, name: str, source: str, destination: Path) -> None:
         self.run(["copy", f"{name}:{source}", str(destination)])
 
-    def labelled(self, key: str, value: str) -> tuple[list[str], list[str]]:
-        """(container ids, network names) carrying the label ``key=value``."""
+    def labels(self) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
+        """The labels of every container and of every network, by id."""
         listed = self.run(["list", "--all", "--format", "json"], read_only=True, quiet=True)
         nets = self.run(["network", "list", "--format", "json"], read_only=True, quiet=True)
-        return (_matching(_json(listed.stdout, "list"), key, value),
-                _matching(_json(nets.stdout, "network list"), key, value))
+        return (_labels_by_id(_json(listed.stdout, "list")),
+                _labels_by_id(_json(nets.stdout, "network list")))
+
+    def labelled(self, key: str, value: str) -> tuple[list[str], list[str]]:
+        """(container ids, network names) carrying the label ``key=value``."""
+        containers, networks = self.labels()
+        return ([i for i, labels in containers.items() if labels.get(key) == value],
+                [i for i, labels in networks.items() if labels.get(key) == value])
 
     def remove(self, containers: list[str], networks: list[str]) -> None:
         if containers:
@@ -95,13 +101,13 @@ class ContainerCli(Tool):
             self.run(["network", "delete", *networks], check=False)
 
 
-def _matching(items: Any, key: str, value: str) -> list[str]:
-    """Ids of ``list``/``network list`` items (``{"id", "configuration": {"labels"}}``)."""
-    found = []
+def _labels_by_id(items: Any) -> dict[str, dict[str, str]]:
+    """``list``/``network list`` items (``{"id", "configuration": {"labels"}}``) → labels."""
+    found = {}
     for item in items if isinstance(items, list) else []:
         config = item.get("configuration") or {}
-        if (config.get("labels") or {}).get(key) == value:
-            found.append(str(item.get("id") or config.get("id") or config.get("name")))
+        ident = str(item.get("id") or config.get("id") or config.get("name"))
+        found[ident] = dict(config.get("labels") or {})
     return found
 
 

@@ -5,6 +5,10 @@ way out, and cleanup by label on success and failure; refusals with clear exit c
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -65,20 +69,23 @@ def test_a_linux_sidecar_is_built_in_a_container_behind_the_proxy(tmp_path: Path
     assert (build.out_dir / f"{TARBALL}.sha256").read_text() == f"{result.sha256}  {TARBALL}\n"
     assert sorted(p.name for p in build.out_dir.iterdir()) == [TARBALL, f"{TARBALL}.sha256"]
     argv = calls(fake)
-    assert argv[0] == ["system", "version", "--format", "json"]
-    build_id = argv[1][argv[1].index("--label") + 1].split("=", 1)[1]
-    name, label = f"shipyard-{build_id}", f"dev.shipyard.build={build_id}"
-    assert argv[1][:3] == ["build", "--tag", f"shipyard-build:{build_id}"] and argv[1][-1].endswith("context")
-    assert argv[2] == ["network", "create", "--internal", "--label", label, name]
-    assert argv[3] == ["network", "inspect", name]
-    assert argv[4] == ["run", "--detach", "--name", name, "--network", name, "--label", label,
+    assert argv[:3] == [["system", "version", "--format", "json"], ["list", "--all", "--format", "json"],
+                        ["network", "list", "--format", "json"]]  # the sweep of killed builds
+    build_id = argv[3][argv[3].index("--label") + 1].split("=", 1)[1]
+    name = f"shipyard-{build_id}"
+    labels = ["--label", f"dev.shipyard.build={build_id}",
+              "--label", f"dev.shipyard.owner={socket.gethostname()}:{os.getpid()}"]
+    assert argv[3][:3] == ["build", "--tag", f"shipyard-build:{build_id}"] and argv[3][-1].endswith("context")
+    assert argv[4] == ["network", "create", "--internal", *labels, name]
+    assert argv[5] == ["network", "inspect", name]
+    assert argv[6] == ["run", "--detach", "--name", name, "--network", name, *labels,
                        "--mount", f"type=bind,source={build.project.root},target=/src,readonly",
                        f"shipyard-build:{build_id}", "sleep", "2147483647"]
-    env = [a for a in argv[5][1:argv[5].index(name)] if a != "--env"]
+    env = [a for a in argv[7][1:argv[7].index(name)] if a != "--env"]
     assert env[0] == "SHIPYARD_NETWORK_MODE=off" and env[1].startswith("SHIPYARD_OUTER_PROXY=http://127.0.0.1:")
-    assert argv[5][argv[5].index(name) + 1:] == backend.inner_command(build)
-    assert argv[6][:2] == ["copy", f"{name}:/out/{TARBALL}"]
-    assert argv[7:] == [["list", "--all", "--format", "json"], ["network", "list", "--format", "json"],
+    assert argv[7][argv[7].index(name) + 1:] == backend.inner_command(build)
+    assert argv[8][:2] == ["copy", f"{name}:/out/{TARBALL}"]
+    assert argv[9:] == [["list", "--all", "--format", "json"], ["network", "list", "--format", "json"],
                         ["delete", "--force", name], ["network", "delete", name]]
     assert leftovers(fake) == ({}, {})
     assert [p.relative_to(p.parents[1]) for p in fake["downloads"]] == [Path("context/wheels")]
@@ -99,6 +106,24 @@ def test_too_old_a_container_cli_is_refused(tmp_path: Path, fake: dict) -> None:
         backend.build_in_container(make_build(tmp_path), platform="darwin")
     assert err.value.exit_code == 5 and "1.0.0" in str(err.value)
     assert calls(fake) == [["system", "version", "--format", "json"]]
+
+
+def test_resources_of_a_killed_build_are_swept_first(tmp_path: Path, fake: dict) -> None:
+    finished = subprocess.Popen([sys.executable, "-c", ""])
+    finished.wait()
+    dead_pid = finished.pid  # a process that has exited: its build was "killed"
+    host = socket.gethostname()
+    owners = {"old": f"{host}:{dead_pid}", "live": f"{host}:{os.getpid()}", "other": f"elsewhere:{dead_pid}"}
+    fake["state"].write_text(json.dumps({
+        "images": {"img": {}},
+        "containers": {f"c-{k}": {"labels": {"dev.shipyard.build": k, "dev.shipyard.owner": v},
+                                  "network": "default", "image": "img", "running": True}
+                       for k, v in owners.items()},
+        "networks": {f"n-{k}": {"labels": {"dev.shipyard.build": k, "dev.shipyard.owner": v}}
+                     for k, v in owners.items()}}))
+    backend.build_in_container(make_build(tmp_path), platform="darwin")
+    containers, networks = leftovers(fake)
+    assert sorted(containers) == ["c-live", "c-other"] and sorted(networks) == ["n-live", "n-other"]
 
 
 def test_only_linux_targets_on_macos_hosts(tmp_path: Path, fake: dict) -> None:
