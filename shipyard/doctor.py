@@ -114,6 +114,15 @@ def check_sidecar(project: Project, statuses: Statuses, plugins: PluginSet) -> S
     if not any(statuses.get(n) and statuses[n].present for n in installer):
         return StageVerdict("sidecar", False, _need(statuses, *installer))
     notes = []
+    if cfg.backend == "container":
+        backend = check_container_backend(statuses)
+        if backend:
+            return StageVerdict("sidecar", False, backend)
+        notes.append("backend \"container\": Apple container CLI available")
+    if project.config.network.mode == "enforce" and cfg.backend == "host":
+        reason = enforce_unavailable()
+        if reason:
+            return StageVerdict("sidecar", False, [reason])
     target = cfg.target or "host"
     if "apple-darwin" in target and not is_macos():
         notes.append(f"target {target} is assembled here, but its smoke test is skipped on this host")
@@ -122,6 +131,34 @@ def check_sidecar(project: Project, statuses: Statuses, plugins: PluginSet) -> S
         if not sign.can_run:
             return StageVerdict("sidecar", False, [f"signing: {r}" for r in sign.reasons])
     return StageVerdict("sidecar", True, notes)
+
+
+def enforce_unavailable() -> str:
+    """Why ``network.mode = "enforce"`` cannot work here, from what is visible without running
+    anything (the build itself probes ``unshare`` and refuses with the kernel's reason)."""
+    import shutil
+
+    if sys.platform != "linux":
+        return ("network.mode = \"enforce\" needs Linux network namespaces; use \"proxy\" here "
+                "or sidecar.backend = \"container\" on macOS")
+    if shutil.which("unshare") is None:
+        return "network.mode = \"enforce\" needs `unshare` (util-linux)"
+    return ""
+
+
+def check_container_backend(statuses: Statuses) -> list[str]:
+    """Why ``sidecar.backend = "container"`` cannot run here (empty when it can)."""
+    from shipyard.tools.container import MIN_VERSION, version_tuple
+
+    if not is_macos():
+        return ["backend \"container\" needs a macOS host (Apple's container CLI)"]
+    missing = _need(statuses, "container")
+    if missing:
+        return missing
+    version = statuses["container"].version
+    if version_tuple(version) < MIN_VERSION:
+        return [f"container {version or '(unknown)'} is too old: 1.0.0 or later is needed"]
+    return []
 
 
 def check_sign(project: Project, statuses: Statuses, plugins: PluginSet) -> StageVerdict:

@@ -142,6 +142,17 @@ class DriftError(ShipyardError):
     summary = ShipyardError.summary
 
 
+class NetworkPolicyError(ShipyardError):
+    """The build reached for a host its network allowlist refuses, or its proxy cannot run."""
+
+    exit_code = 14
+    summary = "network policy: a host outside tool.shipyard.network.allow, or the build proxy cannot start"
+
+
+class IsolationUnavailableError(ToolMissingError):
+    """The requested isolation (network namespace, container backend) is impossible here."""
+
+
 class InterruptedByUser(ShipyardError):
     """Ctrl-C: temporary files were cleaned up, nothing half-written was left in place."""
 

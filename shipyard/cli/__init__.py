@@ -29,6 +29,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "keys",
     "updates",
     "ci",
+    "provision",
+    "cache",
 )
 
 

@@ -38,21 +38,42 @@ def cmd_doctor(ctx: Context, args: argparse.Namespace) -> int:
     statuses = ctx.toolbox.statuses(plugin_requirements(project, ctx.plugins))
     verdicts = stage_verdicts(project, statuses, ctx.plugins, only_configured=not args.all) \
         if project else []
-    blocked = [v for v in verdicts if not v.can_run]
+    blocked = [v.stage for v in verdicts if not v.can_run]
+    needs = _host_requirements(ctx, project)
+    blocked += [f"host: {v.requirement.label}" for v in needs if not v.ok]
     if args.json:
         print(json.dumps({"host": asdict(host),
                           "tools": {n: asdict(s) for n, s in statuses.items()},
-                          "stages": [asdict(v) for v in verdicts]}, indent=2))
+                          "stages": [asdict(v) for v in verdicts],
+                          "host_requirements": [asdict(v) for v in needs]}, indent=2))
     else:
         _print_report(host, statuses, verdicts, project is not None)
+        _print_requirements(needs)
         if not verdicts:
             _suggest_projects(ctx)
     if args.check and blocked:
-        names = ", ".join(v.stage for v in blocked)
+        names = ", ".join(blocked)
         raise ToolMissingError(f"configured stages cannot run on this host: {names}",
                                hint="install the tools listed above, or run these stages on a "
                                "macOS arm64 host")
     return 0
+
+
+def _host_requirements(ctx: Context, project: Any) -> list[Any]:
+    """The same table as `shipyard provision --check` ([tool.shipyard.host])."""
+    if project is None:
+        return []
+    from shipyard.provision import HostCheck
+
+    return HostCheck(ctx.runner).check_all(project.config.host)
+
+
+def _print_requirements(needs: list[Any]) -> None:
+    if needs:
+        from shipyard.provision import table
+
+        print("\nhost requirements ([tool.shipyard.host]; `shipyard provision` installs):")
+        print("\n".join(table(needs)))
 
 
 def _print_report(host: HostInfo, statuses: Any, verdicts: Any, has_project: bool) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shipyard.config.fields import option
+from shipyard.config.hermetic import CacheConfig, HostConfig, NetworkConfig
 
 KW = {"frozen": True, "kw_only": True}
 
@@ -199,6 +200,11 @@ class SidecarConfig:
         False, doc="Do not sign the bundle's binaries.", env=("SHIPYARD_SKIP_CODESIGN",)
     )
     skip_smoke: bool = option(False, doc="Do not run the smoke test.", env=("SHIPYARD_SKIP_SMOKE",))
+    backend: str = option(
+        "host", doc="Where the bundle is assembled: `host` (here), or `container` (a Linux target "
+        "built inside an Apple container on a macOS host, its only way out the build proxy).",
+        choices=("host", "container"), env=("SHIPYARD_SIDECAR_BACKEND",),
+    )
 
 
 # --------------------------------------------------------------------------------- sign
@@ -475,6 +481,9 @@ class ShipyardConfig:
     updates: UpdatesConfig = option(default_factory=UpdatesConfig, doc="Sparkle updates.")
     publish: dict[str, PublishConfig] = option(default_factory=dict, doc="Publishers by name.")
     ci: CiConfig = option(default_factory=CiConfig, doc="Generated CI workflows.")
+    network: NetworkConfig = option(default_factory=NetworkConfig, doc="Build network policy.")
+    host: HostConfig = option(default_factory=HostConfig, doc="What the build host must have.")
+    cache: CacheConfig = option(default_factory=CacheConfig, doc="Build cache limits.")
 
 
 STAGES = ("kernels", "sidecar", "sign", "notarize", "package", "release", "publish", "updates")

@@ -77,8 +77,14 @@ def build_kernels(settings: KernelSettings, output_dir: Path, *, runner: Runner,
     if toolchain is None:
         tc.missing(metal, settings.missing_toolchain)
         return KernelsResult(output_dir, skipped=True)
-    return _rebuild(settings, output_dir, state, state_file, toolchain, metal, runner.dry_run,
-                    started)
+    import contextlib
+
+    from shipyard.locks import hold
+
+    # Held while compiling and copying out, so `shipyard cache prune` leaves it alone.
+    with contextlib.nullcontext() if runner.dry_run else hold(settings.cache_dir):
+        return _rebuild(settings, output_dir, state, state_file, toolchain, metal,
+                        runner.dry_run, started)
 
 
 def _rebuild(settings: KernelSettings, output_dir: Path, state: dict[str, Any], state_file: Path,

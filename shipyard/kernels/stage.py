@@ -17,7 +17,7 @@ from shipyard.kernels.catalog import CATALOG
 from shipyard.kernels.plan import KernelSettings
 from shipyard.manifest import Artifact, Manifest
 from shipyard.stages import StageContext
-from shipyard.tools.runner import Runner
+from shipyard.tools.runner import CommandResult, Runner
 from shipyard.tools.xcrun import Metal
 
 TARGET = "aarch64-apple-darwin"
@@ -47,6 +47,17 @@ def run(ctx: StageContext) -> list[Artifact]:
     return artifacts
 
 
+def _isolated_build(ctx: StageContext, argv: list[str]) -> CommandResult:
+    """The wheel build runs project code (its build backend): isolated, like every build."""
+    from shipyard.fsutil import staging_dir
+    from shipyard.isolation.session import hermetic
+
+    base = ctx.env or os.environ
+    with staging_dir(ctx.out_dir, "wheel") as work, \
+            hermetic(ctx.project.config, ctx.runner, work / "isolation", base) as session:
+        return session.runner.run(argv, cwd=ctx.project.root)
+
+
 def _record(out_dir: Path, stage: str, artifacts: list[Artifact]) -> None:
     manifest = Manifest.load(out_dir)
     fresh = {a.path for a in artifacts}
@@ -64,9 +75,10 @@ def run_wheel(ctx: StageContext) -> list[Artifact]:
     if ctx.options.get("no_isolation"):
         argv.append("--no-isolation")
     started = time.time()
-    result = ctx.runner.run([*argv, str(root)], cwd=root, env=dict(ctx.env) if ctx.env else None)
-    if result.dry_run:
+    if ctx.runner.dry_run:
+        ctx.runner.run([*argv, str(root)], cwd=root)
         return []
+    result = _isolated_build(ctx, [*argv, str(root)])
     wheels = [out / name for name in BUILT.findall(result.output)] or [
         p for p in out.glob("*.whl") if p.stat().st_mtime >= started - 1]
     if not wheels:

@@ -27,6 +27,7 @@ from spdx_tools.spdx.model import (
     RelationshipType,
     SpdxNoAssertion,
 )
+from spdx_tools.spdx.validation.uri_validators import validate_download_location
 from spdx_tools.spdx.writer.json.json_writer import write_document_to_stream
 
 from shipyard.errors import ShipyardError
@@ -42,6 +43,16 @@ def spdx_id(kind: str, index: int, name: str) -> str:
 
 def _sha256(value: str) -> list[Checksum]:
     return [Checksum(ChecksumAlgorithm.SHA256, value)] if value else []
+
+
+def _download_location(url: str) -> str | SpdxNoAssertion:
+    """``url`` when SPDX accepts it as a download location, else NOASSERTION.
+
+    SPDX's grammar wants a public host name: a private index or a mirror on a bare IP or a
+    dotless name (``http://127.0.0.1:8080/…``, ``http://artifactory/…``) is no valid location, and
+    an invalid one would fail the whole document.  The CycloneDX SBOM still records the URL.
+    """
+    return url if url and not validate_download_location(url) else SpdxNoAssertion()
 
 
 def _purl(purl: str) -> list[ExternalPackageRef]:
@@ -63,7 +74,7 @@ def subject_package(*, name: str, version: str, sha256: str, target: str) -> Pac
 
 def runtime_package(runtime: Runtime) -> Package:
     return Package(
-        "SPDXRef-Runtime", "python-build-standalone", runtime.url or SpdxNoAssertion(),
+        "SPDXRef-Runtime", "python-build-standalone", _download_location(runtime.url),
         version=runtime.version, file_name=runtime.asset, files_analyzed=False,
         checksums=_sha256(runtime.sha256), external_references=_purl(runtime.purl),
         primary_package_purpose=PackagePurpose.APPLICATION,
@@ -77,7 +88,7 @@ def distribution_package(index: int, dist: Distribution) -> Package:
     note = f"declared as {dist.license_declared!r} (not an SPDX expression)" \
         if dist.license_declared else None
     return Package(
-        spdx_id("Package", index, dist.name), dist.name, wheel.url or SpdxNoAssertion(),
+        spdx_id("Package", index, dist.name), dist.name, _download_location(wheel.url),
         version=dist.version or None, file_name=dist.wheel or None, files_analyzed=False,
         checksums=_sha256(wheel.sha256), homepage=dist.homepage or None,
         license_concluded=SpdxNoAssertion(), license_declared=declared, license_comment=note,

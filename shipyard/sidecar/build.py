@@ -23,10 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shipyard import ui
+from shipyard.caches import hold_pbs_entries
 from shipyard.config.loader import Project
 from shipyard.config.model import SidecarConfig
 from shipyard.errors import ConfigError, SigningError
 from shipyard.fsutil import atomic_write_text, staging_dir
+from shipyard.isolation.session import HermeticSession, hermetic
 from shipyard.plugins.interfaces import SignRequest
 from shipyard.plugins.manager import PluginSet
 from shipyard.sidecar import hostpbs
@@ -69,6 +71,12 @@ class SidecarBuild:
     installer: str = ""
     local_wheels: list[Path] = field(default_factory=list)
     pip_report: Path | None = None
+    session: HermeticSession | None = None
+
+    @property
+    def steps(self) -> Runner:
+        """The runner of the steps that run installers or project code: isolated."""
+        return self.session.runner if self.session else self.runner
 
     @property
     def config(self) -> SidecarConfig:
@@ -150,13 +158,14 @@ def fetch_python(build: SidecarBuild) -> BundleLayout:
     assert build.target is not None
     release, mirror = resolve_release(build, build.target)
     host = build.config.pbs_mirror.strip() == "host"
-    downloader = Downloader(build.cache_dir)
+    downloader = Downloader(build.cache_dir, proxy=build.session.proxy_url if build.session else None)
     sha256 = expected_sha256(build, release, mirror, downloader, host)
     ui.step(f"python-build-standalone {release.asset} from {mirror.describe()}")
-    archive = downloader.fetch(mirror.location(release.tag, release.asset, build.project.root),
-                               sha256=sha256, name=release.asset)
     root = build.work / build.name
-    extract_archive(inflated_tar(archive, sha256, build.cache_dir), root, label=release.asset)
+    with hold_pbs_entries(build.cache_dir, sha256):  # `shipyard cache prune` skips them
+        archive = downloader.fetch(mirror.location(release.tag, release.asset, build.project.root),
+                                   sha256=sha256, name=release.asset)
+        extract_archive(inflated_tar(archive, sha256, build.cache_dir), root, label=release.asset)
     layout = BundleLayout(root, build.name, release.python_minor)
     if not layout.interpreter.is_file():
         raise ConfigError(f"{release.asset} has no python/bin/python{release.python_minor}: "
@@ -172,7 +181,7 @@ def install_packages(build: SidecarBuild) -> str:
     installer = choose_installer(cfg.installer, build.runner)
     ui.step(f"installing {len(cfg.packages)} package spec(s) with {installer}")
     requirements = resolve_requirements(build.project, cfg.packages, build.work / "wheels",
-                                        build.runner, installer, build.target)
+                                        build.steps, installer, build.target)
     request = InstallRequest(
         site_packages=layout.site_packages, target=build.target,
         python_minor=layout.python_minor, requirements=requirements,
@@ -180,7 +189,7 @@ def install_packages(build: SidecarBuild) -> str:
         macos_version=cfg.macos_version,
         report=build.work / "pip-report.json" if installer == "pip" else None,
     )
-    run_installer(request, installer, build.runner)
+    run_installer(request, installer, build.steps)
     build.installer, build.pip_report = installer, request.report
     build.local_wheels = [Path(r) for r in requirements if r.endswith(".whl")]
     return installer
@@ -256,7 +265,7 @@ def run_smoke_test(build: SidecarBuild) -> bool:
     imports = list(cfg.smoke_imports) or [resolve_entry(layout, cfg.entry).split(":")[0]]
     ui.step("smoke test (stripped environment, throwaway HOME)")
     smoke_test(layout, SmokePlan(list(cfg.smoke_command), imports, cfg.gpu_check,
-                                 on_ci(build.env)), build.runner)
+                                 on_ci(build.env)), build.steps)
     return True
 
 
@@ -307,8 +316,9 @@ def build_sidecar(build: SidecarBuild) -> SidecarResult:
     """Run the nine steps in a staging directory inside the output directory."""
     check_target(build)
     build.out_dir.mkdir(parents=True, exist_ok=True)
-    with staging_dir(build.out_dir, f"sidecar-{build.name}") as work:
-        build.work = work
+    with staging_dir(build.out_dir, f"sidecar-{build.name}") as work, \
+            hermetic(build.project.config, build.runner, work / "isolation", build.env) as session:
+        build.work, build.session = work, session
         fetch_python(build)
         install_packages(build)
         strip_bundle(build)

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 
 from shipyard import __version__, ui
-from shipyard.errors import IntegrityError, ShipyardError
+from shipyard.errors import IntegrityError, NetworkPolicyError, ShipyardError
 from shipyard.fsutil import sha256_file
 from shipyard.sidecar.pbs import redact_url
 
@@ -47,6 +47,8 @@ class Downloader:
     backoff: float = 1.0
     timeout: float = 60.0
     sleep: Callable[[float], None] = time.sleep
+    #: The build's egress proxy (``network.mode``); None connects directly.
+    proxy: str | None = None
 
     def cached(self, sha256: str) -> Path | None:
         path = self.cache_dir / "sha256" / sha256
@@ -78,7 +80,7 @@ class Downloader:
                                     hint="check tool.shipyard.sidecar.pbs-mirror and pbs-tag")
             return path.read_text(encoding="utf-8")
         for attempt in self._attempts(source):
-            with attempt, _client(self.timeout) as client:
+            with attempt, _client(self.timeout, self.proxy) as client:
                 response = client.get(source)
                 _raise_for(response, source)
                 return response.text
@@ -109,7 +111,7 @@ class Downloader:
     def _download_once(self, url: str, partial: Path) -> None:
         have = partial.stat().st_size if partial.exists() else 0
         headers = {"Range": f"bytes={have}-"} if have else {}
-        with _client(self.timeout) as client, client.stream("GET", url, headers=headers) as response:
+        with _client(self.timeout, self.proxy) as client, client.stream("GET", url, headers=headers) as response:
             if response.status_code == 416 and have:  # already complete; the hash decides
                 return
             _raise_for(response, url)
@@ -175,15 +177,21 @@ class _Attempt(contextlib.AbstractContextManager["_Attempt"]):
         if isinstance(exc, _Retry):
             self.owner.failed = str(exc)
             return True
+        if isinstance(exc, httpx.ProxyError) and "403" in str(exc):
+            # Refused by the build's allowlist: retrying cannot help.
+            raise NetworkPolicyError(
+                f"the build proxy refused {redact_url(self.owner.url)}",
+                hint="add its host to tool.shipyard.network.allow") from None
         if isinstance(exc, httpx.TransportError):
             self.owner.failed = f"{type(exc).__name__}: {exc}"
             return True
         return False
 
 
-def _client(timeout: float) -> httpx.Client:
-    # trust_env=False: never read .netrc or proxy credentials from the environment.
-    return httpx.Client(trust_env=False, follow_redirects=True, timeout=timeout,
+def _client(timeout: float, proxy: str | None = None) -> httpx.Client:
+    # trust_env=False: never read .netrc or proxy credentials from the environment; the
+    # build's own proxy, when there is one, is passed explicitly.
+    return httpx.Client(trust_env=False, follow_redirects=True, timeout=timeout, proxy=proxy,
                         headers={"User-Agent": f"shipyard/{__version__}"})
 
 

@@ -49,7 +49,10 @@ def on_ci(env: Mapping[str, str]) -> bool:
 
 
 def smoke_test(layout: BundleLayout, plan: SmokePlan, runner: Runner) -> None:
-    home = Path(tempfile.mkdtemp(prefix="shipyard-smoke-home."))
+    # Inside the build's isolation (its staging dir) when there is one: gone with the build.
+    isolation = getattr(runner, "environment", None)
+    home = Path(tempfile.mkdtemp(prefix="shipyard-smoke-home.",
+                                 dir=isolation.tmp if isolation is not None else None))
     try:
         env = stripped_env(home)
         _hard(runner, "shim", [str(layout.shim), *plan.command], env)

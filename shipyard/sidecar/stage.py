@@ -31,7 +31,13 @@ def run(ctx: StageContext) -> list[Artifact]:
         _plan(build)
         return []
     with _terminate_as_interrupt():
-        result = build_sidecar(build)
+        if build.config.backend == "container":
+            from shipyard.isolation.container import build_in_container
+
+            check_target(build)
+            result = build_in_container(build)
+        else:
+            result = build_sidecar(build)
     artifact = to_artifact(result, ctx)
     sboms = [sbom_artifact(path, artifact, ctx.out_dir) for path in result.sboms]
     record(ctx, artifact, sboms)
@@ -75,6 +81,9 @@ def _plan(build: SidecarBuild) -> None:
     if build.project.config.package.sbom:
         ui.info("[dry-run] SBOMs of the staged bundle (package.sbom): "
                 + ", ".join(sbom_names(archive_name(build))) + " (CycloneDX 1.6, SPDX 2.3)")
+    if cfg.backend == "container":
+        ui.info("[dry-run] backend: an Apple container on a host-only network, the build proxy "
+                "its only way out")
     ui.info(f"[dry-run] output: {build.out_dir} (nothing written)")
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from shipyard.tools.base import Tool, ToolStatus, is_macos
 from shipyard.tools.codesign import Codesign
+from shipyard.tools.container import ContainerCli
 from shipyard.tools.ditto import Ditto
 from shipyard.tools.git import Git
 from shipyard.tools.hdiutil import Hdiutil
@@ -24,7 +25,7 @@ from shipyard.tools.xcrun import Metal, Metallib, Notarytool, Stapler, XcodeSele
 
 ALL_TOOLS: tuple[type[Tool], ...] = (
     Xcrun, Metal, Metallib, Notarytool, Stapler, Codesign, Security, Spctl, Hdiutil,
-    Pkgbuild, Productbuild, Ditto, Git, Npm, Uv, Pip,
+    Pkgbuild, Productbuild, Ditto, Git, Npm, Uv, Pip, ContainerCli,
 )
 
 TOOLS_BY_NAME: dict[str, type[Tool]] = {cls.name: cls for cls in ALL_TOOLS}
@@ -77,7 +78,7 @@ class Toolbox:
 
 
 __all__ = [
-    "ALL_TOOLS", "TOOLS_BY_NAME", "Codesign", "CommandResult", "Ditto", "Git", "Hdiutil", "Metal", "Metallib",
+    "ALL_TOOLS", "TOOLS_BY_NAME", "Codesign", "CommandResult", "ContainerCli", "Ditto", "Git", "Hdiutil", "Metal", "Metallib",
     "Notarytool", "Npm", "Pip", "Pkgbuild", "Productbuild", "Requirement", "Runner", "Security", "Spctl",
     "Stapler", "Tool", "ToolStatus", "Toolbox", "UnknownTool", "Uv", "Xcrun", "XcodeSelect", "is_macos",
     "required_tool",

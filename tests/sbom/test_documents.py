@@ -159,3 +159,18 @@ def test_odd_metadata_still_gives_valid_documents(tmp_path: Path) -> None:
     assert "externalReferences" not in components["zope.interface"]  # UNKNOWN is no URL
     assert components["classic"]["licenses"] == [{"license": {"name": "BSD License"}}]
     assert "version" not in components["noversion"]
+
+
+def test_a_private_or_loopback_download_url_keeps_the_spdx_document_valid(
+        bundle: Bundle, tmp_path: Path) -> None:
+    """SPDX wants a public host in a download location; a mirror on a bare IP is not one."""
+    mirror = "http://127.0.0.1:8080/20260610/cpython-3.12.13.tar.gz"
+    context = dataclasses.replace(bundle.context,
+                                  runtime=dataclasses.replace(RUNTIME, url=mirror))
+    docs = make_sboms(bundle.root, context)
+    assert spdx_errors(docs.spdx, tmp_path) == []
+    assert cyclonedx_errors(docs.cyclonedx) is None
+    spdx_runtime = by_name(load(docs.spdx), "packages")["python-build-standalone"]
+    assert spdx_runtime["downloadLocation"] == "NOASSERTION"
+    cdx_runtime = by_name(load(docs.cyclonedx))["python-build-standalone"]
+    assert cdx_runtime["externalReferences"][0]["url"] == mirror  # still recorded there
