@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shipyard import ui
+from shipyard.archives import source_date_epoch
 from shipyard.config.loader import Project
 from shipyard.config.model import SidecarConfig
 from shipyard.errors import ConfigError, SigningError
@@ -29,7 +30,6 @@ from shipyard.fsutil import atomic_write_text, staging_dir
 from shipyard.plugins.interfaces import SignRequest
 from shipyard.plugins.manager import PluginSet
 from shipyard.sidecar import hostpbs
-from shipyard.sidecar.archive import source_date_epoch
 from shipyard.sidecar.census import BinaryCensus
 from shipyard.sidecar.download import Downloader, default_cache_dir
 from shipyard.sidecar.extract import extract_archive, inflated_tar
