@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sidecar",
     "sign",
     "kernels",
+    "app",
 )
 
 
