@@ -1,0 +1,75 @@
+"""The app's zip (laid out like `ditto -c -k --keepParent`) and the dmg's refusal off macOS."""
+
+from __future__ import annotations
+
+import stat
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from shipyard.errors import ToolMissingError
+from shipyard.installers.dmg import build_dmg
+from shipyard.manifest import Manifest
+from shipyard.tools.runner import Runner
+from tests.helpers import run_cli
+
+
+@pytest.fixture
+def zipped(app_project: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> Path:
+    project = app_project()
+    code, _, err = run_cli(capsys, "-C", str(project), "app", "build", "--reuse-sidecar",
+                           "--installers", "zip")
+    assert code == 0, err
+    return project / "dist"
+
+
+def test_zip_keeps_the_parent_symlinks_and_exec_bits(zipped: Path) -> None:
+    with zipfile.ZipFile(zipped / "Demo-1.2.3.zip") as archive:
+        infos = {i.filename: i for i in archive.infolist()}
+        names = list(infos)
+        assert names[0] == "Demo.app/" and all(n.startswith("Demo.app/") for n in names)
+        link = infos["Demo.app/Contents/Frameworks/Fake.framework/Versions/Current"]
+        assert stat.S_ISLNK(link.external_attr >> 16)
+        assert archive.read(link) == b"A"
+        launcher = infos["Demo.app/Contents/MacOS/tool"]
+        assert stat.S_IMODE(launcher.external_attr >> 16) == 0o755
+        assert stat.S_IMODE(infos["Demo.app/Contents/Info.plist"].external_attr >> 16) == 0o644
+        assert {i.date_time for i in infos.values()} == {(1980, 1, 1, 0, 0, 0)}
+        assert all(i.extra == b"" for i in infos.values())  # no uid/gid extra fields
+    entry = next(a for a in Manifest.load(zipped).artifacts if a.kind == "zip")
+    assert entry.stage == "zip" and entry.extra["app"] == "Demo.app" and entry.signed is False
+
+
+@pytest.mark.integration
+def test_bsdtar_extracts_the_zip_with_links_and_modes(zipped: Path, tmp_path: Path) -> None:
+    subprocess.run(["bsdtar", "-xf", str(zipped / "Demo-1.2.3.zip"), "-C", str(tmp_path)],
+                   check=True)
+    framework = tmp_path / "Demo.app/Contents/Frameworks/Fake.framework"
+    assert (framework / "Versions/Current").is_symlink()
+    assert (framework / "Fake").read_bytes() == b"\xcf\xfa\xed\xfe fake dylib"
+    assert (tmp_path / "Demo.app/Contents/MacOS/tool").stat().st_mode & 0o111
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS builds dmgs with hdiutil")
+def test_dmg_off_macos_exits_5_with_the_reason_and_writes_nothing(
+        app_project: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:
+    project = app_project()
+    code, _, err = run_cli(capsys, "-C", str(project), "app", "build", "--reuse-sidecar",
+                           "--installers", "zip,dmg")
+    assert code == 5
+    assert "needs hdiutil (macOS)" in err and "FAT32" in err and "macOS host" in err
+    assert not (project / "dist" / "Demo.app").exists()  # refused before any work
+    code, _, err = run_cli(capsys, "-C", str(project), "app", "installer", "dmg")
+    assert code == 5
+    assert not list((project / "dist").glob("*.dmg"))
+
+
+def test_dmg_refusal_needs_no_tool_and_no_file(tmp_path: Path) -> None:
+    with pytest.raises(ToolMissingError, match="cannot be built on this host"):
+        build_dmg(tmp_path / "Demo.app", tmp_path / "Demo.dmg", volume_name="Demo",
+                  runner=Runner(), macos=False)
+    assert list(tmp_path.iterdir()) == []
