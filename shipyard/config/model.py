@@ -278,6 +278,10 @@ class PackageConfig:
     )
     identifier: str = option("", doc="Bundle / package identifier, e.g. `com.example.app`.")
     install_location: str = option("/Applications", doc="pkg install location.")
+    installer_identity: str = option(
+        "", doc="`Developer ID Installer: …` identity productbuild signs the pkg with (macOS); "
+        "empty leaves the pkg unsigned.", env=("APPLE_DEVELOPER_ID_INSTALLER",),
+    )
     volume_name: str = option("", doc="DMG volume name; empty means the project name.")
     sbom: bool = option(True, doc="Write a CycloneDX SBOM beside the artifacts.")
 

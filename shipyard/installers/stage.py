@@ -42,8 +42,13 @@ def make_pkg(ctx: StageContext, app: Path, out: Path) -> Path:
                    minimum_system_version=plan.minimum_system_version,
                    postinstall=postinstall_script(plan.daemon, plan.name) if plan.daemon else None,
                    mtime=source_date_epoch(ctx.env))
+    identity = ctx.project.config.package.installer_identity
     if ctx.options.get("pkg_writer", "pkgbuild" if is_macos() else "flat") == "pkgbuild":
-        return build_with_pkgbuild(app, out, spec, ctx.runner)
+        return build_with_pkgbuild(app, out, spec, ctx.runner, identity=identity)
+    if identity:
+        ui.notice("pkg: the flat-package writer leaves the pkg unsigned; a signer plugin signs "
+                  "it afterwards (tool.shipyard.package.installer-identity is used by "
+                  "productbuild on macOS only)")
     return write_flat_pkg(app, out, spec)
 
 
@@ -71,9 +76,17 @@ def build_installer(ctx: StageContext, app: Artifact, kind: str) -> Artifact:
     ui.step(f"{kind}: {app.name} → {out.name}")
     MAKERS[kind](ctx, app.file(ctx.out_dir), out)
     return Artifact.from_file(out, ctx.out_dir, kind=kind, target=app.target,
-                              signed=app.signed if kind == "zip" else False, stage=kind,
+                              signed=_signed(ctx, app, kind), stage=kind,
                               extra={"app": app.name, "app_sha256": app.sha256,
                                      "content_signed": app.signed})
+
+
+def _signed(ctx: StageContext, app: Artifact, kind: str) -> bool:
+    """A zip holds the app's own signature; productbuild signs a pkg when given an identity."""
+    if kind == "zip":
+        return app.signed
+    pkgbuild = ctx.options.get("pkg_writer", "pkgbuild" if is_macos() else "flat") == "pkgbuild"
+    return kind == "pkg" and pkgbuild and bool(ctx.project.config.package.installer_identity)
 
 
 def run_installer(ctx: StageContext, kind: str) -> list[Artifact]:

@@ -73,3 +73,30 @@ def test_dmg_refusal_needs_no_tool_and_no_file(tmp_path: Path) -> None:
         build_dmg(tmp_path / "Demo.app", tmp_path / "Demo.dmg", volume_name="Demo",
                   runner=Runner(), macos=False)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_macos_dmg_command_line_holds_the_app_and_an_applications_link(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No fake hdiutil writes a real UDIF here, so the macOS path is checked as a dry run:
+    the exact hdiutil command, and the folder it would image."""
+    from shipyard.tools.hdiutil import Hdiutil
+
+    app = tmp_path / "Demo.app"
+    (app / "Contents").mkdir(parents=True)
+    monkeypatch.setattr(Hdiutil, "require", lambda self: None)
+    seen: list[list[str]] = []
+
+    class Watching(Runner):
+        def run(self, argv, **kwargs):  # type: ignore[no-untyped-def, override]
+            source = Path(argv[argv.index("-srcfolder") + 1])
+            seen.append(sorted(p.name for p in source.iterdir()))
+            assert (source / "Applications").readlink() == Path("/Applications")
+            return super().run(argv, **kwargs)
+
+    runner = Watching(dry_run=True, echo=False)
+    build_dmg(app, tmp_path / "Demo-1.0.0.dmg", volume_name="Demo", runner=runner, macos=True)
+    assert seen == [["Applications", "Demo.app"]]
+    (command,) = runner.history
+    assert command.startswith("hdiutil create -volname Demo -srcfolder ")
+    assert "-ov -format UDZO " in command and command.endswith("Demo-1.0.0.dmg")
+    assert not (tmp_path / "Demo-1.0.0.dmg").exists()  # a dry run writes nothing
