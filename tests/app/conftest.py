@@ -9,6 +9,9 @@ import pytest
 
 from shipyard.archives import DEFAULT_EPOCH, write_tarball
 from shipyard.manifest import Artifact, record_artifact
+from tests.signing.machofab import DYLIB, macho_bytes
+
+FAKE_DYLIB = macho_bytes(DYLIB, install_name="@rpath/Fake.framework/Versions/A/Fake")
 
 SIDECAR = "tool"
 APP_TOML = """
@@ -55,7 +58,7 @@ def _app_inputs(project: Path) -> None:
     (project / "app" / "server.yaml").write_text("port: 8765\n", encoding="utf-8")
     framework = project / "app" / "Fake.framework"
     (framework / "Versions" / "A").mkdir(parents=True)
-    (framework / "Versions" / "A" / "Fake").write_bytes(b"\xcf\xfa\xed\xfe fake dylib")
+    (framework / "Versions" / "A" / "Fake").write_bytes(FAKE_DYLIB)
     (framework / "Versions" / "Current").symlink_to("A")
     (framework / "Fake").symlink_to("Versions/Current/Fake")
     (project / "NOTICE").write_text("Demo NOTICE\n", encoding="utf-8")

@@ -15,6 +15,7 @@ from shipyard.errors import ToolMissingError
 from shipyard.installers.dmg import build_dmg
 from shipyard.manifest import Manifest
 from shipyard.tools.runner import Runner
+from tests.app.conftest import FAKE_DYLIB
 from tests.helpers import run_cli
 
 
@@ -50,7 +51,7 @@ def test_bsdtar_extracts_the_zip_with_links_and_modes(zipped: Path, tmp_path: Pa
                    check=True)
     framework = tmp_path / "Demo.app/Contents/Frameworks/Fake.framework"
     assert (framework / "Versions/Current").is_symlink()
-    assert (framework / "Fake").read_bytes() == b"\xcf\xfa\xed\xfe fake dylib"
+    assert (framework / "Fake").read_bytes() == FAKE_DYLIB
     assert (tmp_path / "Demo.app/Contents/MacOS/tool").stat().st_mode & 0o111
 
 
