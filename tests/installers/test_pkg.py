@@ -150,3 +150,26 @@ def test_source_date_epoch_sets_every_timestamp(app_project: Callable[..., Path]
         str(project / "dist/Demo-1.2.3.pkg"), f"{COMPONENT}/Payload"))
     assert io.BytesIO(payload).read(6) == b"070707"
     assert payload[48:59] == b"%011o" % 1700000000
+
+
+def test_package_stage_formats_use_the_same_installers_for_apps(
+        app_project: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:
+    project = app_project('\n[tool.shipyard.package]\nformats = ["zip", "pkg"]\n')
+    code, _, err = run_cli(capsys, "-C", str(project), "app", "build", "--reuse-sidecar",
+                           "--installers", "pkg")
+    assert code == 0, err
+    first = (project / "dist/Demo-1.2.3.pkg").read_bytes()
+    from shipyard.config.loader import load_project
+    from shipyard.manifest import Manifest
+    from shipyard.plugins.manager import plugins
+    from shipyard.release.package import run
+    from shipyard.stages import StageContext
+    from shipyard.tools.runner import Runner
+
+    ctx = StageContext(project=load_project(project, env={}), runner=Runner(echo=False),
+                       plugins=plugins(), out_dir=project / "dist")
+    made = {a.name for a in run(ctx)}
+    assert {"Demo-1.2.3.zip", "Demo-1.2.3.pkg"} <= made
+    assert (project / "dist/Demo-1.2.3.pkg").read_bytes() == first
+    assert {a.kind for a in Manifest.load(project / "dist").artifacts
+            if a.name.startswith("Demo-")} == {"zip", "pkg"}
