@@ -110,7 +110,8 @@ def test_good_configuration_passes_validation(tmp_path: Path,
     project = _project(tmp_path, GOOD, "1.2.3")
     code, _, err = run_cli(capsys, "-C", str(project), "-n", "app", "build")
     assert code == 0, err
-    assert "would assemble" in err
+    assert "would assemble" in err and "would write a zip" in err
+    assert not (project / "dist").exists()  # a dry run changes nothing
 
 
 def test_there_are_at_least_ten_cases() -> None:
