@@ -7,7 +7,7 @@
 
     shipyard.nox.register()              # or register(project_dir="path/to/project")
 
-Registers ``build_kernels``, ``build_sidecar``, ``sign``, ``notarize``, ``release``, ``doctor``,
+Registers ``build_kernels``, ``build_sidecar``, ``build_app``, ``sign``, ``notarize``, ``release``, ``doctor``,
 one ``publish-<name>`` session (tag ``publish``, not run by default) per installed publisher
 plugin, and any session a plugin contributes through ``shipyard_nox_sessions``.  Every session
 is a thin wrapper over the ``shipyard`` CLI, run with the interpreter nox itself runs on
@@ -26,6 +26,7 @@ from typing import Any
 BUILTIN_SESSIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("build_kernels", ("kernels", "build"), "Compile Metal kernels into metallibs + kernels.json."),
     ("build_sidecar", ("sidecar", "build"), "Bundle PBS + the project into a verified sidecar tarball."),
+    ("build_app", ("app", "build"), "Assemble the .app (with its sidecar) and its installers."),
     ("sign", ("sign",), "Codesign the built artifacts inside-out."),
     ("notarize", ("notarize",), "Notarize, staple and assess the signed artifacts."),
     ("release", ("release",), "Release a tag: nox -s release -- TAG [--dry-run]."),

@@ -46,6 +46,10 @@ STAGES: dict[str, str] = {
     "sign": "shipyard.signing.stage:run_sign",
     "notarize": "shipyard.signing.stage:run_notarize",
     "package": "shipyard.release.package:run",
+    "app": "shipyard.app.stage:run",
+    "zip": "shipyard.installers.stage:run_zip",
+    "pkg": "shipyard.installers.stage:run_pkg",
+    "dmg": "shipyard.installers.stage:run_dmg",
     "sbom": "shipyard.sbom.stage:run",
     "appcast": "shipyard.updates.stage:run",
 }

@@ -288,12 +288,97 @@ class PackageConfig:
     )
     identifier: str = option("", doc="Bundle / package identifier, e.g. `com.example.app`.")
     install_location: str = option("/Applications", doc="pkg install location.")
+    installer_identity: str = option(
+        "", doc="`Developer ID Installer: …` identity productbuild signs the pkg with (macOS); "
+        "empty leaves the pkg unsigned.", env=("APPLE_DEVELOPER_ID_INSTALLER",),
+    )
     volume_name: str = option("", doc="DMG volume name; empty means the project name.")
     sbom: bool = option(
         True, doc="Write `<artifact>.cdx.json` (CycloneDX 1.6) and `<artifact>.spdx.json` "
         "(SPDX 2.3) beside each sidecar tarball, made from the staged bundle (PBS runtime, every "
         "bundled distribution, metallibs), and in releases run the `sbom` stage last, so every "
         "other artifact gets both too.")
+
+
+# --------------------------------------------------------------------------------- app
+@dataclass(**KW)
+class AppResource:
+    """One file or folder copied into ``Contents/Resources/<destination>`` of the app."""
+
+    source: str = option(doc="File or folder, relative to the project root (must stay inside it).")
+    destination: str = option(doc="Path under Contents/Resources/ (relative, no `..`).")
+
+
+@dataclass(**KW)
+class DaemonConfig:
+    """``[tool.shipyard.app.daemon]``: the app's background daemon as a launchd agent."""
+
+    label: str = option("", doc="launchd Label (reverse-DNS, e.g. `com.example.app.daemon`); "
+                        "empty means the app has no daemon.")
+    program: str = option("", doc="Executable inside the app bundle (path relative to "
+                          "`Contents/`); empty means the app's own executable.")
+    arguments: list[str] = option(default_factory=list,
+                                  doc="Arguments after the program in ProgramArguments.")
+    scope: str = option("user", doc="`user`: a LaunchAgent in ~/Library/LaunchAgents, binary in "
+                        "~/Library/Application Support/<App>/bin/; `system`: /Library/LaunchDaemons, "
+                        "binary in /Library/<App>/.", choices=("user", "system"))
+    run_at_load: bool = option(True, doc="Start the daemon when the agent is loaded (RunAtLoad).")
+    keep_alive: bool = option(True, doc="Restart the daemon whenever it exits (KeepAlive).")
+    stdout: str = option("~/Library/Logs/{app}/daemon.log",
+                         doc="StandardOutPath; `~` is expanded by the install script (launchd "
+                         "does not expand it); `{app}` is the app name.")
+    stderr: str = option("~/Library/Logs/{app}/daemon.err.log",
+                         doc="StandardErrorPath; same rules as `stdout`.")
+
+
+@dataclass(**KW)
+class AppConfig:
+    """``[tool.shipyard.app]``: a macOS `.app` bundle assembled from the project's outputs."""
+
+    name: str = option("", doc="Bundle name (`<name>.app`, CFBundleName); empty means the "
+                       "project name. Inner spaces are allowed.")
+    identifier: str = option("", doc="CFBundleIdentifier, reverse-DNS (`com.example.app`); "
+                             "required.")
+    executable: str = option("", doc="A built executable copied to Contents/MacOS/ (relative to "
+                             "the project root); empty means a launcher of the bundled sidecar's "
+                             "shim.")
+    executable_name: str = option("", doc="File name under Contents/MacOS/ (CFBundleExecutable); "
+                                  "empty means the executable's own name, or the sidecar name.")
+    sidecar: bool = option(True, doc="Bundle the sidecar built by the sidecar stage under "
+                           "Contents/Resources/<sidecar-name>/.")
+    kernels: bool = option(True, doc="Copy kernels.metallib from the kernels stage output into "
+                           "Contents/Resources/kernels/ (skipped with a notice when not built).")
+    ui: str = option("", doc="Folder of UI assets copied to Contents/Resources/ui/.")
+    server_config: str = option("", doc="File copied to Contents/Resources/defaults/server.yaml.")
+    notice: str = option("NOTICE", doc="The project's NOTICE file, copied into "
+                         "Contents/Resources/licenses/ (missing is an error only when set "
+                         "explicitly).")
+    sparkle: str = option("", doc="Folder copied to Contents/Resources/sparkle/ (Sparkle helper "
+                          "files).")
+    frameworks: list[str] = option(default_factory=list,
+                                   doc="Frameworks or dylibs copied into Contents/Frameworks/.")
+    resources: list[AppResource] = option(default_factory=list,
+                                          doc="Extra resources (array of tables `source`, "
+                                          "`destination`).")
+    minimum_system_version: str = option("14.0", doc="LSMinimumSystemVersion.")
+    privacy: dict[str, str] = option(default_factory=dict,
+                                     doc="Privacy usage strings by Info.plist key, e.g. "
+                                     "`NSMicrophoneUsageDescription`; written only when set.")
+    feed_url: str = option("", doc="SUFeedURL (Sparkle appcast URL); written only when set.")
+    public_ed_key: str = option("", doc="SUPublicEDKey (base64 Ed25519 public key); written "
+                                "only when set.")
+    installers: list[str] = option(default_factory=lambda: ["zip", "pkg"],
+                                   doc="Installers `shipyard app build` makes after the bundle: "
+                                   "`zip`, `pkg`, `dmg` (dmg needs macOS).")
+    daemon: DaemonConfig = option(default_factory=DaemonConfig, doc="Background daemon.")
+
+    def __post_init__(self) -> None:
+        from shipyard.errors import ConfigError
+
+        for index, kind in enumerate(self.installers):
+            if kind not in ("zip", "pkg", "dmg"):
+                raise ConfigError(f"tool.shipyard.app.installers[{index}] = {kind!r} is not an "
+                                  "installer", hint="use some of: zip, pkg, dmg")
 
 
 # --------------------------------------------------------------------------------- release
@@ -303,9 +388,11 @@ class ReleaseFamily:
 
     tag: str = option(doc="Tag pattern containing `{version}`, e.g. `sidecar-v{version}`.")
     build: list[str] = option(
-        default_factory=list, doc="Stages this family builds: `kernels`, `wheel`, `sidecar`, "
-        "`package`, `sbom` (SBOMs for the artifacts that have none, after sign and notarize; "
-        "implied by `package.sbom`)."
+        default_factory=list,
+        doc="Stages this family builds: `kernels`, `wheel`, `sidecar`, `app`, `zip`, `pkg`, "
+        "`dmg`, `package` (every `package.formats` of each artifact), `sbom` (SBOMs for the "
+        "artifacts that have none, after sign and notarize; implied by `package.sbom`), "
+        "`appcast` (Sparkle feeds, after sign and notarize).",
     )
     publishers: list[str] = option(
         default_factory=list, doc="Publishers run for this family; empty means every enabled one."
@@ -477,6 +564,7 @@ class ShipyardConfig:
     sign: SignConfig = option(default_factory=SignConfig, doc="Code signing.")
     notarize: NotarizeConfig = option(default_factory=NotarizeConfig, doc="Notarization.")
     package: PackageConfig = option(default_factory=PackageConfig, doc="Packaging.")
+    app: AppConfig = option(default_factory=AppConfig, doc="macOS app bundle.")
     release: ReleaseConfig = option(default_factory=ReleaseConfig, doc="Releases.")
     updates: UpdatesConfig = option(default_factory=UpdatesConfig, doc="Sparkle updates.")
     publish: dict[str, PublishConfig] = option(default_factory=dict, doc="Publishers by name.")
@@ -486,4 +574,4 @@ class ShipyardConfig:
     cache: CacheConfig = option(default_factory=CacheConfig, doc="Build cache limits.")
 
 
-STAGES = ("kernels", "sidecar", "sign", "notarize", "package", "release", "publish", "updates")
+STAGES = ("kernels", "sidecar", "sign", "notarize", "package", "app", "release", "publish", "updates")

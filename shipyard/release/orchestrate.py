@@ -158,8 +158,10 @@ def release_artifacts(release: Release) -> list[Artifact]:
     """The manifest's artifacts produced by this family's stages (all, when it lists none)."""
     family = release.tag.family
     stages = {*family.build, release.tag.family_name, "sign", "notarize", "appcast"}
+    # A folder (an .app) is published through its zip / pkg / dmg, never as itself.
     artifacts = [a for a in Manifest.load(release.out_dir).artifacts
-                 if a.kind != "checksums" and (not family.build or a.stage in stages)]
+                 if a.kind != "checksums" and (not family.build or a.stage in stages)
+                 and not a.file(release.out_dir).is_dir()]
     if not artifacts:
         raise ReleaseRefusedError(
             f"no artifacts for release {release.tag.tag} (family {release.tag.family_name!r}) in "

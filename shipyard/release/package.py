@@ -1,7 +1,9 @@
 """The package stage: distributable archives of the built artifacts (``[tool.shipyard.package]``).
 
-``zip`` and ``tar.gz`` are written deterministically here on any host; ``dmg`` (hdiutil) and
-``pkg`` (pkgbuild) need macOS and say so with :class:`ToolMissingError` elsewhere.  Inputs are
+``zip`` and ``tar.gz`` are written deterministically here on any host.  An app's ``zip``,
+``pkg`` and ``dmg`` come from :mod:`shipyard.installers` (a pkg builds on any host, a dmg
+needs macOS); other artifacts' ``dmg`` (hdiutil) and ``pkg`` (pkgbuild) need macOS and say so
+with :class:`ToolMissingError` elsewhere.  Inputs are
 the manifest's app bundles and XCFrameworks (directories) and single-file artifacts.
 """
 
@@ -58,6 +60,10 @@ def _pkg(ctx: StageContext, source: Path, config: PackageConfig) -> Path | None:
 def package_one(ctx: StageContext, source: Artifact, fmt: str) -> Path | None:
     path = source.file(ctx.out_dir)
     config = ctx.project.config.package
+    if source.kind == "app" and fmt in ("zip", "pkg", "dmg"):
+        from shipyard.installers.stage import MAKERS, installer_name
+
+        return MAKERS[fmt](ctx, path, ctx.out_dir / installer_name(source, fmt))
     if fmt == "zip":
         return _zip(ctx, path)
     if fmt == "tar.gz":

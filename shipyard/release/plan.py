@@ -93,7 +93,9 @@ def dry_run_stage(release: Release, name: str) -> str:
 
 
 def publisher_lines(release: Release) -> list[tuple[str, list[str]]]:
-    artifacts = Manifest.load(release.out_dir).artifacts
+    # as the release itself does: a folder (an .app) ships inside its zip / pkg / dmg only
+    artifacts = [a for a in Manifest.load(release.out_dir).artifacts
+                 if not a.file(release.out_dir).is_dir()]
     out = []
     for run in release.publishers:
         if release.state.is_complete(run.name):

@@ -101,7 +101,7 @@ def pending(manifest: Manifest) -> list[Artifact]:
 
 def sbom_artifacts(ctx: StageContext, artifact: Artifact, tree: Path,
                    wheels: list[Path]) -> list[Artifact]:
-    from shipyard.sidecar.archive import source_date_epoch
+    from shipyard.archives import source_date_epoch
 
     context = SbomContext(artifact=artifact.name, artifact_sha256=artifact.sha256,
                           version=ctx.project.version, target=artifact.target,

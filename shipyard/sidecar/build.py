@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shipyard import ui
+from shipyard.archives import source_date_epoch
 from shipyard.caches import hold_pbs_entries
 from shipyard.config.loader import Project
 from shipyard.config.model import SidecarConfig
@@ -32,7 +33,6 @@ from shipyard.isolation.session import HermeticSession, hermetic
 from shipyard.plugins.interfaces import SignRequest
 from shipyard.plugins.manager import PluginSet
 from shipyard.sidecar import hostpbs
-from shipyard.sidecar.archive import source_date_epoch
 from shipyard.sidecar.census import BinaryCensus
 from shipyard.sidecar.download import Downloader, default_cache_dir
 from shipyard.sidecar.extract import extract_archive, inflated_tar

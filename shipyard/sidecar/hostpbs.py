@@ -20,9 +20,9 @@ import tempfile
 from pathlib import Path
 
 from shipyard import ui
+from shipyard.archives import DEFAULT_EPOCH, write_tarball
 from shipyard.errors import ConfigError, ToolMissingError
 from shipyard.fsutil import atomic_write_text, sha256_file
-from shipyard.sidecar.archive import DEFAULT_EPOCH, write_tarball
 from shipyard.sidecar.pbs import SUMS_NAME, PbsRelease
 from shipyard.sidecar.target import Target, host_triple
 from shipyard.tools.runner import Runner

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shipyard import ui
+from shipyard.archives import COMPRESS_LEVEL, tar_stream_sha256, write_tarball
 from shipyard.fsutil import CHUNK, sha256_file
-from shipyard.sidecar.archive import COMPRESS_LEVEL, tar_stream_sha256, write_tarball
 
 #: Bump when write_tarball's output for the same stream changes (gzip header, framing).
 FORMAT_VERSION = "shipyard-sidecar-targz-1"

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shipyard import ui
+from shipyard.archives import source_date_epoch
 from shipyard.sbom import Runtime, SbomContext, WheelHashLookup, make_sboms, sbom_names
 from shipyard.sbom.wheelhashes import UNKNOWN, UNKNOWN_PIP, pip_report_hashes
-from shipyard.sidecar.archive import source_date_epoch
 from shipyard.sidecar.hostpbs import HOST_TAG
 from shipyard.sidecar.pbs import HOST_MIRROR
 from shipyard.tools import Uv

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from shipyard.sidecar import archive as archive_module
+from shipyard import archives as archive_module
 from shipyard.sidecar.target import host_triple
 from tests.helpers import run_cli
 from tests.sidecar.conftest import ELF_SO, asset_name, write_archive

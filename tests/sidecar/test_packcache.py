@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from shipyard.archives import tar_stream_sha256, write_tarball
 from shipyard.sidecar import packcache
-from shipyard.sidecar.archive import tar_stream_sha256, write_tarball
 from shipyard.sidecar.packcache import PackageCache, package_key
 from shipyard.sidecar.target import host_triple
 from tests.helpers import run_cli

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from shipyard.archives import write_tarball
 from shipyard.errors import CensusDriftError, ConfigError, IntegrityError
-from shipyard.sidecar.archive import write_tarball
 from shipyard.sidecar.census import BinaryCensus, binary_kind, census_floor
 from shipyard.sidecar.extract import extract_archive
 from shipyard.sidecar.install import InstallRequest, pip_argv, uv_argv
