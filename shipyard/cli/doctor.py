@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shipyard.cli.context import Context
-from shipyard.doctor import HostInfo, stage_verdicts
 from shipyard.errors import ConfigError, ToolMissingError
+
+if TYPE_CHECKING:
+    from shipyard.doctor import HostInfo
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -27,6 +29,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_doctor(ctx: Context, args: argparse.Namespace) -> int:
+    from shipyard.doctor import HostInfo, stage_verdicts
+
     host = HostInfo.current()
     statuses = ctx.toolbox.statuses()
     try:

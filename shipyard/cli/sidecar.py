@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shipyard.cli.context import Context
-from shipyard.stages import StageContext
+
+if TYPE_CHECKING:
+    from shipyard.stages import StageContext
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -50,6 +52,8 @@ def _target_option(parser: argparse.ArgumentParser) -> None:
 
 
 def stage_context(ctx: Context) -> StageContext:
+    from shipyard.stages import StageContext
+
     return StageContext(project=ctx.project, runner=ctx.runner, plugins=ctx.plugins,
                         out_dir=ctx.out_dir, dry_run=ctx.dry_run, env=ctx.env)
 

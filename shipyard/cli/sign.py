@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shipyard import ui
 from shipyard.cli.context import Context
-from shipyard.stages import StageContext
+
+if TYPE_CHECKING:
+    from shipyard.stages import StageContext
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -40,11 +41,14 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _stage_context(ctx: Context, **options: Any) -> StageContext:
+    from shipyard.stages import StageContext
+
     return StageContext(project=ctx.project, runner=ctx.runner, plugins=ctx.plugins,
                         out_dir=ctx.out_dir, dry_run=ctx.dry_run, env=ctx.env, options=options)
 
 
 def cmd_sign(ctx: Context, args: argparse.Namespace) -> int:
+    from shipyard import ui
     from shipyard.signing.stage import run_sign, sign_tree
 
     ctx.override("sign.identity", args.identity)
