@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 from typing import Any
 
@@ -27,6 +26,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def flatten(value: Any, path: str) -> list[tuple[str, Any]]:
     """(TOML path, value) leaves of a config object; dict-of-tables expand, lists stay whole."""
+    import dataclasses
+
     from shipyard.config.fields import toml_key
 
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -45,6 +46,8 @@ def flatten(value: Any, path: str) -> list[tuple[str, Any]]:
 
 
 def _plain(value: Any) -> Any:
+    import dataclasses
+
     from shipyard.config.fields import toml_key
 
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

@@ -8,14 +8,14 @@ build them, the first time a command asks (see :mod:`shipyard.cli` for the rule 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from shipyard.errors import ConfigError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from shipyard.config.loader import Project
     from shipyard.plugins.manager import PluginSet
     from shipyard.tools import Toolbox
@@ -42,13 +42,23 @@ def parse_set(items: list[str]) -> dict[str, Any]:
     return overrides
 
 
-@dataclass
 class Context:
-    project_dir: Path = Path(".")
-    verbose: bool = False
-    dry_run: bool = False
-    overrides: dict[str, Any] = field(default_factory=dict)
-    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    """Options of one command line; everything costly is built on first use.
+
+    A plain class rather than a dataclass: ``dataclasses`` (through ``inspect``) costs more
+    to import than the rest of ``shipyard --help``.
+    """
+
+    def __init__(self, project_dir: Path | None = None, *, verbose: bool = False,
+                 dry_run: bool = False, overrides: dict[str, Any] | None = None,
+                 env: dict[str, str] | None = None) -> None:
+        from pathlib import Path
+
+        self.project_dir = Path(".") if project_dir is None else project_dir
+        self.verbose = verbose
+        self.dry_run = dry_run
+        self.overrides: dict[str, Any] = {} if overrides is None else overrides
+        self.env: dict[str, str] = dict(os.environ) if env is None else env
 
     @cached_property
     def runner(self) -> Runner:

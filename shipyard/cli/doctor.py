@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from shipyard.cli.context import Context
@@ -25,20 +23,26 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                         help="exit non-zero (5) when a configured stage cannot run on this host")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--all", action="store_true", help="report every stage, configured or not")
+    parser.add_argument("--fresh", action="store_true",
+                        help="ask every tool for its version again instead of using the versions "
+                        "remembered (by executable file) in <cache-dir>/tool-versions.json")
     parser.set_defaults(func=cmd_doctor)
 
 
 def cmd_doctor(ctx: Context, args: argparse.Namespace) -> int:
+    import json
+    from dataclasses import asdict
+
     from shipyard.doctor import HostInfo, stage_verdicts
 
     host = HostInfo.current()
-    statuses = ctx.toolbox.statuses()
     try:
         project = ctx.project
     except ConfigError as exc:
         if "no pyproject.toml" not in exc.message:
             raise
         project = None
+    statuses = ctx.toolbox.statuses(_version_cache(ctx, project, fresh=args.fresh))
     verdicts = stage_verdicts(project, statuses, ctx.plugins, only_configured=not args.all) \
         if project else []
     blocked = [v for v in verdicts if not v.can_run]
@@ -54,6 +58,14 @@ def cmd_doctor(ctx: Context, args: argparse.Namespace) -> int:
                                hint="install the tools listed above, or run these stages on a "
                                "macOS arm64 host")
     return 0
+
+
+def _version_cache(ctx: Context, project: Any, *, fresh: bool) -> Any:
+    from shipyard.fsutil import default_cache_dir
+    from shipyard.tools.versions import VersionCache
+
+    configured = project.config.sidecar.cache_dir if project else ctx.env.get("SHIPYARD_CACHE_DIR", "")
+    return VersionCache(default_cache_dir(configured) / "tool-versions.json", fresh=fresh)
 
 
 def _print_report(host: HostInfo, statuses: Any, verdicts: Any, has_project: bool) -> None:

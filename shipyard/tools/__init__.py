@@ -19,6 +19,7 @@ from shipyard.tools.runner import CommandResult, Runner
 from shipyard.tools.security import Security
 from shipyard.tools.spctl import Spctl
 from shipyard.tools.uv import Uv
+from shipyard.tools.versions import VersionCache
 from shipyard.tools.xcrun import Metal, Metallib, Notarytool, Stapler, XcodeSelect, Xcrun
 
 ALL_TOOLS: tuple[type[Tool], ...] = (
@@ -38,8 +39,19 @@ class Toolbox:
     def get(self, cls: type[Tool]) -> Tool:
         return cls(self.runner)
 
-    def statuses(self) -> dict[str, ToolStatus]:
-        return {cls.name: cls(self.runner).verify() for cls in ALL_TOOLS}
+    def statuses(self, versions: VersionCache | None = None) -> dict[str, ToolStatus]:
+        """Every tool's status, probed in parallel (each probe mostly waits on a process);
+        ``versions`` answers for tools whose version depends only on their file."""
+        from concurrent.futures import ThreadPoolExecutor  # only doctor asks every tool
+
+        tools = [cls(self.runner) for cls in ALL_TOOLS]
+        for tool in tools:
+            tool.versions = versions
+        with ThreadPoolExecutor(max_workers=len(tools)) as pool:
+            found = list(pool.map(lambda tool: tool.verify(), tools))
+        if versions is not None:
+            versions.save()
+        return {tool.name: status for tool, status in zip(tools, found, strict=True)}
 
 
 __all__ = [

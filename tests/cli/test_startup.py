@@ -141,3 +141,18 @@ def test_the_hatch_hook_imports_nothing_of_shipyard_beyond_itself() -> None:
     names = [i.name for i in imports_of(code) if i.name.startswith("shipyard")]
     assert set(names) <= {"shipyard", "shipyard.errors", "shipyard.hatch_build",
                           "shipyard.hatch_build.hooks", "shipyard.hatch_build.metal_hook"}, names
+
+
+#: What loading the plugin set (every ``shipyard doctor``, ``plugins list``, config load) must
+#: not import: plugin modules defer their engines and network/crypto libraries to first use.
+PLUGIN_DENIED = ("httpx", "rich", "cryptography", "cyclonedx", "apple_platform", "lief",
+                 "macholib", "nacl", "spdx_tools", "shipyard.signing", "shipyard.sidecar",
+                 "shipyard.kernels")
+
+
+def test_loading_the_plugins_imports_no_engine_or_network_library() -> None:
+    imports = imports_of("from shipyard.plugins.manager import plugins\nplugins()")
+    found = [chain(imports, i) for i, item in enumerate(imports)
+             if any(item.name == d or item.name.startswith(d + ".") for d in PLUGIN_DENIED)]
+    assert not found, ("loading the plugin modules imports (import these inside the method that "
+                       "uses them):\n  " + "\n  ".join(found))

@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-import httpx
-
 from shipyard.config.fields import option
 from shipyard.errors import PublishConflictError, ShipyardError
 from shipyard.manifest import Artifact
@@ -74,6 +72,9 @@ def project_of(filename: str) -> str:
 
 def published_hashes(index_url: str, project: str) -> dict[str, str]:
     """File name → sha256 listed on the index's simple page for ``project``."""
+    # imported when used: `shipyard doctor` loads every plugin module
+    import httpx
+
     try:
         response = httpx.get(f"{index_url.rstrip('/')}/{project}/", follow_redirects=True, timeout=60)
     except httpx.HTTPError as exc:
