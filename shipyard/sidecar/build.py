@@ -42,6 +42,7 @@ from shipyard.sidecar.install import (
 from shipyard.sidecar.layout import BundleLayout, resolve_entry, strip_paths, write_shim
 from shipyard.sidecar.packcache import PackageCache
 from shipyard.sidecar.pbs import SUMS_NAME, LockFile, Mirror, PbsRelease, parse_sums
+from shipyard.sidecar.reuse import bundle_key, record_bundle, reuse_bundle
 from shipyard.sidecar.smoke import SmokePlan, on_ci, smoke_test
 from shipyard.sidecar.target import Target
 from shipyard.tools.runner import Runner
@@ -287,11 +288,15 @@ def package_bundle(build: SidecarBuild) -> SidecarResult:
 
 # ------------------------------------------------------------------------------ all nine
 def build_sidecar(build: SidecarBuild) -> SidecarResult:
-    """Run the nine steps in a staging directory inside the output directory."""
+    """Run the nine steps in a staging directory inside the output directory (or place the
+    verified output of a previous build whose inputs were the same: see :mod:`.reuse`)."""
     check_target(build)
     build.out_dir.mkdir(parents=True, exist_ok=True)
+    key = bundle_key(build)
     with staging_dir(build.out_dir, f"sidecar-{build.name}") as work:
         build.work = work
+        if (reused := reuse_bundle(build, key)) is not None:
+            return reused
         fetch_python(build)
         install_packages(build)
         strip_bundle(build)
@@ -299,4 +304,6 @@ def build_sidecar(build: SidecarBuild) -> SidecarResult:
         take_census(build)
         sign_bundle(build)
         run_smoke_test(build)
-        return package_bundle(build)
+        result = package_bundle(build)
+        record_bundle(build, key, result)
+        return result
