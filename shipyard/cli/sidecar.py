@@ -31,6 +31,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     build.add_argument("--mirror", metavar="DIR|URL|host",
                        help="PBS mirror (sidecar.pbs-mirror, SHIPYARD_PBS_MIRROR)")
     build.add_argument("--installer", choices=("auto", "uv", "pip"), help="sidecar.installer")
+    build.add_argument("--no-reuse", action="store_false", dest="reuse", default=None,
+                       help="run every step even when a previous build had the same inputs "
+                       "(sidecar.reuse = false, SHIPYARD_SIDECAR_REUSE=0)")
     build.set_defaults(func=cmd_build)
     lock = actions.add_parser(
         "lock", parents=[common], help="pin PBS asset sha256s in the lock file",
@@ -66,6 +69,7 @@ def cmd_build(ctx: Context, args: argparse.Namespace) -> int:
     ctx.override("sidecar.skip-smoke", args.skip_smoke)
     ctx.override("sidecar.pbs-mirror", args.mirror)
     ctx.override("sidecar.installer", args.installer)
+    ctx.override("sidecar.reuse", args.reuse)
     ctx.override("out-dir", args.out_dir)
     run(stage_context(ctx))
     return 0

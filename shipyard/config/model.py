@@ -195,6 +195,11 @@ class SidecarConfig:
         False, doc="Do not sign the bundle's binaries.", env=("SHIPYARD_SKIP_CODESIGN",)
     )
     skip_smoke: bool = option(False, doc="Do not run the smoke test.", env=("SHIPYARD_SKIP_SMOKE",))
+    reuse: bool = option(
+        True, doc="Place the verified output of a previous build whose inputs were all the same "
+        "(config, lock pins, installed distributions, project files) instead of building again; "
+        "`false` always runs every step.", env=("SHIPYARD_SIDECAR_REUSE",)
+    )
 
 
 # --------------------------------------------------------------------------------- sign

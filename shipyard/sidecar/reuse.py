@@ -90,7 +90,9 @@ def bundle_inputs(build: SidecarBuild) -> Iterator[str]:
 def configuration(build: SidecarBuild) -> Iterator[str]:
     assert build.target is not None
     config = build.project.config
-    yield json.dumps({"sidecar": dataclasses.asdict(config.sidecar),
+    sidecar = dataclasses.asdict(config.sidecar)
+    sidecar.pop("reuse")  # whether to look the output up is no input of the output
+    yield json.dumps({"sidecar": sidecar,
                       "sign": dataclasses.asdict(config.sign)}, sort_keys=True, default=str)
     yield f"project {build.project.name} {build.project.version} target {build.target.triple}"
     yield f"mtime {source_date_epoch(build.env)}"
@@ -200,6 +202,8 @@ def reuse_bundle(build: SidecarBuild, key: BundleKey) -> SidecarResult | None:
     """Place the verified output of a previous build with the same inputs, or None."""
     if key.unknown:
         ui.info(f"sidecar inputs not fully pinned, so not reusable: {key.unknown}")
+        return None
+    if not build.config.reuse:
         return None
     record = _load_record(records_dir(build) / f"{key.digest}.json")
     if record is None:

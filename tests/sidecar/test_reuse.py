@@ -152,3 +152,12 @@ def test_caches_and_the_output_folder_are_not_project_inputs(tmp_path: Path) -> 
 def test_requirement_lines_drop_comments_continuations_and_hashes() -> None:
     text = "# pinned\na==1.0 \\\n    --hash=sha256:00 \\\n    --hash=sha256:11\nb[x]==2 ; python_version>'3' # why\n"
     assert _requirement_lines(text) == ["a==1.0", "b[x]==2 ; python_version>'3'"]
+
+
+def test_no_reuse_runs_every_step_and_records_for_the_next_build(
+        project: Path, fast_install: list, capsys: pytest.CaptureFixture[str]) -> None:
+    build(capsys, project)
+    err, _ = build(capsys, project, "--no-reuse")
+    assert len(fast_install) == 2 and "unchanged: reused" not in err
+    err, _ = build(capsys, project)
+    assert len(fast_install) == 2 and "unchanged: reused" in err
