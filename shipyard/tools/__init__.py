@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from shipyard.errors import ShipyardError
 from shipyard.tools.base import Tool, ToolStatus, is_macos
 from shipyard.tools.codesign import Codesign
 from shipyard.tools.ditto import Ditto
@@ -42,16 +43,34 @@ class Toolbox:
     def statuses(self, versions: VersionCache | None = None) -> dict[str, ToolStatus]:
         """Every tool's status, probed in parallel (each probe mostly waits on a process);
         ``versions`` answers for tools whose version depends only on their file."""
-        from concurrent.futures import ThreadPoolExecutor  # only doctor asks every tool
+        # one thread per tool, not concurrent.futures: that pulls in logging, and importing
+        # both costs more than the probes of absent tools
+        import threading
 
-        tools = [cls(self.runner) for cls in ALL_TOOLS]
-        for tool in tools:
+        found: dict[str, ToolStatus] = {}
+        bugs: list[BaseException] = []
+
+        def probe(tool: Tool) -> None:
+            try:
+                found[tool.name] = tool.verify()
+            except (OSError, ShipyardError) as exc:  # a broken tool is reported, not fatal
+                found[tool.name] = ToolStatus(tool.name, False, hint=tool.hint(), detail=str(exc))
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
+                bugs.append(exc)
+
+        threads = []
+        for cls in ALL_TOOLS:
+            tool = cls(self.runner)
             tool.versions = versions
-        with ThreadPoolExecutor(max_workers=len(tools)) as pool:
-            found = list(pool.map(lambda tool: tool.verify(), tools))
+            threads.append(threading.Thread(target=probe, args=(tool,), daemon=True))
+            threads[-1].start()
+        for thread in threads:
+            thread.join()
+        if bugs:
+            raise bugs[0]
         if versions is not None:
             versions.save()
-        return {tool.name: status for tool, status in zip(tools, found, strict=True)}
+        return {cls.name: found[cls.name] for cls in ALL_TOOLS}
 
 
 __all__ = [
