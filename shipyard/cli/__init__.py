@@ -10,7 +10,8 @@ of each module in ``COMMAND_MODULES``, import only:
 
 - the standard library (``argparse``, ``typing``, ``json``, ``pathlib``, ...),
 - ``shipyard`` itself (the version), ``shipyard.errors`` (exit codes appear in help texts),
-- ``shipyard.cli.context`` (which follows the same rule).
+  ``shipyard.ui`` (messages),
+- ``shipyard.cli.context`` and the other command modules (which follow the same rule).
 
 Engines, stages, plugins, the configuration model and third-party libraries (httpx, rich,
 cryptography, cyclonedx, pluggy, ...) are imported INSIDE the command function that needs
