@@ -42,6 +42,13 @@ def parse_set(items: list[str]) -> dict[str, Any]:
     return overrides
 
 
+def plugins() -> PluginSet:
+    """The plugins of this environment (tests replace this name to supply their own)."""
+    from shipyard.plugins.manager import plugins as environment_plugins
+
+    return environment_plugins()
+
+
 class Context:
     """Options of one command line; everything costly is built on first use.
 
@@ -74,8 +81,6 @@ class Context:
 
     @cached_property
     def plugins(self) -> PluginSet:
-        from shipyard.plugins.manager import plugins
-
         return plugins()
 
     @cached_property
