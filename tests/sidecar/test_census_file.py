@@ -14,7 +14,7 @@ import pytest
 
 from shipyard.sidecar.census import scan
 
-WHEELS = ("mlx==0.32.4", "mlx-metal==0.32.4", "numpy==2.2.6", "scipy==1.15.3")
+WHEELS = ("mlx==0.32.4", "mlx-metal==0.32.4", "numpy==2.5.5", "scipy==1.18.1")
 CACHE = Path.home() / ".cache" / "shipyard-tests" / "census-wheels"
 THIN = struct.pack("<8I", 0xFEEDFACF, 0x0100000C, 0, 6, 0, 0, 0, 0) + b"\0" * 48
 
