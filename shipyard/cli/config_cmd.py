@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from shipyard.cli.context import Context
@@ -64,6 +63,8 @@ def _source(ctx: Context, path: str) -> str:
 
 
 def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
+    import json
+
     from shipyard.config.loader import ROOT_PATH
 
     project = ctx.project

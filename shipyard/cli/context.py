@@ -22,6 +22,14 @@ if TYPE_CHECKING:
     from shipyard.tools.runner import Runner
 
 
+def path_argument(text: str) -> Path:
+    """``type=`` of path arguments: pathlib (with urllib.parse and ipaddress) is imported when
+    a command line holds a path, not by every ``shipyard --help``."""
+    from pathlib import Path
+
+    return Path(text)
+
+
 def parse_set(items: list[str]) -> dict[str, Any]:
     """``--set sidecar.pbs-tag=20260610`` → {"sidecar.pbs-tag": "20260610"} (TOML values parsed)."""
     overrides: dict[str, Any] = {}

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from shipyard.cli.context import Context
+from shipyard.cli.context import Context, path_argument
 
 if TYPE_CHECKING:
     from shipyard.stages import StageContext
@@ -42,7 +41,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     lock.add_argument("--target", action="append", dest="targets", metavar="TRIPLE",
                       help="target to pin (repeatable; default: the configured/host target)")
     lock.add_argument("--all-targets", action="store_true", help="pin every supported target")
-    lock.add_argument("--sums", type=Path, metavar="FILE", help="a local SHA256SUMS file")
+    lock.add_argument("--sums", type=path_argument, metavar="FILE", help="a local SHA256SUMS file")
     lock.add_argument("--trust-download", action="store_true",
                       help="pin the hash of what the mirror serves now (no SHA256SUMS needed)")
     lock.add_argument("--mirror", metavar="DIR|URL", help="PBS mirror to read from")

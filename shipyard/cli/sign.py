@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from shipyard.cli.context import Context
+from shipyard.cli.context import Context, path_argument
 
 if TYPE_CHECKING:
     from shipyard.stages import StageContext
@@ -20,7 +19,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "on executables only, then codesign --verify --deep --strict. Without an identity (or on "
         "CI without APPLE_SIGNING_CERTIFICATE/APPLE_SIGNING_PASSWORD) signing is skipped with a "
         "notice. Exit 7 when signing or verification fails.")
-    sign.add_argument("path", nargs="?", type=Path, help="a directory, bundle or Mach-O file to "
+    sign.add_argument("path", nargs="?", type=path_argument, help="a directory, bundle or Mach-O file to "
                       "sign instead of the manifest's artifacts")
     sign.add_argument("--identity", help="signing identity (sign.identity, APPLE_DEVELOPER_ID_APP)")
     sign.add_argument("--out-dir", metavar="DIR", help="output directory (out-dir, OUT_DIR)")
