@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,8 +21,18 @@ def sha256_file(path: Path | str) -> str:
     return digest.hexdigest()
 
 
+def default_cache_dir(configured: str = "") -> Path:
+    """``cache-dir`` / SHIPYARD_CACHE_DIR, else ``$XDG_CACHE_HOME/shipyard`` or ``~/.cache/shipyard``."""
+    if configured:
+        return Path(configured).expanduser().resolve()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "shipyard"
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to a temporary file beside ``path`` and rename it into place."""
+    import tempfile  # imported when used: it pulls in random and shutil, which doctor never needs
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -52,6 +60,9 @@ def atomic_write_text(path: Path, text: str) -> None:
 def staging_dir(parent: Path, prefix: str) -> Iterator[Path]:
     """A temporary directory inside ``parent`` (same filesystem, so renames are atomic),
     removed on success, failure and Ctrl-C."""
+    import shutil
+    import tempfile
+
     parent.mkdir(parents=True, exist_ok=True)
     path = Path(tempfile.mkdtemp(prefix=f".{prefix}.", dir=parent))
     try:

@@ -2,6 +2,23 @@
 
 Every :class:`~shipyard.errors.ShipyardError` is caught here, and only here, and printed
 without a traceback; anything else is a bug and shows a traceback with ``-v``.
+
+Start-up is lazy, and every command module must keep it so. ``shipyard --help`` builds the
+whole parser, so it imports every module in :data:`COMMAND_MODULES`; each command pays that
+before it does anything, and so does ``nox -l``. Therefore, at the TOP of this package and
+of each module in ``COMMAND_MODULES``, import only:
+
+- the standard library (``argparse``, ``typing``, ``json``, ``pathlib``, ...),
+- ``shipyard`` itself (the version), ``shipyard.errors`` (exit codes appear in help texts),
+  ``shipyard.ui`` (messages),
+- ``shipyard.cli.context`` and the other command modules (which follow the same rule).
+
+Engines, stages, plugins, the configuration model and third-party libraries (httpx, rich,
+cryptography, cyclonedx, pluggy, ...) are imported INSIDE the command function that needs
+them, e.g. ``from shipyard.sidecar.stage import run`` in ``cmd_build``; annotations that name
+them go under ``if TYPE_CHECKING:``. ``tests/cli/test_startup.py`` imports each command
+module in a fresh interpreter and fails, naming the module and what it pulled in, when one
+breaks the rule.
 """
 
 from __future__ import annotations
@@ -9,9 +26,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-import traceback
 from collections.abc import Sequence
-from pathlib import Path
 
 from shipyard import __version__
 from shipyard.cli.context import Context, parse_set
@@ -71,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def make_context(args: argparse.Namespace) -> Context:
+    from pathlib import Path
+
     return Context(
         project_dir=Path(getattr(args, "project", ".")),
         verbose=getattr(args, "verbose", False),
@@ -97,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return InterruptedByUser.exit_code
     except Exception:  # noqa: BLE001 - our bug: say so, traceback with -v
         if verbose:
+            import traceback
+
             traceback.print_exc()
         else:
             exc_type, exc_value = sys.exc_info()[:2]

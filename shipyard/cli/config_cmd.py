@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import json
 from typing import Any
 
 from shipyard.cli.context import Context
-from shipyard.config.fields import toml_key
-from shipyard.config.loader import ROOT_PATH
-from shipyard.config.schema import reference_markdown, schema_text
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -25,11 +20,15 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     schema.set_defaults(func=cmd_schema)
     ref = actions.add_parser("reference", parents=[common],
                              help="print the Markdown configuration reference (as in the README)")
-    ref.set_defaults(func=lambda ctx, args: print(reference_markdown(), end="") or 0)
+    ref.set_defaults(func=cmd_reference)
 
 
 def flatten(value: Any, path: str) -> list[tuple[str, Any]]:
     """(TOML path, value) leaves of a config object; dict-of-tables expand, lists stay whole."""
+    import dataclasses
+
+    from shipyard.config.fields import toml_key
+
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out: list[tuple[str, Any]] = []
         for fld in dataclasses.fields(value):
@@ -46,6 +45,10 @@ def flatten(value: Any, path: str) -> list[tuple[str, Any]]:
 
 
 def _plain(value: Any) -> Any:
+    import dataclasses
+
+    from shipyard.config.fields import toml_key
+
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {toml_key(f.name): _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
@@ -60,6 +63,10 @@ def _source(ctx: Context, path: str) -> str:
 
 
 def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
+    import json
+
+    from shipyard.config.loader import ROOT_PATH
+
     project = ctx.project
     rows = [(path, _plain(value), _source(ctx, path)) for path, value in
             flatten(project.config, ROOT_PATH)]
@@ -77,5 +84,14 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_schema(ctx: Context, args: argparse.Namespace) -> int:
+    from shipyard.config.schema import schema_text
+
     print(schema_text(), end="")
+    return 0
+
+
+def cmd_reference(ctx: Context, args: argparse.Namespace) -> int:
+    from shipyard.config.schema import reference_markdown
+
+    print(reference_markdown(), end="")
     return 0

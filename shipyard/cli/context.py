@@ -1,25 +1,42 @@
-"""What every CLI command receives: options, the runner, the project and plugins (lazily)."""
+"""What every CLI command receives: options, the runner, the project and plugins (lazily).
+
+Every CLI module imports this one at the top, so it imports only the standard library and
+``shipyard.errors``: the configuration, plugins and tools are imported by the properties that
+build them, the first time a command asks (see :mod:`shipyard.cli` for the rule and its test).
+"""
 
 from __future__ import annotations
 
 import os
-import tomllib
-from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shipyard.config.loader import Project, load_project
 from shipyard.errors import ConfigError
-from shipyard.fsutil import safe_out_dir
-from shipyard.plugins.manager import PluginSet, plugins
-from shipyard.tools import Toolbox
-from shipyard.tools.runner import Runner
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from shipyard.config.loader import Project
+    from shipyard.plugins.manager import PluginSet
+    from shipyard.tools import Toolbox
+    from shipyard.tools.runner import Runner
+
+
+def path_argument(text: str) -> Path:
+    """``type=`` of path arguments: pathlib (with urllib.parse and ipaddress) is imported when
+    a command line holds a path, not by every ``shipyard --help``."""
+    from pathlib import Path
+
+    return Path(text)
 
 
 def parse_set(items: list[str]) -> dict[str, Any]:
     """``--set sidecar.pbs-tag=20260610`` → {"sidecar.pbs-tag": "20260610"} (TOML values parsed)."""
     overrides: dict[str, Any] = {}
+    if not items:
+        return overrides
+    import tomllib  # a TOML parser is not free to import; most runs have no --set
+
     for item in items:
         key, sep, text = item.partition("=")
         if not sep or not key.strip():
@@ -33,20 +50,41 @@ def parse_set(items: list[str]) -> dict[str, Any]:
     return overrides
 
 
-@dataclass
+def plugins() -> PluginSet:
+    """The plugins of this environment (tests replace this name to supply their own)."""
+    from shipyard.plugins.manager import plugins as environment_plugins
+
+    return environment_plugins()
+
+
 class Context:
-    project_dir: Path = Path(".")
-    verbose: bool = False
-    dry_run: bool = False
-    overrides: dict[str, Any] = field(default_factory=dict)
-    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    """Options of one command line; everything costly is built on first use.
+
+    A plain class rather than a dataclass: ``dataclasses`` (through ``inspect``) costs more
+    to import than the rest of ``shipyard --help``.
+    """
+
+    def __init__(self, project_dir: Path | None = None, *, verbose: bool = False,
+                 dry_run: bool = False, overrides: dict[str, Any] | None = None,
+                 env: dict[str, str] | None = None) -> None:
+        from pathlib import Path
+
+        self.project_dir = Path(".") if project_dir is None else project_dir
+        self.verbose = verbose
+        self.dry_run = dry_run
+        self.overrides: dict[str, Any] = {} if overrides is None else overrides
+        self.env: dict[str, str] = dict(os.environ) if env is None else env
 
     @cached_property
     def runner(self) -> Runner:
+        from shipyard.tools.runner import Runner
+
         return Runner(dry_run=self.dry_run)
 
     @cached_property
     def toolbox(self) -> Toolbox:
+        from shipyard.tools import Toolbox
+
         return Toolbox(self.runner)
 
     @cached_property
@@ -55,6 +93,8 @@ class Context:
 
     @cached_property
     def project(self) -> Project:
+        from shipyard.config.loader import load_project
+
         return load_project(self.project_dir, env=self.env, overrides=self.overrides,
                             publishers=self.plugins.publisher_options())
 
@@ -66,5 +106,7 @@ class Context:
 
     @property
     def out_dir(self) -> Path:
+        from shipyard.fsutil import safe_out_dir
+
         return safe_out_dir(self.project.config.out_dir, root=self.project.root,
                             what=f"out-dir ({self.project.source_of('tool.shipyard.out-dir')})")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
-from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shipyard.cli.context import Context
-from shipyard.doctor import HostInfo, plugin_requirements, projects_below, stage_verdicts
 from shipyard.errors import ConfigError, ToolMissingError
-from shipyard.tools.base import MACOS_HINT
+
+if TYPE_CHECKING:
+    from shipyard.doctor import HostInfo
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -24,10 +23,18 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                         help="exit non-zero (5) when a configured stage cannot run on this host")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--all", action="store_true", help="report every stage, configured or not")
+    parser.add_argument("--fresh", action="store_true",
+                        help="ask every tool for its version again instead of using the versions "
+                        "remembered (by executable file) in <cache-dir>/tool-versions.json")
     parser.set_defaults(func=cmd_doctor)
 
 
 def cmd_doctor(ctx: Context, args: argparse.Namespace) -> int:
+    import json
+    from dataclasses import asdict
+
+    from shipyard.doctor import HostInfo, plugin_requirements, stage_verdicts
+
     host = HostInfo.current()
     try:
         project = ctx.project
@@ -35,7 +42,8 @@ def cmd_doctor(ctx: Context, args: argparse.Namespace) -> int:
         if "no pyproject.toml" not in exc.message:
             raise
         project = None
-    statuses = ctx.toolbox.statuses(plugin_requirements(project, ctx.plugins))
+    statuses = ctx.toolbox.statuses(plugin_requirements(project, ctx.plugins),
+                                    versions=_version_cache(ctx, project, fresh=args.fresh))
     verdicts = stage_verdicts(project, statuses, ctx.plugins, only_configured=not args.all) \
         if project else []
     blocked = [v.stage for v in verdicts if not v.can_run]
@@ -76,7 +84,17 @@ def _print_requirements(needs: list[Any]) -> None:
         print("\n".join(table(needs)))
 
 
+def _version_cache(ctx: Context, project: Any, *, fresh: bool) -> Any:
+    from shipyard.fsutil import default_cache_dir
+    from shipyard.tools.versions import VersionCache
+
+    configured = project.config.sidecar.cache_dir if project else ctx.env.get("SHIPYARD_CACHE_DIR", "")
+    return VersionCache(default_cache_dir(configured) / "tool-versions.json", fresh=fresh)
+
+
 def _print_report(host: HostInfo, statuses: Any, verdicts: Any, has_project: bool) -> None:
+    from shipyard.tools.base import MACOS_HINT
+
     print(f"host:    {host.os} {host.arch}")
     print(f"python:  {host.python}")
     if not host.macos:
@@ -105,6 +123,8 @@ def _print_report(host: HostInfo, statuses: Any, verdicts: Any, has_project: boo
 
 def _suggest_projects(ctx: Context) -> None:
     """Nothing to check here: point at the projects below that do configure shipyard."""
+    from shipyard.doctor import projects_below
+
     candidates = projects_below(ctx.project_dir)
     if candidates:
         shown = ", ".join(str(path) for path in candidates[:5])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from shipyard.cli.context import Context
@@ -66,6 +65,8 @@ def cmd_wheel(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_inspect(ctx: Context, args: argparse.Namespace) -> int:
+    import json
+
     from shipyard.kernels.metallib import read_metallib, verify_hashes
 
     library = read_metallib(args.file)

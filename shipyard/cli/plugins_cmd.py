@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from shipyard.cli.context import Context
@@ -20,6 +19,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
+    import json
+
     records = sorted(ctx.plugins.records, key=lambda r: (r.kind, r.name))
     if args.json:
         print(json.dumps([{"name": r.name, "kind": r.kind, "distribution": r.distribution,

@@ -7,8 +7,6 @@ import sys
 from typing import Any
 
 from shipyard.cli.context import Context
-from shipyard.release.orchestrate import prepare, run_release
-from shipyard.release.plan import print_plan
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -39,6 +37,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _release(ctx: Context, args: argparse.Namespace, *, only: tuple[str, ...], resume: bool) -> int:
+    from shipyard.release.orchestrate import prepare, run_release
+    from shipyard.release.plan import print_plan
+
     release = prepare(ctx.project, ctx.runner, ctx.plugins, ctx.out_dir, ctx.env, args.tag,
                       allow_unsigned=args.allow_unsigned, only=only)
     if ctx.dry_run:

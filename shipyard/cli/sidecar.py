@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shipyard.cli.context import Context
-from shipyard.stages import StageContext
+from shipyard.cli.context import Context, path_argument
+
+if TYPE_CHECKING:
+    from shipyard.stages import StageContext
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -29,6 +30,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     build.add_argument("--mirror", metavar="DIR|URL|host",
                        help="PBS mirror (sidecar.pbs-mirror, SHIPYARD_PBS_MIRROR)")
     build.add_argument("--installer", choices=("auto", "uv", "pip"), help="sidecar.installer")
+    build.add_argument("--no-reuse", action="store_false", dest="reuse", default=None,
+                       help="run every step even when a previous build had the same inputs "
+                       "(sidecar.reuse = false, SHIPYARD_SIDECAR_REUSE=0)")
     build.set_defaults(func=cmd_build)
     lock = actions.add_parser(
         "lock", parents=[common], help="pin PBS asset sha256s in the lock file",
@@ -37,7 +41,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     lock.add_argument("--target", action="append", dest="targets", metavar="TRIPLE",
                       help="target to pin (repeatable; default: the configured/host target)")
     lock.add_argument("--all-targets", action="store_true", help="pin every supported target")
-    lock.add_argument("--sums", type=Path, metavar="FILE", help="a local SHA256SUMS file")
+    lock.add_argument("--sums", type=path_argument, metavar="FILE", help="a local SHA256SUMS file")
     lock.add_argument("--trust-download", action="store_true",
                       help="pin the hash of what the mirror serves now (no SHA256SUMS needed)")
     lock.add_argument("--mirror", metavar="DIR|URL", help="PBS mirror to read from")
@@ -50,6 +54,8 @@ def _target_option(parser: argparse.ArgumentParser) -> None:
 
 
 def stage_context(ctx: Context) -> StageContext:
+    from shipyard.stages import StageContext
+
     return StageContext(project=ctx.project, runner=ctx.runner, plugins=ctx.plugins,
                         out_dir=ctx.out_dir, dry_run=ctx.dry_run, env=ctx.env)
 
@@ -62,6 +68,7 @@ def cmd_build(ctx: Context, args: argparse.Namespace) -> int:
     ctx.override("sidecar.skip-smoke", args.skip_smoke)
     ctx.override("sidecar.pbs-mirror", args.mirror)
     ctx.override("sidecar.installer", args.installer)
+    ctx.override("sidecar.reuse", args.reuse)
     ctx.override("out-dir", args.out_dir)
     run(stage_context(ctx))
     return 0

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shipyard import ui
-from shipyard.cli.context import Context
-from shipyard.stages import StageContext
+from shipyard.cli.context import Context, path_argument
+
+if TYPE_CHECKING:
+    from shipyard.stages import StageContext
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -19,7 +19,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "on executables only, then codesign --verify --deep --strict. Without an identity (or on "
         "CI without APPLE_SIGNING_CERTIFICATE/APPLE_SIGNING_PASSWORD) signing is skipped with a "
         "notice. Exit 7 when signing or verification fails.")
-    sign.add_argument("path", nargs="?", type=Path, help="a directory, bundle or Mach-O file to "
+    sign.add_argument("path", nargs="?", type=path_argument, help="a directory, bundle or Mach-O file to "
                       "sign instead of the manifest's artifacts")
     sign.add_argument("--identity", help="signing identity (sign.identity, APPLE_DEVELOPER_ID_APP)")
     sign.add_argument("--out-dir", metavar="DIR", help="output directory (out-dir, OUT_DIR)")
@@ -40,11 +40,14 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _stage_context(ctx: Context, **options: Any) -> StageContext:
+    from shipyard.stages import StageContext
+
     return StageContext(project=ctx.project, runner=ctx.runner, plugins=ctx.plugins,
                         out_dir=ctx.out_dir, dry_run=ctx.dry_run, env=ctx.env, options=options)
 
 
 def cmd_sign(ctx: Context, args: argparse.Namespace) -> int:
+    from shipyard import ui
     from shipyard.signing.stage import run_sign, sign_tree
 
     ctx.override("sign.identity", args.identity)

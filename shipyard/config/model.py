@@ -205,6 +205,11 @@ class SidecarConfig:
         "built inside an Apple container on a macOS host, its only way out the build proxy).",
         choices=("host", "container"), env=("SHIPYARD_SIDECAR_BACKEND",),
     )
+    reuse: bool = option(
+        True, doc="Place the verified output of a previous build whose inputs were all the same "
+        "(config, lock pins, installed distributions, project files) instead of building again; "
+        "`false` always runs every step.", env=("SHIPYARD_SIDECAR_REUSE",)
+    )
 
 
 # --------------------------------------------------------------------------------- sign

@@ -12,6 +12,7 @@ import pluggy
 from shipyard import __version__
 from shipyard.errors import PluginError
 from shipyard.plugins import specs
+from shipyard.plugins.discovery import may_have_entry_points
 from shipyard.plugins.interfaces import Notarizer, NoxSession, Publisher, Signer
 
 BUILTIN_DIST = "shipyard"
@@ -107,7 +108,7 @@ def make_manager(*, entry_points: bool = True, extra: Iterable[object] = ()) -> 
     pm.add_hookspecs(specs)
     for module_name in builtin_modules():
         pm.register(importlib.import_module(module_name), name=f"shipyard.builtin:{module_name}")
-    if entry_points:
+    if entry_points and may_have_entry_points(specs.PROJECT):
         try:
             pm.load_setuptools_entrypoints(specs.PROJECT)
         except ValueError as exc:  # pluggy: "Plugin name already registered"

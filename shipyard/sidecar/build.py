@@ -45,6 +45,7 @@ from shipyard.sidecar.install import (
 from shipyard.sidecar.layout import BundleLayout, resolve_entry, strip_paths, write_shim
 from shipyard.sidecar.packcache import PackageCache
 from shipyard.sidecar.pbs import SUMS_NAME, LockFile, Mirror, PbsRelease, parse_sums
+from shipyard.sidecar.reuse import BundleKey, bundle_key, record_bundle, reuse_bundle
 from shipyard.sidecar.sbom import sbom_names, write_bundle_sboms
 from shipyard.sidecar.smoke import SmokePlan, on_ci, smoke_test
 from shipyard.sidecar.target import Target
@@ -313,17 +314,29 @@ def package_bundle(build: SidecarBuild) -> SidecarResult:
 
 # ------------------------------------------------------------------------------ all nine
 def build_sidecar(build: SidecarBuild) -> SidecarResult:
-    """Run the nine steps in a staging directory inside the output directory."""
+    """Run the nine steps in a staging directory inside the output directory (or place the
+    verified output of a previous build whose inputs were the same: see :mod:`.reuse`)."""
     check_target(build)
     build.out_dir.mkdir(parents=True, exist_ok=True)
-    with staging_dir(build.out_dir, f"sidecar-{build.name}") as work, \
-            hermetic(build.project.config, build.runner, work / "isolation", build.env) as session:
-        build.work, build.session = work, session
-        fetch_python(build)
-        install_packages(build)
-        strip_bundle(build)
-        write_bundle_shim(build)
-        take_census(build)
-        sign_bundle(build)
-        run_smoke_test(build)
-        return package_bundle(build)
+    key = bundle_key(build)
+    with staging_dir(build.out_dir, f"sidecar-{build.name}") as work:
+        build.work = work
+        if (reused := reuse_bundle(build, key)) is not None:
+            return reused
+        with hermetic(build.project.config, build.runner, work / "isolation", build.env) as session:
+            build.session = session
+            return _run_steps(build, key)
+
+
+def _run_steps(build: SidecarBuild, key: BundleKey) -> SidecarResult:
+    """Steps 2 to 9, in the staging directory and the build's isolation session."""
+    fetch_python(build)
+    install_packages(build)
+    strip_bundle(build)
+    write_bundle_shim(build)
+    take_census(build)
+    sign_bundle(build)
+    run_smoke_test(build)
+    result = package_bundle(build)
+    record_bundle(build, key, result)
+    return result

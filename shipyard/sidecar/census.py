@@ -2,8 +2,21 @@
 
 Mach-O for macOS targets (thin 32/64-bit either byte order, and fat files; ``0xcafebabe`` is
 also a Java class file, told apart by the fat header's architecture count), ELF shared
-objects and executables for Linux targets.  Reading 20 bytes a file keeps the scan at tens
-of thousands of files a second.
+objects and executables for Linux targets.
+
+The scan is kept at the cost of the system calls it cannot avoid, one ``open`` + ``read`` +
+``close`` per candidate file plus the directory walk: ``os.scandir`` gives each entry's type
+without a ``stat``, and the head is read with ``os.open``/``os.read`` (no Python file object).
+A file shorter than 4 bytes holds no magic: a short read drops it. The directory entry does
+not carry the size on Linux or macOS (only Windows fills it in for free), so asking for it
+would be one more system call per file to save one read on a few empty files; the benchmark
+(``benchmarks/census.py``) measures both.
+
+Python source and stubs (``*.py``, ``*.pyi``) are not read at all. That skip is safe:
+Python source can never contain a NUL byte, while every Mach-O and ELF header has NUL
+bytes within the 20 bytes read (the CPU type, the ELF identification padding), so no file
+that works under such a name is a native binary. Any other name, extension-less ones above
+all (executables, frameworks' binaries), is read.
 
 The floor guard runs before the drift check: far too few binaries means a
 partial install, and the fix is to read the install log, not to lower the baseline.
@@ -24,27 +37,42 @@ from shipyard.errors import CensusDriftError
 SMALL_BASELINE = 10
 
 
+#: Suffixes whose files are never read: Python source cannot be a native binary (see above).
+SOURCE_SUFFIXES = (".py", ".pyi")
+#: The shortest file that can hold a magic number.
+MAGIC_SIZE = 4
+
+
 def scan(root: Path, binary_format: str) -> list[Path]:
     """Every regular file under ``root`` (symlinks not followed) of ``binary_format``, sorted."""
     wanted = {"Mach-O": ("thin", "fat", "fat64"), "ELF": ("elf",)}[binary_format]
-    found: list[Path] = []
-    stack = [str(root)]
+    found: list[str] = []
+    stack = [os.fspath(root)]
     while stack:
         with os.scandir(stack.pop()) as entries:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
                     stack.append(entry.path)
-                elif entry.is_file(follow_symlinks=False) and _head_kind(entry.path) in wanted:
-                    found.append(Path(entry.path))
-    return sorted(found)
+                elif entry.is_file(follow_symlinks=False) and \
+                        not entry.name.endswith(SOURCE_SUFFIXES) and \
+                        binary_kind(read_head(entry.path)) in wanted:
+                    found.append(entry.path)
+    return sorted(Path(path) for path in found)
 
 
-def _head_kind(path: str) -> str | None:
+def read_head(path: str) -> bytes:
+    """The first :data:`HEAD_SIZE` bytes of ``path`` (empty when unreadable or too short)."""
     try:
-        with open(path, "rb") as handle:
-            return binary_kind(handle.read(HEAD_SIZE))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     except OSError:
-        return None
+        return b""
+    try:
+        head = os.read(fd, HEAD_SIZE)
+    except OSError:
+        return b""
+    finally:
+        os.close(fd)
+    return head if len(head) >= MAGIC_SIZE else b""
 
 
 def census_floor(baseline: int) -> int:

@@ -20,18 +20,11 @@ import httpx
 
 from shipyard import __version__, ui
 from shipyard.errors import IntegrityError, NetworkPolicyError, ShipyardError
+from shipyard.fsutil import default_cache_dir as default_cache_dir  # re-exported: its old home
 from shipyard.fsutil import sha256_file
 from shipyard.sidecar.pbs import redact_url
 
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
-
-
-def default_cache_dir(configured: str = "") -> Path:
-    """``cache-dir`` / SHIPYARD_CACHE_DIR, else ``$XDG_CACHE_HOME/shipyard`` or ``~/.cache/shipyard``."""
-    if configured:
-        return Path(configured).expanduser().resolve()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "shipyard"
 
 
 class _Retry(Exception):

@@ -69,7 +69,7 @@ class PackageCache:
         """Copy the verified entry of ``key`` to ``output`` and return its sha256, or None."""
         for entry in self.entries(key):
             expected = entry.name[len(key) + 1:-len(".tar.gz")]
-            actual = _copy_hashing(entry, output)
+            actual = copy_hashing(entry, output)
             if actual == expected:
                 with contextlib.suppress(OSError):
                     os.utime(entry)  # most recently used: pruned last
@@ -111,7 +111,7 @@ class PackageCache:
                 tmp.unlink(missing_ok=True)
 
 
-def _copy_hashing(source: Path, output: Path) -> str:
+def copy_hashing(source: Path, output: Path) -> str:
     """Copy ``source`` to ``output`` in one read, returning the sha256 of the bytes copied."""
     digest = hashlib.sha256()
     with open(source, "rb") as src, open(output, "wb") as out:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from shipyard.errors import ShipyardError
 from shipyard.tools.base import Tool, ToolStatus, is_macos
 from shipyard.tools.codesign import Codesign
 from shipyard.tools.container import ContainerCli
@@ -21,6 +22,7 @@ from shipyard.tools.runner import CommandResult, Runner
 from shipyard.tools.security import Security
 from shipyard.tools.spctl import Spctl
 from shipyard.tools.uv import Uv
+from shipyard.tools.versions import VersionCache
 from shipyard.tools.xcrun import Metal, Metallib, Notarytool, Stapler, XcodeSelect, Xcrun
 
 ALL_TOOLS: tuple[type[Tool], ...] = (
@@ -67,14 +69,43 @@ class Toolbox:
     def get(self, cls: type[Tool]) -> Tool:
         return cls(self.runner)
 
-    def statuses(self, extra: Iterable[Requirement] = ()) -> dict[str, ToolStatus]:
-        """Status of every built-in tool, then of the ``extra`` ones plugins require."""
-        found = {cls.name: cls(self.runner).verify() for cls in ALL_TOOLS}
-        for requirement in extra:
-            cls = required_tool(requirement)
-            if cls.name not in found:
-                found[cls.name] = cls(self.runner).verify()
-        return found
+    def statuses(self, extra: Iterable[Requirement] = (), *,
+                 versions: VersionCache | None = None) -> dict[str, ToolStatus]:
+        """Every built-in tool's status, then that of the ``extra`` ones plugins require, probed
+        in parallel (each probe mostly waits on a process); ``versions`` answers for tools whose
+        version depends only on their file."""
+        # one thread per tool, not concurrent.futures: that pulls in logging, and importing
+        # both costs more than the probes of absent tools
+        import threading
+
+        found: dict[str, ToolStatus] = {}
+        bugs: list[BaseException] = []
+
+        def probe(tool: Tool) -> None:
+            try:
+                found[tool.name] = tool.verify()
+            except (OSError, ShipyardError) as exc:  # a broken tool is reported, not fatal
+                found[tool.name] = ToolStatus(tool.name, False, hint=tool.hint(), detail=str(exc))
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
+                bugs.append(exc)
+
+        threads = []
+        classes = list(ALL_TOOLS)
+        for cls in map(required_tool, extra):
+            if cls.name not in {c.name for c in classes}:
+                classes.append(cls)
+        for cls in classes:
+            tool = cls(self.runner)
+            tool.versions = versions
+            threads.append(threading.Thread(target=probe, args=(tool,), daemon=True))
+            threads[-1].start()
+        for thread in threads:
+            thread.join()
+        if bugs:
+            raise bugs[0]
+        if versions is not None:
+            versions.save()
+        return {cls.name: found[cls.name] for cls in classes}
 
 
 __all__ = [

@@ -7,10 +7,13 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from shipyard.errors import CommandError, ToolMissingError
 from shipyard.tools.runner import CommandResult, Runner
+
+if TYPE_CHECKING:
+    from shipyard.tools.versions import VersionCache
 
 MACOS_HINT = "macOS only: run this stage on a macOS host with Xcode or the Command Line Tools"
 
@@ -47,10 +50,14 @@ class Tool:
     #: Arguments printing the version; empty means the tool has no version flag.
     version_args: ClassVar[tuple[str, ...]] = ("--version",)
     macos_only: ClassVar[bool] = False
+    #: The version printed depends only on the executable file, so a :class:`VersionCache`
+    #: may answer for it (never true for tools whose answer follows the selected Xcode).
+    version_from_file: ClassVar[bool] = False
 
     def __init__(self, runner: Runner | None = None, executable: str | None = None) -> None:
         self.runner = runner or Runner()
         self._executable = executable
+        self.versions: VersionCache | None = None
 
     # -- discovery ------------------------------------------------------------------------
     def command(self) -> list[str]:
@@ -72,17 +79,24 @@ class Tool:
         path = self.which()
         if path is None:
             return ToolStatus(self.name, False, hint=self.hint(), detail="not on PATH")
-        version = ""
-        if self.version_args:
-            try:
-                result = self.runner.run(
-                    [*self.command(), *self.version_args], read_only=True, quiet=True,
-                    check=False, timeout=30,
-                )
-                version = self.parse_version(result.output)
-            except CommandError as exc:
-                return ToolStatus(self.name, False, path=path, hint=self.hint(), detail=exc.message)
+        try:
+            version = self._version(path)
+        except CommandError as exc:
+            return ToolStatus(self.name, False, path=path, hint=self.hint(), detail=exc.message)
         return ToolStatus(self.name, True, version=version, path=path)
+
+    def _version(self, path: str) -> str:
+        if not self.version_args:
+            return ""
+        cache = self.versions if self.version_from_file else None
+        if cache is not None and (known := cache.get(path, self.version_args)) is not None:
+            return known
+        result = self.runner.run([*self.command(), *self.version_args], read_only=True,
+                                 quiet=True, check=False, timeout=30)
+        version = self.parse_version(result.output)
+        if cache is not None and result.returncode == 0:
+            cache.put(path, self.version_args, version)
+        return version
 
     def parse_version(self, output: str) -> str:
         lines = [line.strip() for line in output.strip().splitlines() if line.strip()]

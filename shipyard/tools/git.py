@@ -9,3 +9,4 @@ class Git(Tool):
     name = "git"
     executable = "git"
     install_hint = "apt-get install git (Linux) or xcode-select --install (macOS)"
+    version_from_file = True

@@ -9,3 +9,4 @@ class Npm(Tool):
     name = "npm"
     executable = "npm"
     install_hint = "install Node.js 20+ (apt-get install nodejs npm, or brew install node)"
+    version_from_file = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from shipyard.tools.base import Tool
+from shipyard.tools.base import Tool, ToolStatus
 
 
 class Pip(Tool):
@@ -21,6 +21,17 @@ class Pip(Tool):
         except ImportError:
             return None
         return self.command()[0]
+
+    def verify(self) -> ToolStatus:
+        """This interpreter's pip answers from its own module (no second interpreter start);
+        another interpreter's pip is asked with ``-m pip --version``."""
+        if self._executable:
+            return super().verify()
+        try:
+            import pip
+        except ImportError:
+            return ToolStatus(self.name, False, hint=self.hint(), detail="not importable")
+        return ToolStatus(self.name, True, version=pip.__version__, path=sys.executable)
 
     def parse_version(self, output: str) -> str:
         first = super().parse_version(output)

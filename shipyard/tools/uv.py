@@ -11,6 +11,7 @@ class Uv(Tool):
     name = "uv"
     executable = "uv"
     install_hint = "python -m pip install uv"
+    version_from_file = True
 
     def command(self) -> list[str]:
         if self._executable:

@@ -20,6 +20,7 @@ def no_apple_tools(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     empty = tmp_path / "empty-bin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.setenv("SHIPYARD_CACHE_DIR", str(tmp_path / "cache"))  # remembered tool versions
 
 
 def test_doctor_explains_that_apple_stages_cannot_run_and_exits_zero(

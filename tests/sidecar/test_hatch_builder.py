@@ -37,6 +37,7 @@ def test_hatchling_cli_builds_the_demo_sidecar_target(tmp_path: Path) -> None:
     text = (project / "pyproject.toml").read_text().replace('"../../kernels"', f'"{demo.parent.parent / "kernels"}"')
     (project / "pyproject.toml").write_text(text)
     env = {k: v for k, v in os.environ.items() if k not in ("OUT_DIR", "SHIPYARD_OUT_DIR")}
+    env["SHIPYARD_SIDECAR_REUSE"] = "0"  # every step, smoke test included, even if built before
     result = subprocess.run([sys.executable, "-m", "hatchling", "build", "-t", "sidecar"],
                             cwd=project, env=env, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -5,10 +5,6 @@ from __future__ import annotations
 from shipyard import ui
 from shipyard.plugins.interfaces import Signer, SignReport, SignRequest
 from shipyard.plugins.specs import hookimpl
-from shipyard.signing.entitlements import EntitlementRules
-from shipyard.signing.order import plan_signing
-from shipyard.signing.tree import SignOptions, sign_plan, verify_tree
-from shipyard.tools.codesign import Codesign
 
 
 class CodesignSigner(Signer):
@@ -27,6 +23,12 @@ class CodesignSigner(Signer):
     requires = ("codesign",)
 
     def sign(self, request: SignRequest) -> SignReport:
+        # imported when used: `shipyard doctor` loads every plugin module
+        from shipyard.signing.entitlements import EntitlementRules
+        from shipyard.signing.order import plan_signing
+        from shipyard.signing.tree import SignOptions, sign_plan, verify_tree
+        from shipyard.tools.codesign import Codesign
+
         rules = EntitlementRules.from_pairs(request.entitlement_rules)
         plan = plan_signing(request.root, rules)
         options = SignOptions(identity=request.identity, keychain=request.keychain,

@@ -5,14 +5,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shipyard import ui
 from shipyard.errors import ConfigError
 from shipyard.fsutil import sha256_file
 from shipyard.plugins.interfaces import Notarizer, NotarySubmission
 from shipyard.plugins.specs import hookimpl
-from shipyard.signing.notary_rest import NotaryClient, load_p8
+
+if TYPE_CHECKING:
+    from shipyard.signing.notary_rest import NotaryClient
 
 
 class RestNotarizer(Notarizer):
@@ -35,6 +37,9 @@ class RestNotarizer(Notarizer):
         return ""
 
     def client(self) -> NotaryClient:
+        # imported when used: `shipyard doctor` loads every plugin module
+        from shipyard.signing.notary_rest import NotaryClient, load_p8
+
         reason = self.configured()
         if reason:
             raise ConfigError(reason)

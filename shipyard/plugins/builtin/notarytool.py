@@ -13,7 +13,6 @@ from shipyard import ui
 from shipyard.errors import ConfigError, NotarizationError
 from shipyard.plugins.interfaces import Notarizer, NotarySubmission
 from shipyard.plugins.specs import hookimpl
-from shipyard.signing.notary import parse_json_output
 from shipyard.tools.runner import CommandResult
 from shipyard.tools.xcrun import Notarytool
 
@@ -87,6 +86,8 @@ class NotarytoolNotarizer(Notarizer):
         if answer.returncode != 0:
             ui.warn(f"could not fetch the notary log of {submission.id}: {answer.output.strip()[-200:]}")
             return submission
+        from shipyard.signing.notary import parse_json_output
+
         log = parse_json_output(answer.stdout, what="notarytool log")
         return NotarySubmission(id=submission.id, path=submission.path, status=submission.status,
                                 message=submission.message, issues=list(log.get("issues") or []),
@@ -98,6 +99,9 @@ class NotarytoolNotarizer(Notarizer):
             raise NotarizationError(f"{what} failed (exit {answer.returncode}): "
                                     f"{answer.output.strip()[-300:]}",
                                     hint="check the credentials with `xcrun notarytool history`")
+        # imported when used: `shipyard doctor` loads every plugin module
+        from shipyard.signing.notary import parse_json_output
+
         return parse_json_output(answer.stdout, what=what)
 
 

@@ -12,9 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from shipyard.config.fields import option
 from shipyard.errors import CredentialsError, PublishConflictError, ShipyardError
@@ -22,6 +20,9 @@ from shipyard.manifest import Artifact
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
 from shipyard.plugins.specs import hookimpl
 from shipyard.release.publishers import secret_from_env
+
+if TYPE_CHECKING:
+    import httpx
 
 API_VERSION = "2022-11-28"
 
@@ -42,6 +43,9 @@ class GitHubClient:
 
     def __init__(self, api_url: str, repo: str, token: str,
                  transport: httpx.BaseTransport | None = None) -> None:
+        # imported when used: `shipyard doctor` loads every plugin module
+        import httpx
+
         self.repo = repo
         self.http = httpx.Client(
             base_url=api_url.rstrip("/"), timeout=120, transport=transport, follow_redirects=True,
@@ -49,6 +53,8 @@ class GitHubClient:
                      "X-GitHub-Api-Version": API_VERSION, "User-Agent": "shipyard"})
 
     def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        import httpx
+
         try:
             response = self.http.request(method, url, **kwargs)
         except httpx.HTTPError as exc:

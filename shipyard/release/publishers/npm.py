@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlparse
 
-import httpx
-
 from shipyard.config.fields import option
 from shipyard.errors import PublishConflictError, ShipyardError
 from shipyard.fsutil import atomic_write_text, staging_dir
@@ -99,6 +97,9 @@ class NpmPublisher(Publisher):
     # -- registry queries ---------------------------------------------------------------------
     def _version_doc(self, ctx: PublishContext, package: str) -> dict[str, Any] | None:
         url = f"{ctx.options.registry.rstrip('/')}/{quote(package, safe='@')}"
+        # imported when used: `shipyard doctor` loads every plugin module
+        import httpx
+
         token = self._token(ctx, [])
         try:
             response = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=60)

@@ -10,9 +10,6 @@ import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html.parser import HTMLParser
-
-import httpx
 
 from shipyard.config.fields import option
 from shipyard.errors import PublishConflictError, ShipyardError
@@ -59,16 +56,22 @@ class PyPIOptions:
     token_env: str = option("PYPI_TOKEN", doc="Environment variable holding the token or password.")
 
 
-class _Links(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.hashes: dict[str, str] = {}
+def sha256_links(page: str) -> dict[str, str]:
+    """File name → sha256 of each ``<a href="…#sha256=…">`` of a simple-index page."""
+    # imported when used: `shipyard doctor` loads every plugin module
+    from html.parser import HTMLParser
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        href = dict(attrs).get("href") or ""
-        if tag == "a" and "#sha256=" in href:
-            url, digest = href.split("#sha256=", 1)
-            self.hashes[url.rsplit("/", 1)[-1]] = digest
+    hashes: dict[str, str] = {}
+
+    class Links(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            href = dict(attrs).get("href") or ""
+            if tag == "a" and "#sha256=" in href:
+                url, digest = href.split("#sha256=", 1)
+                hashes[url.rsplit("/", 1)[-1]] = digest
+
+    Links().feed(page)
+    return hashes
 
 
 def project_of(filename: str) -> str:
@@ -79,6 +82,9 @@ def project_of(filename: str) -> str:
 
 def published_hashes(index_url: str, project: str) -> dict[str, str]:
     """File name → sha256 listed on the index's simple page for ``project``."""
+    # imported when used: `shipyard doctor` loads every plugin module
+    import httpx
+
     try:
         response = httpx.get(f"{index_url.rstrip('/')}/{project}/", follow_redirects=True, timeout=60)
     except httpx.HTTPError as exc:
@@ -87,9 +93,7 @@ def published_hashes(index_url: str, project: str) -> dict[str, str]:
         return {}
     if response.status_code >= 400:
         raise ShipyardError(f"pypi: {index_url} answered {response.status_code} for {project}")
-    links = _Links()
-    links.feed(response.text)
-    return links.hashes
+    return sha256_links(response.text)
 
 
 class PyPIPublisher(Publisher):
