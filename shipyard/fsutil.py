@@ -5,11 +5,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import secrets
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from shipyard import locks, ui
 from shipyard.errors import ConfigError
 
 CHUNK = 1 << 20
@@ -50,14 +52,66 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 @contextlib.contextmanager
 def staging_dir(parent: Path, prefix: str) -> Iterator[Path]:
-    """A temporary directory inside ``parent`` (same filesystem, so renames are atomic),
-    removed on success, failure and Ctrl-C."""
+    """A temporary directory ``parent/.<prefix>.<random>`` (same filesystem, so renames are
+    atomic), removed on success, failure and Ctrl-C.
+
+    The directory is held through :func:`shipyard.locks.hold` from before it exists until
+    after it is gone, so :func:`sweep_staging` (run when a build starts) removes only the
+    directories of builds that died (``kill -9``, power loss) and never one being created.
+    """
     parent.mkdir(parents=True, exist_ok=True)
-    path = Path(tempfile.mkdtemp(prefix=f".{prefix}.", dir=parent))
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
+    with held_new_path(parent, f".{prefix}.") as path:
+        path.mkdir()
+        try:
+            yield path
+        finally:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def held_new_path(parent: Path, prefix: str, suffix: str = "") -> Iterator[Path]:
+    """A fresh, not yet existing ``parent/<prefix><random><suffix>``, held for the block.
+
+    The name is chosen, then held, then checked to be unused: whoever creates it afterwards
+    (a directory, a temporary file) does so under the lock.
+    """
+    for _ in range(100):
+        candidate = parent / f"{prefix}{secrets.token_hex(6)}{suffix}"
+        if candidate.exists() or candidate.is_symlink():
+            continue
+        with locks.hold(candidate):
+            if candidate.exists() or candidate.is_symlink():
+                continue
+            yield candidate
+            return
+    raise FileExistsError(f"no free staging name {prefix}*{suffix} in {parent}")
+
+
+#: Staging entries a build may leave behind when it is killed, by the folder they live in.
+#: Output directory: the sidecar build, tarball signing, notarization zips, publishers.
+OUT_DIR_STAGING = (".sidecar-*", ".sign-*", ".notarize.*", ".tap.*", ".swiftpm.*", ".npm.*")
+#: Cache directory (relative folder, pattern): host PBS synthesis, inflation, packaging.
+CACHE_STAGING = (("pbs-host", ".host-pbs.*"), ("inflated", ".inflate-*.tmp"),
+                 ("packaged", ".store-*.tmp"))
+
+
+def sweep_staging(folders: Iterable[tuple[Path, str]]) -> list[Path]:
+    """Remove the staging entries matching each ``(folder, pattern)`` that no live process
+    holds, printing each removed path; return them."""
+    removed: list[Path] = []
+    for folder, pattern in folders:
+        for path in locks.sweep_stale(folder, pattern):
+            ui.notice(f"removed {path}: staging left behind by a build that was killed")
+            removed.append(path)
+    return removed
+
+
+def sweep_build_staging(out_dir: Path, cache_dir: Path | None = None) -> list[Path]:
+    """The sweep run when a build starts: the output directory and, given, the cache."""
+    folders = [(out_dir, pattern) for pattern in OUT_DIR_STAGING]
+    if cache_dir is not None:
+        folders += [(cache_dir / sub, pattern) for sub, pattern in CACHE_STAGING]
+    return sweep_staging(folders)
 
 
 def safe_out_dir(value: str, *, root: Path, what: str = "OUT_DIR") -> Path:
