@@ -54,6 +54,10 @@ class Downloader:
             return path
         return None
 
+    def forget(self, sha256: str) -> None:
+        """Drop a cached file that was refused after download (a hostile archive)."""
+        (self.cache_dir / "sha256" / sha256).unlink(missing_ok=True)
+
     def fetch(self, source: str, *, sha256: str, name: str) -> Path:
         """The file ``name`` with digest ``sha256``, from the cache or ``source`` (URL or path).
 
