@@ -19,6 +19,7 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from shipyard.config.fields import field_choices, field_env, field_minimum, toml_key
 from shipyard.config.model import STAGES, PublishConfig, ShipyardConfig
+from shipyard.config.validate import validate_config
 from shipyard.errors import ConfigError
 
 ROOT_PATH = "tool.shipyard"
@@ -101,10 +102,14 @@ def project_from_document(
     _split_publish(raw)
     config = build(ShipyardConfig, raw, ROOT_PATH)
     config = _validate_publishers(config, publishers)
+    name = str(project_table.get("name", root.name))
+    version = str(project_table.get("version", ""))
+    validate_config(config, project_name=name, project_version=version, sources=sources,
+                    sidecar_configured="sidecar" in configured)
     return Project(
         root=root,
-        name=str(project_table.get("name", root.name)),
-        version=str(project_table.get("version", "")),
+        name=name,
+        version=version,
         config=config,
         sources=sources,
         configured=configured,

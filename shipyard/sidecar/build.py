@@ -24,15 +24,21 @@ from pathlib import Path
 from shipyard import ui
 from shipyard.config.loader import Project
 from shipyard.config.model import SidecarConfig
-from shipyard.errors import ConfigError, SigningError
-from shipyard.fsutil import atomic_write_text, staging_dir
+from shipyard.config.validate import archive_file_name, sidecar_name
+from shipyard.errors import ConfigError, IntegrityError, SigningError
+from shipyard.fsutil import atomic_write_text, staging_dir, sweep_build_staging
 from shipyard.plugins.interfaces import SignRequest
 from shipyard.plugins.manager import PluginSet
 from shipyard.sidecar import hostpbs
 from shipyard.sidecar.archive import source_date_epoch
 from shipyard.sidecar.census import BinaryCensus
 from shipyard.sidecar.download import Downloader, default_cache_dir
-from shipyard.sidecar.extract import extract_archive, inflated_tar
+from shipyard.sidecar.extract import (
+    extract_archive,
+    forget_inflated,
+    inflate_limit,
+    inflated_tar,
+)
 from shipyard.sidecar.install import (
     InstallRequest,
     choose_installer,
@@ -69,7 +75,8 @@ class SidecarBuild:
 
     @property
     def name(self) -> str:
-        return self.config.name or self.project.name
+        """``name``, else the project's name; refused (exit 4) unless a safe file name."""
+        return sidecar_name(self.config, self.project.name)
 
     @property
     def cache_dir(self) -> Path:
@@ -147,13 +154,27 @@ def fetch_python(build: SidecarBuild) -> BundleLayout:
     archive = downloader.fetch(mirror.location(release.tag, release.asset, build.project.root),
                                sha256=sha256, name=release.asset)
     root = build.work / build.name
-    extract_archive(inflated_tar(archive, sha256, build.cache_dir), root, label=release.asset)
+    unpack_python(build, archive, sha256, root, downloader, release.asset)
     layout = BundleLayout(root, build.name, release.python_minor)
     if not layout.interpreter.is_file():
         raise ConfigError(f"{release.asset} has no python/bin/python{release.python_minor}: "
                           "not a python-build-standalone install_only archive")
     build.release, build.layout = release, layout
     return layout
+
+
+def unpack_python(build: SidecarBuild, archive: Path, sha256: str, root: Path,
+                  downloader: Downloader, label: str) -> None:
+    """Extract the verified archive; a refused one (hostile member, bomb) leaves the cache."""
+    ratio = build.config.max_inflate_ratio
+    try:
+        plain = inflated_tar(archive, sha256, build.cache_dir, max_ratio=ratio, label=label)
+        extract_archive(plain, root, label=label,
+                        max_bytes=inflate_limit(archive.stat().st_size, ratio))
+    except IntegrityError:
+        downloader.forget(sha256)
+        forget_inflated(sha256, build.cache_dir)
+        raise
 
 
 # ------------------------------------------------------------------------------ 3. install
@@ -251,16 +272,8 @@ def run_smoke_test(build: SidecarBuild) -> bool:
 # ------------------------------------------------------------------------------ 9. package
 def archive_name(build: SidecarBuild) -> str:
     assert build.target is not None
-    try:
-        name = build.config.archive.format(name=build.name, target=build.target.triple,
-                                           version=build.project.version)
-    except (KeyError, IndexError, ValueError) as exc:
-        raise ConfigError(f"tool.shipyard.sidecar.archive {build.config.archive!r} is not a valid "
-                          f"template ({exc})", hint="placeholders: {name}, {target}, {version}") from None
-    if "/" in name or not name.endswith(".tar.gz"):
-        raise ConfigError(f"tool.shipyard.sidecar.archive must be a file name ending in .tar.gz, "
-                          f"got {name!r}")
-    return name
+    return archive_file_name(build.config, name=build.name, target=build.target.triple,
+                             version=build.project.version)
 
 
 def package_bundle(build: SidecarBuild) -> SidecarResult:
@@ -290,6 +303,7 @@ def build_sidecar(build: SidecarBuild) -> SidecarResult:
     """Run the nine steps in a staging directory inside the output directory."""
     check_target(build)
     build.out_dir.mkdir(parents=True, exist_ok=True)
+    sweep_build_staging(build.out_dir, build.cache_dir)  # what killed builds left behind
     with staging_dir(build.out_dir, f"sidecar-{build.name}") as work:
         build.work = work
         fetch_python(build)
