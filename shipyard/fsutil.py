@@ -25,6 +25,29 @@ def sha256_file(path: Path | str) -> str:
     return digest.hexdigest()
 
 
+def read_user_text(path: Path, what: str, *, hint: str | None = None) -> str:
+    """A UTF-8 text file the user wrote (pyproject.toml, the lock file, a requirements file).
+
+    Unreadable or not UTF-8 is a :class:`ConfigError` naming the file, the byte offset, line
+    and column of the first bad byte, never a bare ``UnicodeDecodeError``.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {what} {path}: {exc.strerror or exc}",
+                          hint=hint or "check that the file exists and is readable") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"{what} {path} is not valid UTF-8: byte {data[exc.start:exc.start + 1]!r} at offset "
+            f"{exc.start} (line {line}, column {exc.start - line_start + 1}) {exc.reason}",
+            hint=hint or "save the file as UTF-8 (a Latin-1 or UTF-16 editor setting often "
+            "causes this)") from None
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to a temporary file beside ``path`` and rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -101,7 +124,7 @@ def sweep_staging(folders: Iterable[tuple[Path, str]]) -> list[Path]:
     removed: list[Path] = []
     for folder, pattern in folders:
         for path in locks.sweep_stale(folder, pattern):
-            ui.notice(f"removed {path}: staging left behind by a build that was killed")
+            ui.info(f"removed {path}: staging left behind by a build that was killed")
             removed.append(path)
     return removed
 

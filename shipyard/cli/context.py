@@ -40,6 +40,7 @@ class Context:
     dry_run: bool = False
     overrides: dict[str, Any] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    _announced: set[Path] = field(default_factory=set, repr=False)
 
     @cached_property
     def runner(self) -> Runner:
@@ -66,5 +67,15 @@ class Context:
 
     @property
     def out_dir(self) -> Path:
-        return safe_out_dir(self.project.config.out_dir, root=self.project.root,
-                            what=f"out-dir ({self.project.source_of('tool.shipyard.out-dir')})")
+        source = self.project.source_of("tool.shipyard.out-dir")
+        path = safe_out_dir(self.project.config.out_dir, root=self.project.root,
+                            what=f"out-dir ({source})")
+        if not path.is_relative_to(self.project.root) and path not in self._announced:
+            # Allowed (CI writes to a shared folder), but never silently: a typo such as
+            # `../dist` would otherwise scatter artifacts outside the project.
+            from shipyard import ui
+
+            ui.info(f"output goes to {path}, outside the project {self.project.root} "
+                      f"(out-dir from {source})")
+            self._announced.add(path)
+        return path

@@ -21,6 +21,7 @@ from shipyard.config.fields import field_choices, field_env, field_minimum, toml
 from shipyard.config.model import STAGES, PublishConfig, ShipyardConfig
 from shipyard.config.validate import validate_config
 from shipyard.errors import ConfigError
+from shipyard.fsutil import read_user_text
 
 ROOT_PATH = "tool.shipyard"
 
@@ -70,7 +71,7 @@ def load_project(
             hint="run shipyard from the project directory, or pass --project DIR",
         )
     try:
-        document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        document = tomllib.loads(read_user_text(pyproject, "project file"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{pyproject.name} is not valid TOML: {exc}") from None
     return project_from_document(

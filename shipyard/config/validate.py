@@ -25,6 +25,10 @@ PBS_TAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 MACOS_VERSION = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 #: Reverse-DNS identifiers (``com.example.app``): letters, digits, ``-`` and ``.``.
 IDENTIFIER = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+#: Entitlement keys (``com.apple.security.cs.allow-jit``), reverse-DNS as well.
+ENTITLEMENT = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+")
+#: A C preprocessor macro name (``-DNAME=VALUE``).
+MACRO = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 ARCHIVE_SUFFIX = ".tar.gz"
 
 Sources = Mapping[str, str]
@@ -39,6 +43,7 @@ def validate_config(config: ShipyardConfig, *, project_name: str, project_versio
     _check_release(config, sources)
     _check_package(config, sources)
     _check_kernels(config)
+    _check_entitlements(config)
 
 
 # ------------------------------------------------------------------------------ sidecar
@@ -153,10 +158,29 @@ def _check_kernels(config: ShipyardConfig) -> None:
     path = "tool.shipyard.kernels"  # variant names: checked by KernelsConfig itself
     if config.kernels.package:
         _check_module(config.kernels.package, f"{path}.package")
+    for variant_name, variant in config.kernels.variants.items():
+        for macro in variant.defines:
+            if not MACRO.fullmatch(macro):
+                raise ConfigError(f"{path}.variants.{variant_name}.defines: {macro!r} is not a "
+                                  "preprocessor macro name", hint="use letters, digits and _, "
+                                  "not starting with a digit, e.g. USE_FP16")
     inside = config.kernels.wheel_path
     if inside and (inside.startswith("/") or ".." in inside.split("/") or "\x00" in inside):
         raise ConfigError(f"{path}.wheel-path {inside!r} must be a relative path inside the "
                           "wheel, without `..`", hint='for example: wheel-path = "mypkg/kernels"')
+
+
+def _check_entitlements(config: ShipyardConfig) -> None:
+    """Entitlement keys are checked at signing time too; here they fail before the build."""
+    lists = [(f"{SIDECAR}.entitlements", config.sidecar.entitlements)]
+    lists += [(f"tool.shipyard.sign.rules[{i}].entitlements", rule.entitlements)
+              for i, rule in enumerate(config.sign.rules)]
+    for path, keys in lists:
+        for key in keys:
+            if not ENTITLEMENT.fullmatch(key):
+                raise ConfigError(f"{path}: {key!r} is not an entitlement key",
+                                  hint="use reverse-DNS keys such as "
+                                  "com.apple.security.cs.allow-jit")
 
 
 def _check_grammar(path: str, value: str, pattern: re.Pattern[str], example: str,

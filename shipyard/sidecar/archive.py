@@ -26,10 +26,11 @@ def source_date_epoch(env: dict[str, str] | None = None) -> int:
     value = (env if env is not None else os.environ).get("SOURCE_DATE_EPOCH", "").strip()
     if not value:
         return DEFAULT_EPOCH
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):  # isdigit() alone admits "²"
         from shipyard.errors import ConfigError
 
-        raise ConfigError(f"SOURCE_DATE_EPOCH must be an integer (seconds), got {value!r}")
+        raise ConfigError(f"SOURCE_DATE_EPOCH must be an integer (seconds), got {value!r}",
+                          hint="for example: SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)")
     return int(value)
 
 

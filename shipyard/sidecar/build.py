@@ -26,7 +26,12 @@ from shipyard.config.loader import Project
 from shipyard.config.model import SidecarConfig
 from shipyard.config.validate import archive_file_name, sidecar_name
 from shipyard.errors import ConfigError, IntegrityError, SigningError
-from shipyard.fsutil import atomic_write_text, staging_dir, sweep_build_staging
+from shipyard.fsutil import (
+    atomic_write_text,
+    read_user_text,
+    staging_dir,
+    sweep_build_staging,
+)
 from shipyard.plugins.interfaces import SignRequest
 from shipyard.plugins.manager import PluginSet
 from shipyard.sidecar import hostpbs
@@ -108,6 +113,14 @@ def check_target(build: SidecarBuild) -> Target:
     ui.step(f"sidecar {build.name!r} for {target}")
     build.target = target
     return target
+
+
+def check_inputs(build: SidecarBuild) -> None:
+    """The user's files the build reads, read now: a broken one fails before any work."""
+    LockFile.load(build.project.path(build.config.lock_file))
+    if build.config.requirements:
+        read_user_text(build.project.path(build.config.requirements),
+                       "requirements file (tool.shipyard.sidecar.requirements)")
 
 
 # ------------------------------------------------------------------------------ 2. python
@@ -302,6 +315,7 @@ def package_bundle(build: SidecarBuild) -> SidecarResult:
 def build_sidecar(build: SidecarBuild) -> SidecarResult:
     """Run the nine steps in a staging directory inside the output directory."""
     check_target(build)
+    check_inputs(build)
     build.out_dir.mkdir(parents=True, exist_ok=True)
     sweep_build_staging(build.out_dir, build.cache_dir)  # what killed builds left behind
     with staging_dir(build.out_dir, f"sidecar-{build.name}") as work:

@@ -20,7 +20,7 @@ import httpx
 
 from shipyard import __version__, ui
 from shipyard.errors import IntegrityError, ShipyardError
-from shipyard.fsutil import sha256_file
+from shipyard.fsutil import read_user_text, sha256_file
 from shipyard.sidecar.pbs import redact_url
 
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
@@ -80,7 +80,7 @@ class Downloader:
             if not path.is_file():
                 raise ShipyardError(f"{path} does not exist",
                                     hint="check tool.shipyard.sidecar.pbs-mirror and pbs-tag")
-            return path.read_text(encoding="utf-8")
+            return read_user_text(path, "checksum file")
         for attempt in self._attempts(source):
             with attempt, _client(self.timeout) as client:
                 response = client.get(source)
