@@ -99,7 +99,8 @@ class KernelsConfig:
         # ASCII digits only: str.isdigit() also admits "²", which int() then refuses.
         if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", self.deployment_target):
             raise ConfigError(f"{path}.deployment-target must look like \"14.0\", "
-                              f"got {self.deployment_target!r}")
+                              f"got {self.deployment_target!r}",
+                              hint=f"set {path}.deployment-target = \"14.0\" or later")
         if (int(parts[0]), int(parts[1]) if len(parts) > 1 else 0) < (14, 0):
             raise ConfigError(
                 f"{path}.deployment-target {self.deployment_target} is below macOS 14.0, the "

@@ -1,0 +1,188 @@
+"""Hostile and broken inputs to ``sidecar build``: the right exit code, a message naming the
+input and the fix, no install step run, and nothing left in the output directory or cache."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from shipyard.sidecar.extract import inflate_limit
+from shipyard.sidecar.target import host_triple
+from tests.helpers import run_cli
+from tests.sidecar.conftest import asset_name, fake_pbs
+
+FAST = "skip-smoke = true"
+
+
+def contents(folder: Path) -> list[str]:
+    """Every path under ``folder`` (relative), [] when it does not exist."""
+    if not folder.exists():
+        return []
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+
+
+def cache_files(tmp_path: Path) -> list[str]:
+    """Files in the cache, apart from the (harmless, resumable) partial-download folder."""
+    return [p for p in contents(tmp_path / "cache") if not p.startswith("partial")
+            and (tmp_path / "cache" / p).is_file()]
+
+
+# ------------------------------------------------------------------------------ names, versions
+@pytest.mark.parametrize(("extra", "fragment"), [
+    ('name = "a/b"', "tool.shipyard.sidecar.name contains a path separator: 'a/b'"),
+    ('name = ".."', "tool.shipyard.sidecar.name is a relative directory name: '..'"),
+    ('name = "my app"', "tool.shipyard.sidecar.name contains characters other than"),
+    ('archive = "x\\u0000.tar.gz"', "tool.shipyard.sidecar.archive contains a NUL byte"),
+    ('archive = "{name}/../../x.tar.gz"', "contains a path separator"),
+])
+def test_unsafe_names_fail_before_any_work(sidecar_project: Callable[..., Path], fast_install: list,
+                                           tmp_path: Path, extra: str, fragment: str,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    project = sidecar_project(f"{FAST}\n{extra}")
+    code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "build")
+    assert code == 4, err
+    assert fragment in err and "hint: use letters, digits" in err
+    assert "bug in shipyard" not in err
+    assert fast_install == []
+    assert contents(project / "dist") == [] and contents(tmp_path / "cache") == []
+
+
+def test_pbs_version_with_shell_characters_is_refused(sidecar_project: Callable[..., Path],
+                                                      fast_install: list, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    project = sidecar_project(FAST)
+    code, _, err = run_cli(capsys, "-C", str(project), "--set", "sidecar.pbs-version=3.12.13; rm",
+                           "sidecar", "build")
+    assert code == 4, err
+    assert "tool.shipyard.sidecar.pbs-version '3.12.13; rm' is not valid (from cli)" in err
+    assert 'hint: for example: pbs-version = "3.12.13"' in err
+    assert fast_install == [] and contents(project / "dist") == []
+    assert contents(tmp_path / "cache") == []
+
+
+# ------------------------------------------------------------------------------ user files
+@pytest.mark.parametrize(("file", "extra", "what"), [
+    ("shipyard.lock", "", "lock file"),
+    ("requirements.txt", 'requirements = "requirements.txt"',
+     "requirements file (tool.shipyard.sidecar.requirements)"),
+])
+def test_invalid_utf8_in_a_user_file_is_exit_4_with_the_offset(
+        sidecar_project: Callable[..., Path], fast_install: list, tmp_path: Path, file: str,
+        extra: str, what: str, capsys: pytest.CaptureFixture[str]) -> None:
+    project = sidecar_project(f"{FAST}\n{extra}")
+    (project / file).write_bytes(b"# ok\n# caf\xe9\n")
+    code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "build")
+    assert code == 4, err
+    assert f"{what} {project / file} is not valid UTF-8: byte b'\\xe9' at offset 10 " \
+           "(line 2, column 6)" in err
+    assert "hint:" in err and "bug in shipyard" not in err
+    assert fast_install == [] and contents(project / "dist") == []
+    assert contents(tmp_path / "cache") == []
+
+
+def test_invalid_utf8_in_a_sums_file_is_exit_4(sidecar_project: Callable[..., Path], tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    project = sidecar_project(FAST, pin=False)
+    sums = tmp_path / "SHA256SUMS"
+    sums.write_bytes(b"\xff" * 3)
+    code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "lock", "--sums", str(sums))
+    assert code == 4, err
+    assert f"checksum file {sums} is not valid UTF-8: byte b'\\xff' at offset 0" in err
+    assert not (project / "shipyard.lock").exists()
+
+
+def test_a_pin_with_a_trailing_newline_is_not_a_sha256(sidecar_project: Callable[..., Path],
+                                                      fast_install: list, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    project = sidecar_project(FAST)
+    lock = project / "shipyard.lock"
+    lock.write_text(lock.read_text().replace('" = "', '" = """').replace('"\n', '\n"""\n'))
+    code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "build")
+    assert code == 4, err
+    assert "[pbs] must map asset names to sha256 hex strings" in err
+    assert "hint: regenerate it with `shipyard sidecar lock`" in err
+    assert fast_install == [] and contents(project / "dist") == []
+    assert contents(tmp_path / "cache") == []
+
+
+# ------------------------------------------------------------------------------ archives
+def zeros_archive(path: Path, size: int, minor: str = "3.12") -> Path:
+    """A real-looking tiny PBS archive plus one member of ``size`` zero bytes (a bomb)."""
+    fake_pbs(path, minor)
+    with tarfile.open(path, "r:gz") as tar:
+        members = [(m, tar.extractfile(m).read() if m.isfile() else None)  # type: ignore[union-attr]
+                   for m in tar.getmembers()]
+    with tarfile.open(path, "w:gz") as tar:
+        for member, data in members:
+            tar.addfile(member, io.BytesIO(data) if data is not None else None)
+        info = tarfile.TarInfo(f"python/lib/python{minor}/zeros.bin")
+        info.size = size
+        tar.addfile(info, io.BytesIO(bytes(size)))
+    return path
+
+
+def test_decompression_bomb_is_exit_11_and_leaves_nothing_cached(
+        sidecar_project: Callable[..., Path], fast_install: list, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    bomb = zeros_archive(tmp_path / "bomb.tar.gz", 64 << 20)
+    assert bomb.stat().st_size < 200_000
+    project = sidecar_project(FAST, archive=bomb)
+    code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "build")
+    assert code == 11, err
+    name = asset_name("3.12.13", host_triple())
+    assert f"{name} inflates to more than {inflate_limit(bomb.stat().st_size)} bytes" in err
+    assert "decompression bomb; nothing was extracted or kept" in err
+    assert "hint: if it is a genuine archive, raise tool.shipyard.sidecar.max-inflate-ratio" in err
+    assert fast_install == [] and contents(project / "dist") == []
+    assert cache_files(tmp_path) == []
+
+
+def test_max_inflate_ratio_admits_a_large_genuine_archive(
+        sidecar_project: Callable[..., Path], fast_install: list, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    big = zeros_archive(tmp_path / "big.tar.gz", 4 << 20)
+    project = sidecar_project(FAST, archive=big)
+    assert run_cli(capsys, "-C", str(project), "sidecar", "build")[0] == 11
+    project = sidecar_project(f"{FAST}\nmax-inflate-ratio = 5000", archive=big)
+    code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "build")
+    assert code == 0, err
+    assert len(fast_install) == 1
+
+
+def test_archive_with_a_hostile_member_is_dropped_from_the_cache(
+        sidecar_project: Callable[..., Path], fast_install: list, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.sidecar.conftest import ELF_SO, write_archive
+
+    hostile = write_archive(tmp_path / "hostile.tar.gz",
+                            {"python/bin/python3.12": ELF_SO}, {"python/x": "/etc/passwd"})
+    project = sidecar_project(FAST, archive=hostile)
+    code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "build")
+    assert code == 11 and "symbolic link" in err, err
+    assert cache_files(tmp_path) == []
+    assert contents(project / "dist") == []
+
+
+# ------------------------------------------------------------------------------ out-dir
+def test_out_dir_outside_the_project_is_allowed_and_announced(
+        sidecar_project: Callable[..., Path], fast_install: list, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    project = sidecar_project(FAST)
+    outside = tmp_path / "shared-out"
+    code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "build", "--out-dir", str(outside))
+    assert code == 0, err
+    assert f"output goes to {outside}, outside the project {project} (out-dir from cli)" in err
+    assert err.count("output goes to") == 1
+    assert (outside / f"tool-sidecar-{host_triple()}.tar.gz").is_file()
+
+
+def test_out_dir_inside_the_project_is_not_announced(
+        sidecar_project: Callable[..., Path], fast_install: list,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    project = sidecar_project(FAST)
+    code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "build")
+    assert code == 0 and "outside the project" not in err
