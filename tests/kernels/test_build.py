@@ -158,3 +158,20 @@ def test_duplicate_kernel_names_are_refused(kernel_project: Path, fake_log: Fake
     (kernel_project / "kernels" / "nested" / "add.metal").write_text("kernel void add2() {}\n")
     with pytest.raises(ConfigError, match="two kernel sources share the name 'add'"):
         build(kernel_project)
+
+
+def test_staging_left_by_a_killed_build_is_swept_and_a_live_one_kept(
+        kernel_project: Path, fake_log: FakeLog, capsys: pytest.CaptureFixture[str]) -> None:
+    from shipyard.fsutil import staging_dir
+
+    stale = kernel_project / ".out.x1y2z3"  # `kill -9` mid-assembly: no live holder
+    (stale / "float16").mkdir(parents=True)
+    swapped_out = kernel_project / ".out.old-1234abcd"  # killed between the two renames
+    swapped_out.mkdir()
+    with staging_dir(kernel_project, "out") as live:
+        build(kernel_project)
+        assert live.is_dir()
+    assert not stale.exists() and not swapped_out.exists()
+    err = capsys.readouterr().err
+    assert f"removed {stale}: staging left behind by a build that was killed" in err
+    assert not [p.name for p in kernel_project.iterdir() if p.name.startswith(".out")]

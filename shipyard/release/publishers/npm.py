@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tarfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from shipyard.plugins.interfaces import PublishContext, Published, Publisher
 from shipyard.plugins.specs import hookimpl
 from shipyard.release.publishers import runner_of, secret_from_env
 from shipyard.release.publishers.npm_launcher import launcher_js
+from shipyard.sidecar.extract import extract_archive
 from shipyard.tools import Npm
 
 #: Target triple → (process.platform, os.arch()).
@@ -133,8 +133,7 @@ class NpmPublisher(Publisher):
         root.mkdir(parents=True)
         source = artifact.file(ctx.out_dir)
         if o.binary:
-            with tarfile.open(source) as archive:
-                archive.extractall(root, filter="data")
+            extract_archive(source, root)  # vetted and bounded, like every archive read
         else:
             target = root / "bin" / self._bin(o)
             target.parent.mkdir()
