@@ -177,6 +177,10 @@ def _convert_scalar(value: Any, tp: Any, path: str, fld: dataclasses.Field[Any] 
         raise TypeError(f"unsupported config type {tp!r} at {path}")
     if not ok:
         raise _type_error(path, tp, value)
+    if tp is str and "\x00" in value:
+        # TOML admits "\u0000"; no path, URL or command argument can hold it.
+        raise ConfigError(f"{path} contains a NUL byte: {value!r}",
+                          hint="remove the \\u0000 escape from the value")
     if fld is not None:
         choices = field_choices(fld)
         if choices and value not in choices:

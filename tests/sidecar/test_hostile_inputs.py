@@ -32,20 +32,26 @@ def cache_files(tmp_path: Path) -> list[str]:
 
 
 # ------------------------------------------------------------------------------ names, versions
-@pytest.mark.parametrize(("extra", "fragment"), [
-    ('name = "a/b"', "tool.shipyard.sidecar.name contains a path separator: 'a/b'"),
-    ('name = ".."', "tool.shipyard.sidecar.name is a relative directory name: '..'"),
-    ('name = "my app"', "tool.shipyard.sidecar.name contains characters other than"),
-    ('archive = "x\\u0000.tar.gz"', "tool.shipyard.sidecar.archive contains a NUL byte"),
-    ('archive = "{name}/../../x.tar.gz"', "contains a path separator"),
+LETTERS = "hint: use letters, digits"
+
+
+@pytest.mark.parametrize(("extra", "fragment", "hint"), [
+    ('name = "a/b"', "tool.shipyard.sidecar.name contains a path separator: 'a/b'", LETTERS),
+    ('name = ".."', "tool.shipyard.sidecar.name is a relative directory name: '..'", LETTERS),
+    ('name = "my app"', "tool.shipyard.sidecar.name contains characters other than", LETTERS),
+    ('archive = "x\\u0000.tar.gz"', "tool.shipyard.sidecar.archive contains a NUL byte",
+     "hint: remove the \\u0000 escape"),
+    ('lock-file = "shipyard\\u0000.lock"', "tool.shipyard.sidecar.lock-file contains a NUL byte",
+     "hint: remove the \\u0000 escape"),
+    ('archive = "{name}/../../x.tar.gz"', "contains a path separator", LETTERS),
 ])
 def test_unsafe_names_fail_before_any_work(sidecar_project: Callable[..., Path], fast_install: list,
-                                           tmp_path: Path, extra: str, fragment: str,
+                                           tmp_path: Path, extra: str, fragment: str, hint: str,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     project = sidecar_project(f"{FAST}\n{extra}")
     code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "build")
     assert code == 4, err
-    assert fragment in err and "hint: use letters, digits" in err
+    assert fragment in err and hint in err
     assert "bug in shipyard" not in err
     assert fast_install == []
     assert contents(project / "dist") == [] and contents(tmp_path / "cache") == []
