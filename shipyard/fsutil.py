@@ -147,4 +147,7 @@ def safe_out_dir(value: str, *, root: Path, what: str = "OUT_DIR") -> Path:
     if path == Path(path.anchor):
         raise ConfigError(f"{what} resolves to the filesystem root {path}",
                           hint="choose a dedicated output directory such as `dist`")
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"{what} {path} exists and is not a directory",
+                          hint="choose another output directory, or move the file away")
     return path

@@ -117,6 +117,9 @@ def check_target(build: SidecarBuild) -> Target:
 
 def check_inputs(build: SidecarBuild) -> None:
     """The user's files the build reads, read now: a broken one fails before any work."""
+    if not build.config.packages and not build.config.requirements:
+        raise ConfigError("tool.shipyard.sidecar.packages and requirements are both empty: "
+                          "nothing to bundle", hint='for example: packages = ["."]')
     LockFile.load(build.project.path(build.config.lock_file))
     if build.config.requirements:
         read_user_text(build.project.path(build.config.requirements),

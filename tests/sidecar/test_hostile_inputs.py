@@ -70,6 +70,32 @@ def test_pbs_version_with_shell_characters_is_refused(sidecar_project: Callable[
     assert contents(tmp_path / "cache") == []
 
 
+def test_nothing_to_bundle_is_refused_before_the_download(sidecar_project: Callable[..., Path],
+                                                          tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    project = sidecar_project(FAST)
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('packages = ["tool"]', "packages = []"))
+    code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "build")
+    assert code == 4, err
+    assert "packages and requirements are both empty" in err and "hint: for example" in err
+    code, _, err = run_cli(capsys, "-C", str(project), "-n", "sidecar", "build")
+    assert code == 0, err
+    assert "[dry-run] the build would fail now: tool.shipyard.sidecar.packages" in err
+    assert contents(project / "dist") == [] and contents(tmp_path / "cache") == []
+
+
+def test_out_dir_that_is_a_file_is_refused(sidecar_project: Callable[..., Path], fast_install: list,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    project = sidecar_project(FAST)
+    (project / "notes.txt").write_text("keep me\n")
+    code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "build", "--out-dir", "notes.txt")
+    assert code == 4, err
+    assert f"out-dir (cli) {project / 'notes.txt'} exists and is not a directory" in err
+    assert "hint: choose another output directory" in err
+    assert (project / "notes.txt").read_text() == "keep me\n" and fast_install == []
+
+
 # ------------------------------------------------------------------------------ user files
 @pytest.mark.parametrize(("file", "extra", "what"), [
     ("shipyard.lock", "", "lock file"),
