@@ -25,6 +25,18 @@ def sha256_file(path: Path | str) -> str:
     return digest.hexdigest()
 
 
+def user_path_kind(path: Path, what: str) -> str:
+    """``"missing"``, ``"dir"`` or ``"file"`` (anything else) for a configured path; a path
+    the OS cannot even look up (too long, a loop) is a :class:`ConfigError` naming ``what``."""
+    try:
+        if not path.exists():
+            return "missing"
+        return "dir" if path.is_dir() else "file"
+    except OSError as exc:
+        raise ConfigError(f"{what} {str(path)[:120]!r} cannot be used: {exc.strerror or exc}",
+                          hint="shorten or fix the path") from None
+
+
 def read_user_text(path: Path, what: str, *, hint: str | None = None) -> str:
     """A UTF-8 text file the user wrote (pyproject.toml, the lock file, a requirements file).
 
@@ -143,11 +155,13 @@ def safe_out_dir(value: str, *, root: Path, what: str = "OUT_DIR") -> Path:
     if not value or not value.strip():
         raise ConfigError(f"{what} is empty", hint="set it to a directory such as `dist`")
     path = Path(value).expanduser()
-    path = (path if path.is_absolute() else root / path).resolve()
+    path = path if path.is_absolute() else root / path
+    kind = user_path_kind(path, what)
+    path = path.resolve()
     if path == Path(path.anchor):
         raise ConfigError(f"{what} resolves to the filesystem root {path}",
                           hint="choose a dedicated output directory such as `dist`")
-    if path.exists() and not path.is_dir():
+    if kind == "file":
         raise ConfigError(f"{what} {path} exists and is not a directory",
                           hint="choose another output directory, or move the file away")
     return path

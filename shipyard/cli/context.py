@@ -76,6 +76,6 @@ class Context:
             from shipyard import ui
 
             ui.info(f"output goes to {path}, outside the project {self.project.root} "
-                      f"(out-dir from {source})")
+                    f"(out-dir from {source})")
             self._announced.add(path)
         return path

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from shipyard.config.model import KernelsConfig
 from shipyard.errors import ConfigError
+from shipyard.fsutil import user_path_kind
 from shipyard.kernels.sources import IncludeGraph, KernelSource
 from shipyard.kernels.toolchain import Toolchain
 from shipyard.tools.xcrun import metal_compile_flags
@@ -56,11 +57,12 @@ class KernelSettings:
         directory = (root / config.directory).resolve()
         includes = []
         for index, entry in enumerate(config.include_dirs):
-            path = (root / entry).resolve()
-            if not path.is_dir():
+            path = root / entry
+            what = f"tool.shipyard.kernels.include-dirs[{index}]"
+            if user_path_kind(path, what) != "dir":
                 raise ConfigError(f"tool.shipyard.kernels.include-dirs[{index}]: {path} is not a "
                                   "directory", hint="fix the path (relative to pyproject.toml)")
-            includes.append(path)
+            includes.append(path.resolve())
         variants = [Variant(n, dict(v.defines), list(v.flags)) for n, v in config.variants.items()]
         return cls(root=root, project_name=name, project_version=version, directory=directory,
                    include_dirs=[directory, *includes], deployment_target=config.deployment_target,

@@ -116,7 +116,8 @@ def check_target(build: SidecarBuild) -> Target:
 
 
 def check_inputs(build: SidecarBuild) -> None:
-    """The user's files the build reads, read now: a broken one fails before any work."""
+    """The inputs the build uses late, checked now: a broken one fails before any work."""
+    archive_name(build)
     if not build.config.packages and not build.config.requirements:
         raise ConfigError("tool.shipyard.sidecar.packages and requirements are both empty: "
                           "nothing to bundle", hint='for example: packages = ["."]')

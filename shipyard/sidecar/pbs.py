@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from shipyard.errors import ConfigError, IntegrityError
-from shipyard.fsutil import atomic_write_text, read_user_text
+from shipyard.fsutil import atomic_write_text, read_user_text, user_path_kind
 from shipyard.sidecar.target import Target
 
 GITHUB_DOWNLOADS = "https://github.com/astral-sh/python-build-standalone/releases/download"
@@ -117,7 +117,7 @@ class LockFile:
 
     @classmethod
     def load(cls, path: Path) -> LockFile:
-        if not path.exists():
+        if user_path_kind(path, "lock file (tool.shipyard.sidecar.lock-file)") == "missing":
             return cls(path, {})
         try:
             data = tomllib.loads(read_user_text(path, "lock file", hint=REGENERATE))

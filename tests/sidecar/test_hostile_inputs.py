@@ -96,6 +96,21 @@ def test_out_dir_that_is_a_file_is_refused(sidecar_project: Callable[..., Path],
     assert (project / "notes.txt").read_text() == "keep me\n" and fast_install == []
 
 
+def test_paths_the_os_cannot_look_up_are_configuration_errors(
+        sidecar_project: Callable[..., Path], fast_install: list, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    long = "x" * 300  # longer than any file name the OS accepts
+    project = sidecar_project(FAST)
+    code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "build", "--out-dir", long)
+    assert code == 4 and "out-dir (cli)" in err and "cannot be used: File name too long" in err
+    code, _, err = run_cli(capsys, "-C", str(project), "--set", f"sidecar.lock-file={long}",
+                           "sidecar", "build")
+    assert code == 4 and "lock file (tool.shipyard.sidecar.lock-file)" in err, err
+    assert "hint: shorten or fix the path" in err and "bug in shipyard" not in err
+    assert fast_install == [] and contents(project / "dist") == []
+    assert contents(tmp_path / "cache") == []
+
+
 # ------------------------------------------------------------------------------ user files
 @pytest.mark.parametrize(("file", "extra", "what"), [
     ("shipyard.lock", "", "lock file"),
