@@ -75,7 +75,8 @@ def extract_archive(archive: Path, dest: Path, *, label: str = "",
         total = 0
         for member in members:
             check_member(member, shown)
-            total += member.size if member.isfile() else 0
+            # Each member costs at least its header: millions of empty files are a bomb too.
+            total += tarfile.BLOCKSIZE + (member.size if member.isfile() else 0)
             if total > limit:
                 raise _bomb(shown, limit)
         dest.mkdir(parents=True, exist_ok=True)

@@ -63,3 +63,14 @@ def test_member_sizes_are_bounded_before_extraction(tmp_path: Path, mode: str) -
         extract_archive(archive, tmp_path / "out", max_bytes=1 << 20)
     assert not (tmp_path / "out").exists()
     assert extract_archive(archive, tmp_path / "ok", max_bytes=4 << 20) == ["python/zeros"]
+
+
+def test_many_empty_members_count_against_the_limit(tmp_path: Path) -> None:
+    archive = tmp_path / "inodes.tar.xz"
+    with tarfile.open(archive, "w:xz") as tar:
+        for i in range(3000):
+            tar.addfile(tarfile.TarInfo(f"python/f{i}"))
+    assert archive.stat().st_size < 64_000
+    with pytest.raises(IntegrityError, match="decompression bomb"):
+        extract_archive(archive, tmp_path / "out", max_bytes=1 << 20)
+    assert not (tmp_path / "out").exists()
