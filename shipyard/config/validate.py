@@ -71,6 +71,8 @@ def _check_sidecar(cfg: SidecarConfig, project_name: str, version: str, sources:
     if cfg.target.strip():
         _check_target(cfg.target, sources)
     _check_entry(cfg.entry, f"{SIDECAR}.entry")
+    for i, pattern in enumerate(cfg.strip):
+        check_relative_glob(pattern, f"{SIDECAR}.strip[{i}]")
     for i, module in enumerate(cfg.smoke_imports):
         _check_module(module, f"{SIDECAR}.smoke-imports[{i}]")
     if cfg.name or configured:
@@ -93,6 +95,15 @@ def archive_file_name(cfg: SidecarConfig, *, name: str, target: str, version: st
                           f"{expanded!r}", hint='for example: archive = "{name}-sidecar-'
                           '{target}.tar.gz"')
     return expanded
+
+
+def check_relative_glob(pattern: str, path: str) -> None:
+    """A glob matched under a folder of the bundle: ``..`` or ``/`` would reach outside it
+    (and the strip step deletes what matches)."""
+    parts = pattern.replace("\\", "/").split("/")
+    if not pattern.strip() or pattern.startswith("/") or ".." in parts:
+        raise ConfigError(f"{path} {pattern!r} must be a relative glob inside the bundle, "
+                          "without `..`", hint='for example: "**/__pycache__" or "mlx/include"')
 
 
 def _check_entry(entry: str, path: str) -> None:

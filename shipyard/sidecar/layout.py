@@ -61,9 +61,12 @@ class BundleLayout:
 def strip_paths(layout: BundleLayout, patterns: list[str]) -> list[Path]:
     """Remove every match of each glob pattern under the stdlib and site-packages."""
     removed: list[Path] = []
+    inside = layout.root.resolve()
     for root in (layout.stdlib, layout.site_packages):
         for pattern in patterns:
             for match in sorted(root.glob(pattern), reverse=True):
+                if not match.parent.resolve().is_relative_to(inside):
+                    continue  # never delete outside the bundle (the config check refuses `..`)
                 if match.is_dir() and not match.is_symlink():
                     shutil.rmtree(match)
                 elif match.exists() or match.is_symlink():

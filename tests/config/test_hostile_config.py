@@ -54,6 +54,10 @@ CASES = [
      ["tool.shipyard.sidecar.entry 'tool:main; import os' is not `module` or `module:function`"]),
     ("smoke-import", SC + 'smoke-imports = ["os; x"]', {},
      ["tool.shipyard.sidecar.smoke-imports[0] 'os; x' is not an importable module name"]),
+    ("strip-climbs-out", SC + 'strip = ["../../../.."]', {},
+     ["tool.shipyard.sidecar.strip[0] '../../../..' must be a relative glob inside the bundle"]),
+    ("strip-absolute", SC + 'strip = ["/etc"]', {},
+     ["tool.shipyard.sidecar.strip[0] '/etc' must be a relative glob"]),
     ("entitlement", SC + 'entitlements = ["allow jit"]', {},
      ["tool.shipyard.sidecar.entitlements: 'allow jit' is not an entitlement key"]),
     ("sign-rule-entitlement", '[[tool.shipyard.sign.rules]]\npattern = "bin/*"\n'

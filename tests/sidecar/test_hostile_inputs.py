@@ -233,3 +233,16 @@ def test_out_dir_inside_the_project_is_not_announced(
     project = sidecar_project(FAST)
     code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "build")
     assert code == 0 and "outside the project" not in err
+
+
+def test_strip_never_deletes_outside_the_bundle(tmp_path: Path) -> None:
+    from shipyard.sidecar.layout import BundleLayout, strip_paths
+
+    layout = BundleLayout(tmp_path / "work" / "tool", "tool", "3.12")
+    layout.stdlib.mkdir(parents=True)
+    layout.site_packages.mkdir(parents=True)
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    depth = len(layout.stdlib.relative_to(tmp_path).parts)
+    assert strip_paths(layout, ["/".join([".."] * depth) + "/victim"]) == []
+    assert victim.is_dir()
