@@ -71,8 +71,8 @@ def _check_sidecar(cfg: SidecarConfig, project_name: str, version: str, sources:
     if cfg.target.strip():
         _check_target(cfg.target, sources)
     _check_entry(cfg.entry, f"{SIDECAR}.entry")
-    for i, pattern in enumerate(cfg.strip):
-        check_relative_glob(pattern, f"{SIDECAR}.strip[{i}]")
+    for i, glob in enumerate(cfg.strip):
+        check_relative_glob(glob, f"{SIDECAR}.strip[{i}]")
     for i, module in enumerate(cfg.smoke_imports):
         _check_module(module, f"{SIDECAR}.smoke-imports[{i}]")
     if cfg.name or configured:
