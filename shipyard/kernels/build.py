@@ -31,6 +31,7 @@ from shipyard.kernels.plan import (
     Link,
     Plan,
     air_path,
+    check_output_dir,
     digest,
     lib_path,
     make_plan,
@@ -67,6 +68,7 @@ def build_kernels(settings: KernelSettings, output_dir: Path, *, runner: Runner,
     started = time.perf_counter()
     env = os.environ if env is None else env
     metal = metal or Metal(runner)
+    check_output_dir(output_dir, settings)
     if not runner.dry_run:  # staging and swapped-out folders of a killed build
         sweep_staging([(output_dir.parent, f".{output_dir.name}.*")])
     state_file = settings.cache_dir / f"state-{digest(str(output_dir))[:16]}.json"

@@ -151,3 +151,21 @@ def make_plan(settings: KernelSettings, sources: Sequence[KernelSource], graph: 
                                digest(["lib", toolchain.version, settings.deployment_target, airs]),
                                variant.name, None, [key for _, key in airs]))
     return plan
+
+
+def check_output_dir(output: Path, settings: KernelSettings) -> None:
+    """Refuse an output folder a build must not replace: each build swaps the whole folder
+    in and deletes the old one, so ``output-dir = "."`` would delete the project."""
+    out = output.resolve()
+    for kept, what in ((settings.root, "the project"), (settings.directory, "the kernel sources"),
+                       (Path.home(), "the home directory")):
+        kept = kept.resolve()
+        if kept.is_relative_to(out):
+            raise ConfigError(f"kernels output directory {out} holds {what} ({kept}): a build "
+                              "replaces that folder as a whole", hint="set tool.shipyard.kernels."
+                              'output-dir to a dedicated folder such as "build/kernels"')
+    if out.is_dir() and any(out.iterdir()) and not (out / "kernels.json").is_file():
+        raise ConfigError(f"kernels output directory {out} holds files shipyard did not write "
+                          "(no kernels.json), and a build replaces the whole folder",
+                          hint="empty or remove it, or choose a dedicated folder such as "
+                          '"build/kernels"')
