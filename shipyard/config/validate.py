@@ -70,7 +70,7 @@ def _check_sidecar(cfg: SidecarConfig, project_name: str, version: str, sources:
         _check_grammar(f"{SIDECAR}.{key}", value, pattern, example, sources)
     if cfg.target.strip():
         _check_target(cfg.target, sources)
-    _check_entry(cfg.entry, f"{SIDECAR}.entry")
+    check_entry(cfg.entry, f"{SIDECAR}.entry")
     for i, glob in enumerate(cfg.strip):
         check_relative_glob(glob, f"{SIDECAR}.strip[{i}]")
     for i, module in enumerate(cfg.smoke_imports):
@@ -106,7 +106,7 @@ def check_relative_glob(pattern: str, path: str) -> None:
                           "without `..`", hint='for example: "**/__pycache__" or "mlx/include"')
 
 
-def _check_entry(entry: str, path: str) -> None:
+def check_entry(entry: str, path: str) -> None:
     if not entry:
         return
     module, sep, function = entry.partition(":")

@@ -246,3 +246,19 @@ def test_strip_never_deletes_outside_the_bundle(tmp_path: Path) -> None:
     depth = len(layout.stdlib.relative_to(tmp_path).parts)
     assert strip_paths(layout, ["/".join([".."] * depth) + "/victim"]) == []
     assert victim.is_dir()
+
+
+def test_broken_entry_point_metadata_of_a_package_is_not_a_crash(tmp_path: Path) -> None:
+    from shipyard.errors import ConfigError
+    from shipyard.sidecar.layout import console_script
+
+    site = tmp_path / "site-packages"
+    (site / "a-1.0.dist-info").mkdir(parents=True)
+    (site / "a-1.0.dist-info" / "entry_points.txt").write_bytes(b"[console_scripts\n\xff")
+    (site / "b-1.0.dist-info").mkdir()
+    (site / "b-1.0.dist-info" / "entry_points.txt").write_text(
+        "[console_scripts]\ntool = tool:main; import os\n")
+    with pytest.raises(ConfigError, match=r"console script 'tool' of b-1\.0\.dist-info"):
+        console_script(site, "tool")
+    (site / "b-1.0.dist-info" / "entry_points.txt").write_text("[console_scripts]\ntool = t:m\n")
+    assert console_script(site, "tool") == "t:m"
