@@ -40,7 +40,7 @@ def validate_config(config: ShipyardConfig, *, project_name: str, project_versio
     _check_sidecar(config.sidecar, project_name, project_version, sources, sidecar_configured)
     for name in config.publish:
         check_path_component(name, f"tool.shipyard.publish.{name}", what="name (a publisher)")
-    _check_release(config, sources)
+    _check_release(config)
     _check_package(config, sources)
     _check_kernels(config)
     _check_entitlements(config)
@@ -138,7 +138,7 @@ def _host() -> str:
 
 
 # ------------------------------------------------------------------------------ others
-def _check_release(config: ShipyardConfig, sources: Sources) -> None:
+def _check_release(config: ShipyardConfig) -> None:
     release = "tool.shipyard.release"
     for name, family in config.release.families.items():
         path = f"{release}.families.{name}"
