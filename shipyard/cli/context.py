@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -31,6 +32,17 @@ def parse_set(items: list[str]) -> dict[str, Any]:
             value = text
         overrides[key.strip()] = value
     return overrides
+
+
+def count(text: str) -> int:
+    """An argparse type for counts (``--jobs``): an integer >= 0, so a typo is a usage error."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}")
+    return value
 
 
 @dataclass

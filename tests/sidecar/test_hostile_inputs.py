@@ -138,8 +138,12 @@ def test_invalid_utf8_in_a_sums_file_is_exit_4(sidecar_project: Callable[..., Pa
     sums.write_bytes(b"\xff" * 3)
     code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "lock", "--sums", str(sums))
     assert code == 4, err
-    assert f"checksum file {sums} is not valid UTF-8: byte b'\\xff' at offset 0" in err
+    assert f"--sums file {sums} is not valid UTF-8: byte b'\\xff' at offset 0" in err
     assert not (project / "shipyard.lock").exists()
+    code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "lock", "--sums",
+                           str(tmp_path / "absent"))
+    assert code == 4 and f"cannot read --sums file {tmp_path / 'absent'}" in err, err
+    assert "hint: pass the release's SHA256SUMS" in err
 
 
 def test_a_pin_with_a_trailing_newline_is_not_a_sha256(sidecar_project: Callable[..., Path],
