@@ -31,6 +31,7 @@ from shipyard.fsutil import (
     read_user_text,
     staging_dir,
     sweep_build_staging,
+    user_path_kind,
 )
 from shipyard.plugins.interfaces import SignRequest
 from shipyard.plugins.manager import PluginSet
@@ -122,6 +123,11 @@ def check_inputs(build: SidecarBuild) -> None:
         raise ConfigError("tool.shipyard.sidecar.packages and requirements are both empty: "
                           "nothing to bundle", hint='for example: packages = ["."]')
     LockFile.load(build.project.path(build.config.lock_file))
+    what = f"cache-dir ({build.project.source_of('tool.shipyard.sidecar.cache-dir')})"
+    if user_path_kind(build.cache_dir, what) == "file":
+        raise ConfigError(f"{what} {build.cache_dir} exists and is not a directory",
+                          hint="point SHIPYARD_CACHE_DIR or tool.shipyard.sidecar.cache-dir at a "
+                          "directory (deleting the cache is always safe)")
     if build.config.requirements:
         read_user_text(build.project.path(build.config.requirements),
                        "requirements file (tool.shipyard.sidecar.requirements)")

@@ -111,6 +111,21 @@ def test_paths_the_os_cannot_look_up_are_configuration_errors(
     assert contents(tmp_path / "cache") == []
 
 
+def test_cache_dir_that_is_a_file_is_refused(sidecar_project: Callable[..., Path],
+                                             fast_install: list, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    project = sidecar_project(FAST)
+    blocker = tmp_path / "cache-file"
+    blocker.write_text("not a folder\n")
+    monkeypatch.setenv("SHIPYARD_CACHE_DIR", str(blocker))
+    code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "build")
+    assert code == 4, err
+    assert f"cache-dir (env:SHIPYARD_CACHE_DIR) {blocker} exists and is not a directory" in err
+    assert "hint: point SHIPYARD_CACHE_DIR" in err
+    assert fast_install == [] and contents(project / "dist") == []
+
+
 # ------------------------------------------------------------------------------ user files
 @pytest.mark.parametrize(("file", "extra", "what"), [
     ("shipyard.lock", "", "lock file"),
