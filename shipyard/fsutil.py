@@ -135,10 +135,25 @@ def sweep_staging(folders: Iterable[tuple[Path, str]]) -> list[Path]:
     holds, printing each removed path; return them."""
     removed: list[Path] = []
     for folder, pattern in folders:
+        sizes = {path: tree_size(path) for path in folder.glob(pattern)} if folder.is_dir() else {}
         for path in locks.sweep_stale(folder, pattern):
-            ui.info(f"removed {path}: staging left behind by a build that was killed")
+            size = sizes.get(path, 0)
+            shown = f"{size / 1e6:.0f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
+            ui.info(f"removed {path} ({shown}): staging left behind by a build that was killed")
             removed.append(path)
     return removed
+
+
+def tree_size(path: Path) -> int:
+    """Bytes of the regular files under ``path`` (or of ``path`` itself); links not followed."""
+    if path.is_symlink() or not path.is_dir():
+        return path.lstat().st_size if path.exists() or path.is_symlink() else 0
+    total = 0
+    for folder, _dirs, files in os.walk(path):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(folder, name)).st_size
+    return total
 
 
 def sweep_build_staging(out_dir: Path, cache_dir: Path | None = None) -> list[Path]:

@@ -173,7 +173,7 @@ def test_staging_left_by_a_killed_build_is_swept_and_a_live_one_kept(
         assert live.is_dir()
     assert not stale.exists() and not swapped_out.exists()
     err = capsys.readouterr().err
-    assert f"removed {stale}: staging left behind by a build that was killed" in err
+    assert f"removed {stale} (0 kB): staging left behind by a build that was killed" in err
     assert not [p.name for p in kernel_project.iterdir() if p.name.startswith(".out")]
 
 

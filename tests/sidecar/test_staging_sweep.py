@@ -61,7 +61,8 @@ def test_build_sweeps_what_a_killed_build_left_and_keeps_what_a_live_one_holds(
         assert live.is_dir() and live_host.is_dir()
     for path in [*stale, old_style]:
         assert not path.exists() and not locks.lock_path(path).exists()
-        assert f"removed {path}: staging left behind by a build that was killed" in err
+        assert f"removed {path} (" in err and "left behind by a build that was killed" in err
+    assert f"removed {stale[0]} (4 kB)" in err  # 4 KiB of staged files
     assert not orphan_lock.exists()
     assert sorted(p.name for p in dist.iterdir()) == sorted(
         ["manifest.json", *(p.name for p in dist.glob("tool-sidecar-*"))])
