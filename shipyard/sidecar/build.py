@@ -119,6 +119,7 @@ def check_target(build: SidecarBuild) -> Target:
 def check_inputs(build: SidecarBuild) -> None:
     """The inputs the build uses late, checked now: a broken one fails before any work."""
     archive_name(build)
+    source_date_epoch(build.env)
     if not build.config.packages and not build.config.requirements:
         raise ConfigError("tool.shipyard.sidecar.packages and requirements are both empty: "
                           "nothing to bundle", hint='for example: packages = ["."]')

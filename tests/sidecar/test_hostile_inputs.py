@@ -126,6 +126,19 @@ def test_cache_dir_that_is_a_file_is_refused(sidecar_project: Callable[..., Path
     assert fast_install == [] and contents(project / "dist") == []
 
 
+@pytest.mark.parametrize("value", ["\u00b2", "-1", "soon", "1e9"])
+def test_source_date_epoch_is_checked_before_the_download(
+        sidecar_project: Callable[..., Path], fast_install: list, tmp_path: Path, value: str,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    project = sidecar_project(FAST)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
+    code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "build")
+    assert code == 4, err
+    assert "SOURCE_DATE_EPOCH must be an integer (seconds)" in err
+    assert "hint: for example: SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)" in err
+    assert fast_install == [] and contents(tmp_path / "cache") == []
+
+
 # ------------------------------------------------------------------------------ user files
 @pytest.mark.parametrize(("file", "extra", "what"), [
     ("shipyard.lock", "", "lock file"),
