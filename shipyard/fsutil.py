@@ -135,7 +135,8 @@ def sweep_staging(folders: Iterable[tuple[Path, str]]) -> list[Path]:
     holds, printing each removed path; return them."""
     removed: list[Path] = []
     for folder, pattern in folders:
-        sizes = {path: tree_size(path) for path in folder.glob(pattern)} if folder.is_dir() else {}
+        found = folder.glob(pattern) if folder.is_dir() else ()
+        sizes = {path: tree_size(path) for path in found if not locks.is_held(path)}
         for path in locks.sweep_stale(folder, pattern):
             size = sizes.get(path, 0)
             shown = f"{size / 1e6:.0f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
@@ -147,7 +148,10 @@ def sweep_staging(folders: Iterable[tuple[Path, str]]) -> list[Path]:
 def tree_size(path: Path) -> int:
     """Bytes of the regular files under ``path`` (or of ``path`` itself); links not followed."""
     if path.is_symlink() or not path.is_dir():
-        return path.lstat().st_size if path.exists() or path.is_symlink() else 0
+        try:
+            return path.lstat().st_size
+        except OSError:
+            return 0
     total = 0
     for folder, _dirs, files in os.walk(path):
         for name in files:
