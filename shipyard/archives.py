@@ -45,8 +45,9 @@ def source_date_epoch(env: Mapping[str, str] | None = None) -> int:
     value = (env if env is not None else os.environ).get("SOURCE_DATE_EPOCH", "").strip()
     if not value:
         return DEFAULT_EPOCH
-    if not value.isdigit():
-        raise ConfigError(f"SOURCE_DATE_EPOCH must be an integer (seconds), got {value!r}")
+    if not (value.isascii() and value.isdigit()):  # isdigit() alone admits "²"
+        raise ConfigError(f"SOURCE_DATE_EPOCH must be an integer (seconds), got {value!r}",
+                          hint="for example: SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)")
     return int(value)
 
 

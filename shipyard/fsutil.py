@@ -5,9 +5,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from collections.abc import Iterator
+import secrets
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from shipyard import locks, ui
 from shipyard.errors import ConfigError
 
 CHUNK = 1 << 20
@@ -29,10 +33,43 @@ def default_cache_dir(configured: str = "") -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "shipyard"
 
 
+def user_path_kind(path: Path, what: str) -> str:
+    """``"missing"``, ``"dir"`` or ``"file"`` (anything else) for a configured path; a path
+    the OS cannot even look up (too long, a loop) is a :class:`ConfigError` naming ``what``."""
+    try:
+        if not path.exists():
+            return "missing"
+        return "dir" if path.is_dir() else "file"
+    except OSError as exc:
+        raise ConfigError(f"{what} {str(path)[:120]!r} cannot be used: {exc.strerror or exc}",
+                          hint="shorten or fix the path") from None
+
+
+def read_user_text(path: Path, what: str, *, hint: str | None = None) -> str:
+    """A UTF-8 text file the user wrote (pyproject.toml, the lock file, a requirements file).
+
+    Unreadable or not UTF-8 is a :class:`ConfigError` naming the file, the byte offset, line
+    and column of the first bad byte, never a bare ``UnicodeDecodeError``.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {what} {path}: {exc.strerror or exc}",
+                          hint=hint or "check that the file exists and is readable") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"{what} {path} is not valid UTF-8: byte {data[exc.start:exc.start + 1]!r} at offset "
+            f"{exc.start} (line {line}, column {exc.start - line_start + 1}) {exc.reason}",
+            hint=hint or "save the file as UTF-8 (a Latin-1 or UTF-16 editor setting often "
+            "causes this)") from None
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to a temporary file beside ``path`` and rename it into place."""
-    import tempfile  # imported when used: it pulls in random and shutil, which doctor never needs
-
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -58,17 +95,85 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 @contextlib.contextmanager
 def staging_dir(parent: Path, prefix: str) -> Iterator[Path]:
-    """A temporary directory inside ``parent`` (same filesystem, so renames are atomic),
-    removed on success, failure and Ctrl-C."""
-    import shutil
-    import tempfile
+    """A temporary directory ``parent/.<prefix>.<random>`` (same filesystem, so renames are
+    atomic), removed on success, failure and Ctrl-C.
 
+    The directory is held through :func:`shipyard.locks.hold` from before it exists until
+    after it is gone, so :func:`sweep_staging` (run when a build starts) removes only the
+    directories of builds that died (``kill -9``, power loss) and never one being created.
+    """
     parent.mkdir(parents=True, exist_ok=True)
-    path = Path(tempfile.mkdtemp(prefix=f".{prefix}.", dir=parent))
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
+    with held_new_path(parent, f".{prefix}.") as path:
+        path.mkdir()
+        try:
+            yield path
+        finally:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def held_new_path(parent: Path, prefix: str, suffix: str = "") -> Iterator[Path]:
+    """A fresh, not yet existing ``parent/<prefix><random><suffix>``, held for the block.
+
+    The name is chosen, then held, then checked to be unused: whoever creates it afterwards
+    (a directory, a temporary file) does so under the lock.
+    """
+    for _ in range(100):
+        candidate = parent / f"{prefix}{secrets.token_hex(6)}{suffix}"
+        if candidate.exists() or candidate.is_symlink():
+            continue
+        with locks.hold(candidate):
+            if candidate.exists() or candidate.is_symlink():
+                continue
+            yield candidate
+            return
+    raise FileExistsError(f"no free staging name {prefix}*{suffix} in {parent}")
+
+
+#: Staging entries a build may leave behind when it is killed, by the folder they live in.
+#: Output directory: the sidecar build, tarball signing, notarization zips, publishers.
+OUT_DIR_STAGING = (".sidecar-*", ".sign-*", ".notarize.*", ".tap.*", ".swiftpm.*", ".npm.*")
+#: Cache directory (relative folder, pattern): host PBS synthesis, inflation, packaging.
+CACHE_STAGING = (("pbs-host", ".host-pbs.*"), ("inflated", ".inflate-*.tmp"),
+                 ("packaged", ".store-*.tmp"))
+
+
+def sweep_staging(folders: Iterable[tuple[Path, str]]) -> list[Path]:
+    """Remove the staging entries matching each ``(folder, pattern)`` that no live process
+    holds, printing each removed path; return them."""
+    removed: list[Path] = []
+    for folder, pattern in folders:
+        found = folder.glob(pattern) if folder.is_dir() else ()
+        sizes = {path: tree_size(path) for path in found if not locks.is_held(path)}
+        for path in locks.sweep_stale(folder, pattern):
+            size = sizes.get(path, 0)
+            shown = f"{size / 1e6:.0f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
+            ui.info(f"removed {path} ({shown}): staging left behind by a build that was killed")
+            removed.append(path)
+    return removed
+
+
+def tree_size(path: Path) -> int:
+    """Bytes of the regular files under ``path`` (or of ``path`` itself); links not followed."""
+    if path.is_symlink() or not path.is_dir():
+        try:
+            return path.lstat().st_size
+        except OSError:
+            return 0
+    total = 0
+    for folder, _dirs, files in os.walk(path):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(folder, name)).st_size
+    return total
+
+
+def sweep_build_staging(out_dir: Path, cache_dir: Path | None = None) -> list[Path]:
+    """The sweep run when a build starts: the output directory and, given, the cache."""
+    folders = [(out_dir, pattern) for pattern in OUT_DIR_STAGING]
+    if cache_dir is not None:
+        folders += [(cache_dir / sub, pattern) for sub, pattern in CACHE_STAGING]
+    return sweep_staging(folders)
 
 
 def safe_out_dir(value: str, *, root: Path, what: str = "OUT_DIR") -> Path:
@@ -77,8 +182,13 @@ def safe_out_dir(value: str, *, root: Path, what: str = "OUT_DIR") -> Path:
     if not value or not value.strip():
         raise ConfigError(f"{what} is empty", hint="set it to a directory such as `dist`")
     path = Path(value).expanduser()
-    path = (path if path.is_absolute() else root / path).resolve()
+    path = path if path.is_absolute() else root / path
+    kind = user_path_kind(path, what)
+    path = path.resolve()
     if path == Path(path.anchor):
         raise ConfigError(f"{what} resolves to the filesystem root {path}",
                           hint="choose a dedicated output directory such as `dist`")
+    if kind == "file":
+        raise ConfigError(f"{what} {path} exists and is not a directory",
+                          hint="choose another output directory, or move the file away")
     return path

@@ -36,9 +36,8 @@ def hold(path: Path) -> Iterator[Path]:
     """
     lock = lock_path(path)
     lock.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = _locked_fd(lock)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         yield path
@@ -46,6 +45,23 @@ def hold(path: Path) -> Iterator[Path]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(lock)
         os.close(fd)  # closing drops the flock
+
+
+def _locked_fd(lock: Path) -> int:
+    """Open and ``flock`` ``lock``, making sure the locked file is still the one on disk.
+
+    A sweep may unlink a lock file it found unheld between our open and our flock; the lock
+    would then sit on a file nobody else can see, so open again until both agree.
+    """
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            if os.stat(lock).st_ino == os.fstat(fd).st_ino:
+                return fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)
 
 
 def holder(path: Path) -> int | None:
@@ -60,7 +76,7 @@ def holder(path: Path) -> int | None:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
             text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-            return int(text) if text.isdigit() else -1
+            return int(text) if text.isascii() and text.isdigit() else -1
         fcntl.flock(fd, fcntl.LOCK_UN)
         return None
     finally:
@@ -82,8 +98,11 @@ def sweep_stale(parent: Path, pattern: str) -> list[Path]:
     removed: list[Path] = []
     if not parent.is_dir():
         return removed
-    for entry in sorted(parent.glob(pattern)):
-        if entry.name.endswith(LOCK_SUFFIX) or is_held(entry):
+    for entry in sorted({*parent.glob(pattern), *parent.glob(pattern + LOCK_SUFFIX)}):
+        if entry.name.endswith(LOCK_SUFFIX):
+            _drop_orphan_lock(entry)
+            continue
+        if is_held(entry):
             continue
         if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry, ignore_errors=True)
@@ -94,3 +113,11 @@ def sweep_stale(parent: Path, pattern: str) -> list[Path]:
             lock_path(entry).unlink()
         removed.append(entry)
     return removed
+
+
+def _drop_orphan_lock(lock: Path) -> None:
+    """A lock file whose entry was never created (killed between hold and mkdir)."""
+    entry = lock.with_name(lock.name.removesuffix(LOCK_SUFFIX))
+    if not entry.exists() and not entry.is_symlink() and not is_held(entry):
+        with contextlib.suppress(FileNotFoundError):
+            lock.unlink()

@@ -54,3 +54,36 @@ def test_a_killed_holder_leaves_a_directory_the_sweep_removes(tmp_path: Path) ->
     assert locks.sweep_stale(tmp_path, ".stage.*") == [target]
     assert not target.exists() and not locks.lock_path(target).exists()
     assert keep.is_dir()
+
+
+def test_a_lock_file_unlinked_by_a_sweep_before_the_flock_is_taken_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sweep may find the fresh lock file unheld and unlink it between open() and flock():
+    the holder must end up locking the file that is on disk, visible to the next sweep."""
+    import fcntl
+
+    target = tmp_path / ".stage.race"
+    real_flock = fcntl.flock
+    raced: list[int] = []
+
+    def flock(fd: int, operation: int) -> None:
+        if operation == fcntl.LOCK_EX and not raced:
+            raced.append(fd)
+            locks.lock_path(target).unlink()  # the sweep's _drop_orphan_lock, just in time
+        real_flock(fd, operation)
+
+    monkeypatch.setattr(fcntl, "flock", flock)
+    with locks.hold(target):
+        target.mkdir()
+        monkeypatch.setattr(fcntl, "flock", real_flock)
+        assert raced and locks.is_held(target)
+        assert locks.sweep_stale(tmp_path, ".stage.*") == [] and target.is_dir()
+
+
+def test_orphan_lock_files_are_removed_unless_held(tmp_path: Path) -> None:
+    orphan = tmp_path / ".stage.gone.lock"  # killed between taking the lock and mkdir
+    orphan.write_text("999999\n")
+    pending = tmp_path / ".stage.pending"  # a live build between hold and mkdir
+    with locks.hold(pending):
+        assert locks.sweep_stale(tmp_path, ".stage.*") == []
+        assert not orphan.exists() and locks.lock_path(pending).exists()

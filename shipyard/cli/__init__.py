@@ -30,7 +30,7 @@ from collections.abc import Sequence
 
 from shipyard import __version__
 from shipyard.cli.context import Context, parse_set
-from shipyard.errors import InterruptedByUser, ShipyardError, exit_code_table
+from shipyard.errors import ConfigError, InterruptedByUser, ShipyardError, exit_code_table
 
 #: Modules under shipyard.cli that each define ``register(subparsers, common)``.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -98,7 +98,12 @@ def make_context(args: argparse.Namespace) -> Context:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        if exc.code == 2:  # argparse's usage error; exit code 2 means census drift here
+            return ConfigError.exit_code
+        raise
     verbose = getattr(args, "verbose", False)
     try:
         ctx = make_context(args)

@@ -50,6 +50,19 @@ def parse_set(items: list[str]) -> dict[str, Any]:
     return overrides
 
 
+def count(text: str) -> int:
+    """An argparse type for counts (``--jobs``): an integer >= 0, so a typo is a usage error."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}")
+    return value
+
+
 def plugins() -> PluginSet:
     """The plugins of this environment (tests replace this name to supply their own)."""
     from shipyard.plugins.manager import plugins as environment_plugins
@@ -74,6 +87,7 @@ class Context:
         self.dry_run = dry_run
         self.overrides: dict[str, Any] = {} if overrides is None else overrides
         self.env: dict[str, str] = dict(os.environ) if env is None else env
+        self._announced: set[Path] = set()
 
     @cached_property
     def runner(self) -> Runner:
@@ -108,5 +122,15 @@ class Context:
     def out_dir(self) -> Path:
         from shipyard.fsutil import safe_out_dir
 
-        return safe_out_dir(self.project.config.out_dir, root=self.project.root,
-                            what=f"out-dir ({self.project.source_of('tool.shipyard.out-dir')})")
+        source = self.project.source_of("tool.shipyard.out-dir")
+        path = safe_out_dir(self.project.config.out_dir, root=self.project.root,
+                            what=f"out-dir ({source})")
+        if not path.is_relative_to(self.project.root) and path not in self._announced:
+            # Allowed (CI writes to a shared folder), but never silently: a typo such as
+            # `../dist` would otherwise scatter artifacts outside the project.
+            from shipyard import ui
+
+            ui.info(f"output goes to {path}, outside the project {self.project.root} "
+                    f"(out-dir from {source})")
+            self._announced.add(path)
+        return path

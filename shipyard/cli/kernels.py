@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from shipyard.cli.context import Context
+from shipyard.cli.context import Context, count
 from shipyard.errors import IntegrityError
 
 
@@ -17,7 +17,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "build", parents=[common], help="compile [tool.shipyard.kernels] into OUT/kernels",
         description="Compile every kernel and variant (incremental, parallel) into OUT/kernels "
         "with kernels.json, and record them in OUT/manifest.json.")
-    build.add_argument("--jobs", "-j", type=int, help="parallel compiler processes (default: cores)")
+    build.add_argument("--jobs", "-j", type=count,
+                       help="parallel compiler processes (default: cores)")
     build.add_argument("--debug", action="store_true", default=None,
                        help="add -gline-tables-only -frecord-sources")
     build.set_defaults(func=cmd_build)

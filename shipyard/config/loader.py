@@ -19,7 +19,9 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from shipyard.config.fields import field_aliases, field_choices, field_env, field_minimum, toml_key
 from shipyard.config.model import STAGES, PublishConfig, ShipyardConfig
+from shipyard.config.validate import validate_config
 from shipyard.errors import ConfigError
+from shipyard.fsutil import read_user_text
 
 ROOT_PATH = "tool.shipyard"
 
@@ -69,7 +71,7 @@ def load_project(
             hint="run shipyard from the project directory, or pass --project DIR",
         )
     try:
-        document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        document = tomllib.loads(read_user_text(pyproject, "project file"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{pyproject.name} is not valid TOML: {exc}") from None
     return project_from_document(
@@ -106,10 +108,14 @@ def project_from_document(
     except ConfigError as exc:
         raise _as_written(exc, renamed, sources) from None
     config = _validate_publishers(config, publishers)
+    name = str(project_table.get("name", root.name))
+    version = str(project_table.get("version", ""))
+    validate_config(config, project_name=name, project_version=version, sources=sources,
+                    sidecar_configured="sidecar" in configured)
     return Project(
         root=root,
-        name=str(project_table.get("name", root.name)),
-        version=str(project_table.get("version", "")),
+        name=name,
+        version=version,
         config=config,
         sources=sources,
         configured=configured,
@@ -176,6 +182,10 @@ def _convert_scalar(value: Any, tp: Any, path: str, fld: dataclasses.Field[Any] 
         raise TypeError(f"unsupported config type {tp!r} at {path}")
     if not ok:
         raise _type_error(path, tp, value)
+    if tp is str and "\x00" in value:
+        # TOML admits "\u0000"; no path, URL or command argument can hold it.
+        raise ConfigError(f"{path} contains a NUL byte: {value!r}",
+                          hint="remove the \\u0000 escape from the value")
     if fld is not None:
         choices = field_choices(fld)
         if choices and value not in choices:

@@ -10,6 +10,7 @@ work starts; stage code reads its section and never the raw TOML.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,13 +92,16 @@ class KernelsConfig:
 
     def __post_init__(self) -> None:
         # Validated here so a bad value fails at load time, before any work starts.
+        from shipyard.config.names import check_path_component
         from shipyard.errors import ConfigError
 
         path = "tool.shipyard.kernels"
         parts = self.deployment_target.split(".")
-        if not (1 <= len(parts) <= 2 and all(p.isdigit() for p in parts)):
+        # ASCII digits only: str.isdigit() also admits "²", which int() then refuses.
+        if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", self.deployment_target):
             raise ConfigError(f"{path}.deployment-target must look like \"14.0\", "
-                              f"got {self.deployment_target!r}")
+                              f"got {self.deployment_target!r}",
+                              hint=f"set {path}.deployment-target = \"14.0\" or later")
         if (int(parts[0]), int(parts[1]) if len(parts) > 1 else 0) < (14, 0):
             raise ConfigError(
                 f"{path}.deployment-target {self.deployment_target} is below macOS 14.0, the "
@@ -107,10 +111,8 @@ class KernelsConfig:
             raise ConfigError(f"{path}.variants is empty", hint="remove it to get one "
                               "`default` variant, or add a table such as [tool.shipyard.kernels."
                               "variants.float16]")
-        for name in self.variants:
-            if not name.replace("_", "").replace("-", "").isalnum():
-                raise ConfigError(f"{path}.variants.{name}: a variant name may hold only letters, "
-                                  "digits, `-` and `_` (it becomes part of file names)")
+        for name in self.variants:  # each becomes part of file names
+            check_path_component(name, f"{path}.variants.{name}", what="name (a kernel variant)")
 
 
 # --------------------------------------------------------------------------------- sidecar
@@ -143,6 +145,11 @@ class SidecarConfig:
     cache_dir: str = option(
         "", doc="Download cache (keyed by sha256); empty means `$XDG_CACHE_HOME/shipyard` or "
         "`~/.cache/shipyard`.", env=("SHIPYARD_CACHE_DIR",),
+    )
+    max_inflate_ratio: int = option(
+        25, doc="How many times its compressed size a PBS archive may inflate to (checked while "
+        "decompressing, never more than 2 GiB); a larger one is refused as a decompression bomb "
+        "(exit 11) and dropped from the cache.", minimum=1,
     )
     macos_version: str = option(
         "14.0", doc="Oldest macOS the bundle supports: selects wheels for macOS targets "

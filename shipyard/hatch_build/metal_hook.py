@@ -67,6 +67,15 @@ class MetalBuildHook(BuildHookInterface):  # type: ignore[type-arg]
 
     def clean(self, versions: list[str]) -> None:
         from shipyard.config.loader import load_project
+        from shipyard.kernels.plan import KernelSettings, check_output_dir
 
-        project = load_project(self.root)
-        shutil.rmtree(Path(project.path(project.config.kernels.output_dir)), ignore_errors=True)
+        try:
+            project = load_project(self.root)
+            output = Path(project.path(project.config.kernels.output_dir))
+            # The same guard as the build: never remove the project or a folder we did not write.
+            check_output_dir(output, KernelSettings.resolve(
+                project.config.kernels, root=project.root, name=project.name,
+                version=project.version))
+        except ShipyardError as exc:
+            raise SystemExit(f"shipyard-metal: error: {exc}") from None
+        shutil.rmtree(output, ignore_errors=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from shipyard.config.model import KernelsConfig
 from shipyard.errors import ConfigError
+from shipyard.fsutil import user_path_kind
 from shipyard.kernels.sources import IncludeGraph, KernelSource
 from shipyard.kernels.toolchain import Toolchain
 from shipyard.tools.xcrun import metal_compile_flags
@@ -56,11 +57,12 @@ class KernelSettings:
         directory = (root / config.directory).resolve()
         includes = []
         for index, entry in enumerate(config.include_dirs):
-            path = (root / entry).resolve()
-            if not path.is_dir():
+            path = root / entry
+            what = f"tool.shipyard.kernels.include-dirs[{index}]"
+            if user_path_kind(path, what) != "dir":
                 raise ConfigError(f"tool.shipyard.kernels.include-dirs[{index}]: {path} is not a "
                                   "directory", hint="fix the path (relative to pyproject.toml)")
-            includes.append(path)
+            includes.append(path.resolve())
         variants = [Variant(n, dict(v.defines), list(v.flags)) for n, v in config.variants.items()]
         return cls(root=root, project_name=name, project_version=version, directory=directory,
                    include_dirs=[directory, *includes], deployment_target=config.deployment_target,
@@ -149,3 +151,21 @@ def make_plan(settings: KernelSettings, sources: Sequence[KernelSource], graph: 
                                digest(["lib", toolchain.version, settings.deployment_target, airs]),
                                variant.name, None, [key for _, key in airs]))
     return plan
+
+
+def check_output_dir(output: Path, settings: KernelSettings) -> None:
+    """Refuse an output folder a build must not replace: each build swaps the whole folder
+    in and deletes the old one, so ``output-dir = "."`` would delete the project."""
+    out = output.resolve()
+    for kept, what in ((settings.root, "the project"), (settings.directory, "the kernel sources"),
+                       (Path.home(), "the home directory")):
+        kept = kept.resolve()
+        if kept.is_relative_to(out):
+            raise ConfigError(f"kernels output directory {out} holds {what} ({kept}): a build "
+                              "replaces that folder as a whole", hint="set tool.shipyard.kernels."
+                              'output-dir to a dedicated folder such as "build/kernels"')
+    if out.is_dir() and any(out.iterdir()) and not (out / "kernels.json").is_file():
+        raise ConfigError(f"kernels output directory {out} holds files shipyard did not write "
+                          "(no kernels.json), and a build replaces the whole folder",
+                          hint="empty or remove it, or choose a dedicated folder such as "
+                          '"build/kernels"')

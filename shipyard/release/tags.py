@@ -17,10 +17,11 @@ from packaging.version import InvalidVersion, Version
 from shipyard.config.model import ReleaseConfig, ReleaseFamily
 from shipyard.errors import ConfigError, ReleaseRefusedError
 
+#: Matched with ``fullmatch``: ``$`` would also accept a trailing newline.
 SEMVER = re.compile(
-    r"^(?P<core>(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)\.(?:0|[1-9]\d*))"
+    r"(?P<core>(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)\.(?:0|[1-9]\d*))"
     r"(?:-(?P<pre>(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
-    r"(?:\+(?P<build>[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
+    r"(?:\+(?P<build>[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?"
 )
 STABLE = "stable"
 
@@ -44,20 +45,33 @@ class ReleaseTag:
 
 
 def family_pattern(family_name: str, pattern: str) -> re.Pattern[str]:
-    """``sidecar-v{version}`` → an anchored regex with a ``version`` group."""
+    """``sidecar-v{version}`` → a regex with a ``version`` group, for ``fullmatch``."""
     if pattern.count("{version}") != 1:
         raise ConfigError(
             f"tool.shipyard.release.families.{family_name}.tag must contain `{{version}}` "
             f"exactly once, got {pattern!r}", hint='for example: tag = "sidecar-v{version}"')
     before, _, after = pattern.partition("{version}")
-    return re.compile(f"^{re.escape(before)}(?P<version>.+){re.escape(after)}$")
+    return re.compile(f"{re.escape(before)}(?P<version>.+){re.escape(after)}")
+
+
+def check_tag_text(tag: str) -> None:
+    """Refuse whitespace and control characters, which no git tag holds: a tag read from a
+    file or a command's output often carries its trailing newline."""
+    bad = [ch for ch in tag if ch.isspace() or not ch.isprintable()]
+    if not tag or bad:
+        raise ReleaseRefusedError(
+            f"tag {tag!r} is empty or contains whitespace or control characters "
+            f"({', '.join(repr(ch) for ch in dict.fromkeys(bad)) or 'empty'})",
+            hint="pass the bare tag, e.g. sidecar-v1.2.0; strip the newline of "
+            "`git describe` or file output ($(git describe --tags) already does)")
 
 
 def match_family(tag: str, config: ReleaseConfig) -> tuple[str, ReleaseFamily, str]:
     """The (name, family, version text) a tag belongs to; the most specific pattern wins."""
+    check_tag_text(tag)
     matches = []
     for name, family in config.families.items():
-        found = family_pattern(name, family.tag).match(tag)
+        found = family_pattern(name, family.tag).fullmatch(tag)
         if found:
             literal = len(family.tag) - len("{version}")
             matches.append((literal, name, family, found.group("version")))
@@ -76,7 +90,7 @@ def channel_for(prerelease: str, config: ReleaseConfig, tag: str) -> str:
     """``beta.1`` → the channel configured for the label ``beta``; ``""`` → stable."""
     if not prerelease:
         return STABLE
-    label = re.match(r"[a-zA-Z-]*", prerelease.split(".")[0])
+    label = re.match(r"[a-zA-Z-]*", prerelease.split(".")[0])  # a prefix, by design
     key = (label.group(0) if label else "").lower()
     if key in config.channels:
         return config.channels[key]
@@ -99,7 +113,7 @@ def versions_agree(tag_version: str, project_version: str) -> bool:
 def resolve_tag(tag: str, config: ReleaseConfig, project_version: str) -> ReleaseTag:
     """Resolve ``tag`` or raise :class:`ReleaseRefusedError` naming tag, family and versions."""
     name, family, version = match_family(tag, config)
-    parsed = SEMVER.match(version)
+    parsed = SEMVER.fullmatch(version)
     if not parsed:
         raise ReleaseRefusedError(
             f"tag {tag!r} (family {name!r}, pattern {family.tag!r}): {version!r} is not a "

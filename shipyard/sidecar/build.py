@@ -27,15 +27,27 @@ from shipyard.archives import source_date_epoch
 from shipyard.caches import hold_pbs_entries
 from shipyard.config.loader import Project
 from shipyard.config.model import SidecarConfig
-from shipyard.errors import ConfigError, SigningError
-from shipyard.fsutil import atomic_write_text, staging_dir
+from shipyard.config.validate import archive_file_name, sidecar_name
+from shipyard.errors import ConfigError, IntegrityError, SigningError
+from shipyard.fsutil import (
+    atomic_write_text,
+    read_user_text,
+    staging_dir,
+    sweep_build_staging,
+    user_path_kind,
+)
 from shipyard.isolation.session import HermeticSession, hermetic
 from shipyard.plugins.interfaces import SignRequest
 from shipyard.plugins.manager import PluginSet
 from shipyard.sidecar import hostpbs
 from shipyard.sidecar.census import BinaryCensus
 from shipyard.sidecar.download import Downloader, default_cache_dir
-from shipyard.sidecar.extract import extract_archive, inflated_tar
+from shipyard.sidecar.extract import (
+    extract_archive,
+    forget_inflated,
+    inflate_limit,
+    inflated_tar,
+)
 from shipyard.sidecar.install import (
     InstallRequest,
     choose_installer,
@@ -85,7 +97,8 @@ class SidecarBuild:
 
     @property
     def name(self) -> str:
-        return self.config.name or self.project.name
+        """``name``, else the project's name; refused (exit 4) unless a safe file name."""
+        return sidecar_name(self.config, self.project.name)
 
     @property
     def cache_dir(self) -> Path:
@@ -119,6 +132,24 @@ def check_target(build: SidecarBuild) -> Target:
     ui.step(f"sidecar {build.name!r} for {target}")
     build.target = target
     return target
+
+
+def check_inputs(build: SidecarBuild) -> None:
+    """The inputs the build uses late, checked now: a broken one fails before any work."""
+    archive_name(build)
+    source_date_epoch(build.env)
+    if not build.config.packages and not build.config.requirements:
+        raise ConfigError("tool.shipyard.sidecar.packages and requirements are both empty: "
+                          "nothing to bundle", hint='for example: packages = ["."]')
+    LockFile.load(build.project.path(build.config.lock_file))
+    what = f"cache-dir ({build.project.source_of('tool.shipyard.sidecar.cache-dir')})"
+    if user_path_kind(build.cache_dir, what) == "file":
+        raise ConfigError(f"{what} {build.cache_dir} exists and is not a directory",
+                          hint="point SHIPYARD_CACHE_DIR or tool.shipyard.sidecar.cache-dir at a "
+                          "directory (deleting the cache is always safe)")
+    if build.config.requirements:
+        read_user_text(build.project.path(build.config.requirements),
+                       "requirements file (tool.shipyard.sidecar.requirements)")
 
 
 # ------------------------------------------------------------------------------ 2. python
@@ -166,13 +197,27 @@ def fetch_python(build: SidecarBuild) -> BundleLayout:
     with hold_pbs_entries(build.cache_dir, sha256):  # `shipyard cache prune` skips them
         archive = downloader.fetch(mirror.location(release.tag, release.asset, build.project.root),
                                    sha256=sha256, name=release.asset)
-        extract_archive(inflated_tar(archive, sha256, build.cache_dir), root, label=release.asset)
+        unpack_python(build, archive, sha256, root, downloader, release.asset)
     layout = BundleLayout(root, build.name, release.python_minor)
     if not layout.interpreter.is_file():
         raise ConfigError(f"{release.asset} has no python/bin/python{release.python_minor}: "
                           "not a python-build-standalone install_only archive")
     build.release, build.layout, build.pbs_sha256 = release, layout, sha256
     return layout
+
+
+def unpack_python(build: SidecarBuild, archive: Path, sha256: str, root: Path,
+                  downloader: Downloader, label: str) -> None:
+    """Extract the verified archive; a refused one (hostile member, bomb) leaves the cache."""
+    ratio = build.config.max_inflate_ratio
+    try:
+        plain = inflated_tar(archive, sha256, build.cache_dir, max_ratio=ratio, label=label)
+        extract_archive(plain, root, label=label,
+                        max_bytes=inflate_limit(archive.stat().st_size, ratio))
+    except IntegrityError:
+        downloader.forget(sha256)
+        forget_inflated(sha256, build.cache_dir)
+        raise
 
 
 # ------------------------------------------------------------------------------ 3. install
@@ -273,16 +318,8 @@ def run_smoke_test(build: SidecarBuild) -> bool:
 # ------------------------------------------------------------------------------ 9. package
 def archive_name(build: SidecarBuild) -> str:
     assert build.target is not None
-    try:
-        name = build.config.archive.format(name=build.name, target=build.target.triple,
-                                           version=build.project.version)
-    except (KeyError, IndexError, ValueError) as exc:
-        raise ConfigError(f"tool.shipyard.sidecar.archive {build.config.archive!r} is not a valid "
-                          f"template ({exc})", hint="placeholders: {name}, {target}, {version}") from None
-    if "/" in name or not name.endswith(".tar.gz"):
-        raise ConfigError(f"tool.shipyard.sidecar.archive must be a file name ending in .tar.gz, "
-                          f"got {name!r}")
-    return name
+    return archive_file_name(build.config, name=build.name, target=build.target.triple,
+                             version=build.project.version)
 
 
 def package_bundle(build: SidecarBuild) -> SidecarResult:
@@ -317,7 +354,9 @@ def build_sidecar(build: SidecarBuild) -> SidecarResult:
     """Run the nine steps in a staging directory inside the output directory (or place the
     verified output of a previous build whose inputs were the same: see :mod:`.reuse`)."""
     check_target(build)
+    check_inputs(build)
     build.out_dir.mkdir(parents=True, exist_ok=True)
+    sweep_build_staging(build.out_dir, build.cache_dir)  # what killed builds left behind
     key = bundle_key(build)
     with staging_dir(build.out_dir, f"sidecar-{build.name}") as work:
         build.work = work

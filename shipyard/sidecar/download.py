@@ -21,7 +21,7 @@ import httpx
 from shipyard import __version__, ui
 from shipyard.errors import IntegrityError, NetworkPolicyError, ShipyardError
 from shipyard.fsutil import default_cache_dir as default_cache_dir  # re-exported: its old home
-from shipyard.fsutil import sha256_file
+from shipyard.fsutil import read_user_text, sha256_file
 from shipyard.sidecar.pbs import redact_url
 
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
@@ -49,6 +49,10 @@ class Downloader:
             return path
         return None
 
+    def forget(self, sha256: str) -> None:
+        """Drop a cached file that was refused after download (a hostile archive)."""
+        (self.cache_dir / "sha256" / sha256).unlink(missing_ok=True)
+
     def fetch(self, source: str, *, sha256: str, name: str) -> Path:
         """The file ``name`` with digest ``sha256``, from the cache or ``source`` (URL or path).
 
@@ -71,7 +75,7 @@ class Downloader:
             if not path.is_file():
                 raise ShipyardError(f"{path} does not exist",
                                     hint="check tool.shipyard.sidecar.pbs-mirror and pbs-tag")
-            return path.read_text(encoding="utf-8")
+            return read_user_text(path, "checksum file")
         for attempt in self._attempts(source):
             with attempt, _client(self.timeout, self.proxy) as client:
                 response = client.get(source)

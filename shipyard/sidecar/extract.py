@@ -8,6 +8,12 @@ Vetting first means reading the archive twice; a gzip stream cannot seek, so eac
 decompress it again.  :func:`inflated_tar` decompresses a verified download once into the
 cache (``<cache>/inflated/<archive sha256>-<tar sha256>.tar``, its own hash checked before
 every use), and warm rebuilds extract from that plain tar without decompressing at all.
+
+A matching sha256 proves only that the archive is the one pinned, not that it is harmless: a
+small archive can inflate to gigabytes.  Decompression stops as soon as the output passes
+:func:`inflate_limit` (``max-inflate-ratio`` times the compressed size, never more than
+:data:`INFLATE_CEILING`), and the member sizes of a tar are added up against the same limit
+before anything is extracted.
 """
 
 from __future__ import annotations
@@ -17,7 +23,6 @@ import hashlib
 import os
 import posixpath
 import tarfile
-import tempfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -25,9 +30,15 @@ from typing import BinaryIO
 
 from shipyard import ui
 from shipyard.errors import IntegrityError
-from shipyard.fsutil import CHUNK, sha256_file
+from shipyard.fsutil import CHUNK, held_new_path, sha256_file
 
 GZIP_MAGIC = b"\x1f\x8b"
+#: Default of ``tool.shipyard.sidecar.max-inflate-ratio``: real PBS archives inflate 3-5x.
+DEFAULT_INFLATE_RATIO = 25
+#: Never inflate more than this (2 GiB), whatever the ratio allows: no PBS build comes near.
+INFLATE_CEILING = 2 << 30
+#: Tiny archives are mostly tar padding, which compresses far better than any ratio.
+INFLATE_FLOOR = 1 << 20
 
 
 def check_member(member: tarfile.TarInfo, archive: str) -> None:
@@ -46,13 +57,28 @@ def check_member(member: tarfile.TarInfo, archive: str) -> None:
         raise _hostile(archive, name, "it is a device, FIFO or other special file")
 
 
-def extract_archive(archive: Path, dest: Path, *, label: str = "") -> list[str]:
+def inflate_limit(compressed_size: int, ratio: int = DEFAULT_INFLATE_RATIO) -> int:
+    """How many bytes an archive of ``compressed_size`` bytes may inflate to."""
+    return min(max(ratio * compressed_size, INFLATE_FLOOR), INFLATE_CEILING)
+
+
+def extract_archive(archive: Path, dest: Path, *, label: str = "",
+                    max_bytes: int | None = None) -> list[str]:
     """Extract ``archive`` (a tar, compressed or not) into ``dest`` after vetting every member;
-    return the names.  Errors name the archive as ``label`` (default: its file name)."""
+    return the names.  Errors name the archive as ``label`` (default: its file name).
+
+    ``max_bytes`` bounds the sum of the members' sizes (default: :data:`INFLATE_CEILING`)."""
+    shown = label or archive.name
+    limit = INFLATE_CEILING if max_bytes is None else max_bytes
     with tarfile.open(archive, "r:*") as tar:
         members = tar.getmembers()
+        total = 0
         for member in members:
-            check_member(member, label or archive.name)
+            check_member(member, shown)
+            # Each member costs at least its header: millions of empty files are a bomb too.
+            total += tarfile.BLOCKSIZE + (member.size if member.isfile() else 0)
+            if total > limit:
+                raise _bomb(shown, limit)
         dest.mkdir(parents=True, exist_ok=True)
         if hasattr(tarfile, "data_filter"):  # 3.11.4+: a second, independent guard
             tar.extractall(dest, members=members, filter="data")
@@ -61,11 +87,13 @@ def extract_archive(archive: Path, dest: Path, *, label: str = "") -> list[str]:
     return [m.name for m in members]
 
 
-def inflated_tar(archive: Path, archive_sha256: str, cache_dir: Path) -> Path:
+def inflated_tar(archive: Path, archive_sha256: str, cache_dir: Path, *,
+                 max_ratio: int = DEFAULT_INFLATE_RATIO, label: str = "") -> Path:
     """The uncompressed tar of the (already verified) gzip ``archive``, decompressed once.
 
     Not gzip: ``archive`` itself.  A cached copy whose bytes no longer match the digest in its
-    name is deleted and decompressed again.
+    name is deleted and decompressed again.  Raises :class:`IntegrityError` when the archive
+    inflates past :func:`inflate_limit`; nothing is kept in the cache then.
     """
     with open(archive, "rb") as handle:
         if handle.read(2) != GZIP_MAGIC:
@@ -76,33 +104,49 @@ def inflated_tar(archive: Path, archive_sha256: str, cache_dir: Path) -> Path:
             return entry
         ui.warn(f"cached decompressed archive {entry.name} is corrupt; decompressing again")
         entry.unlink(missing_ok=True)
+    limit = inflate_limit(archive.stat().st_size, max_ratio)
     try:
-        return _inflate_into(archive, archive_sha256, directory)
+        return _inflate_into(archive, archive_sha256, directory, limit, label or archive.name)
     except OSError as exc:
         ui.warn(f"could not cache the decompressed {archive.name} in {directory} ({exc}); "
                 "extracting from the compressed archive")
         return archive
 
 
-def _inflate_into(archive: Path, archive_sha256: str, directory: Path) -> Path:
+def forget_inflated(archive_sha256: str, cache_dir: Path) -> None:
+    """Drop the decompressed copies of a refused archive from the cache."""
+    for entry in (cache_dir / "inflated").glob(f"{archive_sha256}-*.tar"):
+        entry.unlink(missing_ok=True)
+
+
+def _inflate_into(archive: Path, archive_sha256: str, directory: Path, limit: int,
+                  label: str) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".inflate-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            digest = _gunzip(archive, out)
-        final = directory / f"{archive_sha256}-{digest}.tar"
-        os.replace(tmp, final)
-        return final
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+    # Held while written, so the sweep at the start of another build leaves it alone.
+    with held_new_path(directory, ".inflate-", ".tmp") as tmp:
+        try:
+            with open(tmp, "xb") as out:
+                digest = _gunzip(archive, out, limit, label)
+            final = directory / f"{archive_sha256}-{digest}.tar"
+            os.replace(tmp, final)
+            return final
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
 
 
-def _gunzip(archive: Path, out: BinaryIO) -> str:
-    """Decompress every gzip member of ``archive`` into ``out``; the sha256 of what was written."""
+def _gunzip(archive: Path, out: BinaryIO, limit: int = INFLATE_CEILING, label: str = "") -> str:
+    """Decompress every gzip member of ``archive`` into ``out``, refusing to write more than
+    ``limit`` bytes; the sha256 of what was written."""
     digest = hashlib.sha256()
+    written = 0
+    shown = label or archive.name
 
     def write(data: bytes) -> None:
+        nonlocal written
+        written += len(data)
+        if written > limit:
+            raise _bomb(shown, limit)
         digest.update(data)
         out.write(data)
 
@@ -123,9 +167,9 @@ def _gunzip(archive: Path, out: BinaryIO) -> str:
             write(inflater.flush())
             inflater = None if inflater.eof else inflater
     except zlib.error as exc:
-        raise _corrupt(archive, str(exc)) from None
+        raise _corrupt(shown, str(exc)) from None
     if inflater is not None:
-        raise _corrupt(archive, "it ends in the middle of a gzip member")
+        raise _corrupt(shown, "it ends in the middle of a gzip member")
     return digest.hexdigest()
 
 
@@ -137,8 +181,8 @@ def _inflate(inflater: zlib._Decompress, chunk: bytes, write: Callable[[bytes], 
     return inflater.unused_data if inflater.eof else b""
 
 
-def _corrupt(archive: Path, why: str) -> IntegrityError:
-    return IntegrityError(f"{archive.name} is not a valid gzip archive: {why}",
+def _corrupt(archive: str, why: str) -> IntegrityError:
+    return IntegrityError(f"{archive} is not a valid gzip archive: {why}",
                           hint="the archive is corrupt or hostile; check the mirror it came from")
 
 
@@ -153,4 +197,14 @@ def _hostile(archive: str, member: str, why: str) -> IntegrityError:
     return IntegrityError(
         f"{archive}: refusing to extract member {member!r}: {why}; nothing was extracted",
         hint="the archive is corrupt or hostile; check the mirror it came from",
+    )
+
+
+def _bomb(archive: str, limit: int) -> IntegrityError:
+    return IntegrityError(
+        f"{archive} inflates to more than {limit} bytes, far beyond what its compressed size "
+        "allows: refusing it as a decompression bomb; nothing was extracted or kept",
+        hint="if it is a genuine archive, raise tool.shipyard.sidecar.max-inflate-ratio "
+        f"(the limit never exceeds {INFLATE_CEILING >> 30} GiB); otherwise check the mirror "
+        "it came from",
     )

@@ -16,13 +16,12 @@ import platform
 import shutil
 import sys
 import sysconfig
-import tempfile
 from pathlib import Path
 
 from shipyard import ui
 from shipyard.archives import DEFAULT_EPOCH, write_tarball
 from shipyard.errors import ConfigError, ToolMissingError
-from shipyard.fsutil import atomic_write_text, sha256_file
+from shipyard.fsutil import atomic_write_text, sha256_file, staging_dir
 from shipyard.sidecar.pbs import SUMS_NAME, PbsRelease
 from shipyard.sidecar.target import Target, host_triple
 from shipyard.tools.runner import Runner
@@ -46,8 +45,8 @@ def host_mirror(cache_dir: Path, runner: Runner) -> Path:
         return mirror
     ui.step(f"synthesizing a PBS-layout archive from this interpreter ({sys.base_prefix})")
     mirror.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".host-pbs.", dir=mirror.parent))
-    try:
+    # Held from before it exists, so the sweep at the start of another build never takes it.
+    with staging_dir(mirror.parent, "host-pbs") as work:
         tree = work / "python"
         _copy_interpreter(tree, release.python_minor, runner)
         release_dir = work / "out" / HOST_TAG
@@ -58,8 +57,6 @@ def host_mirror(cache_dir: Path, runner: Runner) -> Path:
         if mirror.exists():
             shutil.rmtree(mirror)
         os.replace(work / "out", mirror)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     return mirror
 
 

@@ -174,6 +174,8 @@ def scrub_direct_urls(site_packages: Path) -> None:
             found.unlink()
             record = found.parent / "RECORD"
             if record.is_file():
-                lines = record.read_text(encoding="utf-8").splitlines(keepends=True)
+                # surrogateescape: a package's stray non-UTF-8 byte survives untouched.
+                text = record.read_text(encoding="utf-8", errors="surrogateescape")
+                lines = text.splitlines(keepends=True)
                 kept = [line for line in lines if not line.split(",", 1)[0].endswith("/" + name)]
-                record.write_text("".join(kept), encoding="utf-8")
+                record.write_text("".join(kept), encoding="utf-8", errors="surrogateescape")

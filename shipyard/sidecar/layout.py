@@ -19,6 +19,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from shipyard import ui
+from shipyard.config.validate import check_entry
 from shipyard.errors import ConfigError
 
 
@@ -61,9 +63,12 @@ class BundleLayout:
 def strip_paths(layout: BundleLayout, patterns: list[str]) -> list[Path]:
     """Remove every match of each glob pattern under the stdlib and site-packages."""
     removed: list[Path] = []
+    inside = layout.root.resolve()
     for root in (layout.stdlib, layout.site_packages):
         for pattern in patterns:
             for match in sorted(root.glob(pattern), reverse=True):
+                if not match.parent.resolve().is_relative_to(inside):
+                    continue  # never delete outside the bundle (the config check refuses `..`)
                 if match.is_dir() and not match.is_symlink():
                     shutil.rmtree(match)
                 elif match.exists() or match.is_symlink():
@@ -132,9 +137,16 @@ def console_script(site_packages: Path, name: str) -> str | None:
     for entry_points in sorted(site_packages.glob("*.dist-info/entry_points.txt")):
         parser = configparser.ConfigParser(delimiters=("=",), interpolation=None)
         parser.optionxform = str  # type: ignore[assignment,method-assign]
-        parser.read(entry_points, encoding="utf-8")
+        try:
+            parser.read(entry_points, encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError) as exc:
+            # A package's broken metadata: not this package's script, and not our crash.
+            ui.warn(f"ignoring unreadable {entry_points.parent.name}/entry_points.txt: {exc}")
+            continue
         if parser.has_option("console_scripts", name):
-            return parser.get("console_scripts", name).split("[")[0].strip()
+            found = parser.get("console_scripts", name).split("[")[0].strip()
+            check_entry(found, f"console script {name!r} of {entry_points.parent.name}")
+            return found
     return None
 
 

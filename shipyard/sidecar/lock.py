@@ -12,6 +12,7 @@ from pathlib import Path
 from shipyard import ui
 from shipyard.config.loader import Project
 from shipyard.errors import ConfigError
+from shipyard.fsutil import read_user_text
 from shipyard.sidecar.download import Downloader, default_cache_dir, hash_and_store
 from shipyard.sidecar.pbs import SUMS_NAME, LockFile, Mirror, PbsRelease, parse_sums
 from shipyard.sidecar.target import Target
@@ -53,7 +54,11 @@ def _from_sums(downloader: Downloader, mirror: Mirror, releases: list[PbsRelease
     tag = releases[0].tag
     source = str(sums_file) if sums_file else mirror.location(tag, SUMS_NAME, root)
     ui.step(f"reading {SUMS_NAME} of release {tag} from {source if sums_file else mirror.describe()}")
-    sums = parse_sums(downloader.fetch_text(source), source)
+    if sums_file is not None:  # the user's file: a missing or broken one is their input
+        text = read_user_text(sums_file, "--sums file", hint="pass the release's SHA256SUMS")
+    else:
+        text = downloader.fetch_text(source)
+    sums = parse_sums(text, source)
     missing = [r.asset for r in releases if r.asset not in sums]
     if missing:
         raise ConfigError(f"{SUMS_NAME} of release {tag} lists no " + ", ".join(missing),

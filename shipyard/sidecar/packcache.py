@@ -19,22 +19,18 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
-import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from shipyard import ui
+from shipyard import locks, ui
 from shipyard.archives import COMPRESS_LEVEL, tar_stream_sha256, write_tarball
-from shipyard.fsutil import CHUNK, sha256_file
+from shipyard.fsutil import CHUNK, held_new_path, sha256_file
 
 #: Bump when write_tarball's output for the same stream changes (gzip header, framing).
 FORMAT_VERSION = "shipyard-sidecar-targz-1"
 #: Entries kept after a store (most recently used first); each is one compressed sidecar.
 KEEP = 4
-#: Temporary files older than this (seconds) are leftovers of a killed build.
-STALE_TEMP = 3600
 
 
 def package_key(stream_sha256: str, level: int = COMPRESS_LEVEL) -> str:
@@ -85,20 +81,17 @@ class PackageCache:
         """Add ``source`` (sha256 ``digest``) as the entry of ``key``; a failure only warns."""
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".store-", suffix=".tmp", dir=self.directory)
-        except OSError as exc:
-            ui.warn(f"packaged-sidecar cache {self.directory} is not writable ({exc}); not cached")
-            return
-        try:
-            with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-                while chunk := src.read(CHUNK):
-                    out.write(chunk)
-            os.replace(tmp, self.directory / f"{key}-{digest}.tar.gz")
+            with held_new_path(self.directory, ".store-", ".tmp") as tmp:
+                try:
+                    with open(tmp, "xb") as out, open(source, "rb") as src:
+                        while chunk := src.read(CHUNK):
+                            out.write(chunk)
+                    os.replace(tmp, self.directory / f"{key}-{digest}.tar.gz")
+                finally:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(tmp)
         except OSError as exc:
             ui.warn(f"could not store the packaged sidecar in {self.directory} ({exc}); not cached")
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
         self.prune()
 
     def prune(self) -> None:
@@ -106,9 +99,8 @@ class PackageCache:
         entries = sorted(self.directory.glob("*.tar.gz"), key=_mtime, reverse=True)
         for old in entries[self.keep:]:
             old.unlink(missing_ok=True)
-        for tmp in self.directory.glob(".store-*.tmp"):
-            if time.time() - _mtime(tmp) > STALE_TEMP:
-                tmp.unlink(missing_ok=True)
+        # Temporary files of killed builds; one a live build is writing is held, so kept.
+        locks.sweep_stale(self.directory, ".store-*.tmp")
 
 
 def copy_hashing(source: Path, output: Path) -> str:

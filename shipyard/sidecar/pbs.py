@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from shipyard.errors import ConfigError, IntegrityError
-from shipyard.fsutil import atomic_write_text
+from shipyard.fsutil import atomic_write_text, read_user_text, user_path_kind
 from shipyard.sidecar.target import Target
 
 GITHUB_DOWNLOADS = "https://github.com/astral-sh/python-build-standalone/releases/download"
@@ -26,7 +26,8 @@ LOCK_HEADER = (
     "# Written by `shipyard sidecar lock`; commit it.  Each [pbs] key is a python-build-standalone\n"
     "# asset name, each value the sha256 its download must have.\n"
 )
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+REGENERATE = "regenerate it with `shipyard sidecar lock`"
+_HEX64 = re.compile(r"[0-9a-f]{64}")  # used with fullmatch: `$` admits "\n"
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def parse_sums(text: str, source: str) -> dict[str, str]:
             continue
         digest, _, name = line.strip().partition(" ")
         name = name.strip().lstrip("*")
-        if not _HEX64.match(digest.lower()) or not name:
+        if not _HEX64.fullmatch(digest.lower()) or not name:
             raise IntegrityError(f"{source} line {number} is not `<sha256>  <file name>`: {line!r}")
         sums[name] = digest.lower()
     return sums
@@ -116,16 +117,16 @@ class LockFile:
 
     @classmethod
     def load(cls, path: Path) -> LockFile:
-        if not path.exists():
+        if user_path_kind(path, "lock file (tool.shipyard.sidecar.lock-file)") == "missing":
             return cls(path, {})
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            data = tomllib.loads(read_user_text(path, "lock file", hint=REGENERATE))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"lock file {path} is not valid TOML: {exc}",
                               hint="regenerate it with `shipyard sidecar lock`") from None
         table = data.get("pbs", {})
         if not isinstance(table, dict) or not all(
-                isinstance(v, str) and _HEX64.match(v) for v in table.values()):
+                isinstance(v, str) and _HEX64.fullmatch(v) for v in table.values()):
             raise ConfigError(f"lock file {path}: [pbs] must map asset names to sha256 hex strings",
                               hint="regenerate it with `shipyard sidecar lock`")
         return cls(path, dict(table))

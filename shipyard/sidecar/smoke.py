@@ -15,14 +15,13 @@ Failures raise :class:`SmokeTestError` (exit 3) with the command's real output.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from shipyard import ui
 from shipyard.errors import CommandError, SmokeTestError
+from shipyard.fsutil import staging_dir
 from shipyard.sidecar.layout import BundleLayout
 from shipyard.tools.runner import CommandResult, Runner
 
@@ -49,11 +48,9 @@ def on_ci(env: Mapping[str, str]) -> bool:
 
 
 def smoke_test(layout: BundleLayout, plan: SmokePlan, runner: Runner) -> None:
-    # Inside the build's isolation (its staging dir) when there is one: gone with the build.
-    isolation = getattr(runner, "environment", None)
-    home = Path(tempfile.mkdtemp(prefix="shipyard-smoke-home.",
-                                 dir=isolation.tmp if isolation is not None else None))
-    try:
+    # Beside the bundle, inside the build's staging directory: a killed build's HOME goes
+    # with that directory in the next build's sweep instead of staying in the system tmp.
+    with staging_dir(layout.root.parent, "smoke-home") as home:
         env = stripped_env(home)
         _hard(runner, "shim", [str(layout.shim), *plan.command], env)
         if plan.imports:
@@ -61,8 +58,6 @@ def smoke_test(layout: BundleLayout, plan: SmokePlan, runner: Runner) -> None:
             _hard(runner, "import check", _python(layout, code), {**env, **layout.pinned_env()})
         if plan.gpu_check:
             _gpu(runner, layout, plan, {**env, **layout.pinned_env()})
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
 
 
 def _python(layout: BundleLayout, code: str) -> list[str]:

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from types import FrameType
 
 from shipyard import ui
+from shipyard.errors import ConfigError
 from shipyard.manifest import Artifact, Manifest
 from shipyard.sbom import FORMATS, sbom_artifact, sbom_names
 from shipyard.sidecar.build import (
@@ -17,6 +18,7 @@ from shipyard.sidecar.build import (
     SidecarResult,
     archive_name,
     build_sidecar,
+    check_inputs,
     check_target,
 )
 from shipyard.sidecar.pbs import HOST_MIRROR
@@ -68,6 +70,10 @@ def to_artifact(result: SidecarResult, ctx: StageContext) -> Artifact:
 def _plan(build: SidecarBuild) -> None:
     cfg = build.config
     target = check_target(build)
+    try:  # a dry run reports the broken inputs a build would refuse, and goes on planning
+        check_inputs(build)
+    except ConfigError as exc:
+        ui.warn(f"[dry-run] the build would fail now: {exc}")
     if cfg.pbs_mirror.strip() == HOST_MIRROR:
         ui.info(f"[dry-run] would bundle a copy of this host's Python {platform.python_version()} "
                 f"for {target} (pbs-mirror = \"host\", instead of PBS {cfg.pbs_version})")

@@ -17,6 +17,7 @@ from shipyard.errors import IntegrityError, SigningError
 from shipyard.fsutil import atomic_write_text, sha256_file, staging_dir
 from shipyard.manifest import Artifact
 from shipyard.plugins.interfaces import SignReport, SignRequest
+from shipyard.sidecar.extract import INFLATE_CEILING, extract_archive
 from shipyard.signing.macho import is_macho
 from shipyard.tools.codesign import Codesign
 
@@ -75,9 +76,13 @@ def _sign_tarball(path: Path, sign: SignFunction, *, dry_run: bool) -> SignRepor
 
 
 def _extract(archive: Path, dest: Path) -> None:
+    # Vetted like a PBS download: a tampered tarball must not place a link that would make
+    # codesign rewrite a file outside the tree, nor fill the disk.
     try:
-        with tarfile.open(archive) as tar:
-            tar.extractall(dest, filter="tar")
+        extract_archive(archive, dest, max_bytes=INFLATE_CEILING)
+    except IntegrityError as exc:
+        raise IntegrityError(exc.message, hint=f"{archive.name} was changed after shipyard "
+                             "built it; rebuild the artifact") from None
     except (tarfile.TarError, OSError) as exc:
         raise IntegrityError(f"cannot unpack {archive.name} to sign it: {exc}",
                              hint="rebuild the artifact") from None

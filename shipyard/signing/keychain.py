@@ -20,11 +20,20 @@ from pathlib import Path
 
 from shipyard import ui
 from shipyard.errors import CredentialsError
+from shipyard.fsutil import staging_dir, sweep_build_staging, sweep_staging
 from shipyard.tools.security import Security
 
 CERT_ENV = "APPLE_SIGNING_CERTIFICATE"
 PASSWORD_ENV = "APPLE_SIGNING_PASSWORD"
 IDENTITY_ENV = "APPLE_DEVELOPER_ID_APP"
+#: The temporary keychain's folder: ``<tmp>/.shipyard-keychain.<random>``.
+KEYCHAIN_PREFIX = "shipyard-keychain"
+
+
+def keychain_parent() -> Path:
+    """Where temporary keychain folders go: the system temporary directory."""
+    return Path(tempfile.gettempdir())
+
 
 
 @dataclass(frozen=True)
@@ -82,19 +91,27 @@ def signing_keychain(security: Security, creds: SigningCredentials) -> Iterator[
     runner = security.runner
     runner.add_secret(creds.password)
     runner.add_secret(creds.certificate_b64)
-    workdir = Path(tempfile.mkdtemp(prefix="shipyard-keychain-"))
-    keychain = str(workdir / "shipyard-signing.keychain-db")
-    keychain_password = secrets.token_urlsafe(24)
-    runner.add_secret(keychain_password)
-    p12 = workdir / "certificate.p12"
-    previous: list[str] | None = None
-    try:
-        if not runner.dry_run:
-            _write_private(p12, _decode_p12(creds.certificate_b64))
-        previous = _install(security, keychain, keychain_password, p12, creds.password)
-        yield keychain
-    finally:
-        _cleanup(security, keychain, p12, workdir, previous)
+    # Held by a lock file, so a build killed with the decoded .p12 inside leaves a folder the
+    # next signing run removes (sweep_signing_staging), never one a live build is using.
+    with staging_dir(keychain_parent(), KEYCHAIN_PREFIX) as workdir:
+        keychain = str(workdir / "shipyard-signing.keychain-db")
+        keychain_password = secrets.token_urlsafe(24)
+        runner.add_secret(keychain_password)
+        p12 = workdir / "certificate.p12"
+        previous: list[str] | None = None
+        try:
+            if not runner.dry_run:
+                _write_private(p12, _decode_p12(creds.certificate_b64))
+            previous = _install(security, keychain, keychain_password, p12, creds.password)
+            yield keychain
+        finally:
+            _cleanup(security, keychain, p12, workdir, previous)
+
+
+def sweep_signing_staging(out_dir: Path) -> None:
+    """Remove what killed signing runs left: tarball staging in ``out_dir``, keychain folders."""
+    sweep_build_staging(out_dir)
+    sweep_staging([(keychain_parent(), f".{KEYCHAIN_PREFIX}.*")])
 
 
 def _install(security: Security, keychain: str, password: str, p12: Path,

@@ -21,7 +21,11 @@ from shipyard.manifest import Artifact, Manifest
 from shipyard.plugins.interfaces import Notarizer, NotarySubmission, Signer, SignReport
 from shipyard.plugins.manager import PluginSet
 from shipyard.signing.artifacts import sign_artifact, sign_request, signing_method
-from shipyard.signing.keychain import signing_credentials, signing_keychain
+from shipyard.signing.keychain import (
+    signing_credentials,
+    signing_keychain,
+    sweep_signing_staging,
+)
 from shipyard.signing.notary import PendingSubmission, check_verdict, staple_and_assess, upload_file
 from shipyard.stages import StageContext
 from shipyard.tools.codesign import Codesign
@@ -37,6 +41,8 @@ NOTARIZABLE = ("app", "dmg", "pkg", "zip", "sidecar", "tar.gz", "xcframework", "
 # ------------------------------------------------------------------------------ sign
 def run_sign(ctx: StageContext) -> list[Artifact]:
     """Sign the manifest's unsigned artifacts; return those now signed."""
+    if not ctx.dry_run:
+        sweep_signing_staging(ctx.out_dir)
     manifest = Manifest.load(ctx.out_dir)
     todo = [(a, a.file(ctx.out_dir)) for a in manifest.artifacts if not a.signed]
     todo = [(a, p) for a, p in todo if p.exists() and signing_method(a, p)]
@@ -118,6 +124,8 @@ def _refreshed(manifest: Manifest, artifact: Artifact, path: Path, **flags: bool
 # ------------------------------------------------------------------------------ notarize
 def run_notarize(ctx: StageContext) -> list[Artifact]:
     """Notarize (and staple) every signed, not yet notarized artifact; return them."""
+    if not ctx.dry_run:
+        sweep_signing_staging(ctx.out_dir)
     manifest = Manifest.load(ctx.out_dir)
     candidates = [a for a in manifest.artifacts if a.kind in NOTARIZABLE and not a.notarized
                   and a.file(ctx.out_dir).exists()]

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 ENV_PRIVATE_KEY = "SPARKLE_PRIVATE_KEY"
-SEED_BYTES = 32
+KEY_BYTES = 32
 #: Sparkle's keys made before 2.0 keep a 64-byte expanded key + 32-byte public key.
 OLD_FORMAT_BYTES = 96
 RING_SCHEMA = 1
@@ -80,7 +80,7 @@ class SigningKey:
 
 
 def new_signing_key(source: str) -> SigningKey:
-    return SigningKey(os.urandom(SEED_BYTES), source)
+    return SigningKey(os.urandom(KEY_BYTES), source)
 
 
 def decode_private_key(text: str, source: str) -> SigningKey:
@@ -102,10 +102,10 @@ def decode_private_key(text: str, source: str) -> SigningKey:
             "expanded key, not a seed), which only Sparkle's own tools can sign with",
             hint="rotate to a new key: `shipyard keys rotate` (old and new keys stay listed "
             "during the transition)")
-    if len(raw) != SEED_BYTES:
+    if len(raw) != KEY_BYTES:
         raise CredentialsError(
             f"the Sparkle private key from {source} decodes to {len(raw)} bytes, not "
-            f"{SEED_BYTES} (truncated or not an Ed25519 seed)",
+            f"{KEY_BYTES} (truncated or not an Ed25519 seed)",
             hint="copy the whole key again, or generate one with `shipyard keys generate`")
     return SigningKey(raw, source)
 
@@ -116,7 +116,7 @@ def decode_public_key(text: str, source: str) -> bytes:
         raw = base64.b64decode(text.strip(), validate=True)
     except (binascii.Error, ValueError):
         raw = b""
-    if len(raw) != SEED_BYTES:
+    if len(raw) != KEY_BYTES:
         raise CredentialsError(
             f"public key {source} is not base64 of a 32-byte Ed25519 key",
             hint="use the SUPublicEDKey value `shipyard keys show` prints")

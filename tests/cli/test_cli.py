@@ -66,3 +66,13 @@ def test_plugins_list_shows_name_kind_distribution_version(capsys: pytest.Captur
     for row in json.loads(out):
         assert set(row) >= {"name", "kind", "distribution", "version"}
         assert row["kind"] in ("publisher", "signer", "notarizer")
+
+
+@pytest.mark.parametrize("argv", [["kernels", "build", "--jobs", "-1"],
+                                  ["kernels", "build", "--jobs", "many"],
+                                  ["sidecar", "build", "--no-such-flag"]])
+def test_a_usage_error_is_exit_4_not_the_census_drift_code(
+        argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, *argv)
+    assert code == 4, err
+    assert "usage: shipyard" in err and "error:" in err

@@ -158,3 +158,49 @@ def test_duplicate_kernel_names_are_refused(kernel_project: Path, fake_log: Fake
     (kernel_project / "kernels" / "nested" / "add.metal").write_text("kernel void add2() {}\n")
     with pytest.raises(ConfigError, match="two kernel sources share the name 'add'"):
         build(kernel_project)
+
+
+def test_staging_left_by_a_killed_build_is_swept_and_a_live_one_kept(
+        kernel_project: Path, fake_log: FakeLog, capsys: pytest.CaptureFixture[str]) -> None:
+    from shipyard.fsutil import staging_dir
+
+    stale = kernel_project / ".out.x1y2z3"  # `kill -9` mid-assembly: no live holder
+    (stale / "float16").mkdir(parents=True)
+    swapped_out = kernel_project / ".out.old-1234abcd"  # killed between the two renames
+    swapped_out.mkdir()
+    with staging_dir(kernel_project, "out") as live:
+        build(kernel_project)
+        assert live.is_dir()
+    assert not stale.exists() and not swapped_out.exists()
+    err = capsys.readouterr().err
+    assert f"removed {stale} (0 kB): staging left behind by a build that was killed" in err
+    assert not [p.name for p in kernel_project.iterdir() if p.name.startswith(".out")]
+
+
+@pytest.mark.parametrize("where", [".", "kernels", "..", "notes"])
+def test_an_output_folder_a_build_must_not_replace_is_refused(
+        kernel_project: Path, fake_log: FakeLog, where: str) -> None:
+    notes = kernel_project / "notes"
+    notes.mkdir()
+    (notes / "todo.txt").write_text("mine\n")
+    before = sorted(p.relative_to(kernel_project.parent) for p in kernel_project.parent.rglob("*"))
+    project = load_project(kernel_project, env={})
+    with pytest.raises(ConfigError) as info:
+        build_project_kernels(project, Runner(echo=False), kernel_project / where)
+    assert info.value.exit_code == 4
+    assert "kernels output directory" in info.value.message
+    assert "replaces" in info.value.message and "build/kernels" in (info.value.hint or "")
+    after = sorted(p.relative_to(kernel_project.parent) for p in kernel_project.parent.rglob("*"))
+    assert after == before and fake_log.calls() == []
+
+
+def test_out_dir_at_the_project_root_cannot_replace_the_kernel_sources(
+        kernel_project: Path, fake_log: FakeLog, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.helpers import run_cli
+
+    sources = sorted(p.name for p in (kernel_project / "kernels").iterdir())
+    code, _, err = run_cli(capsys, "-C", str(kernel_project), "--set", "out-dir=.",
+                           "kernels", "build")
+    assert code == 4, err
+    assert "holds the kernel sources" in err
+    assert sorted(p.name for p in (kernel_project / "kernels").iterdir()) == sources

@@ -52,10 +52,10 @@ def test_bad_private_keys_are_named_but_never_shown(text: str, problem: str) -> 
 
 
 def test_key_comes_from_the_file_or_the_environment(tmp_path: Path) -> None:
-    seed_text = base64.b64encode(RFC_SEED).decode()
-    (tmp_path / "k").write_text(seed_text)
+    key_text = base64.b64encode(RFC_SEED).decode()
+    (tmp_path / "k").write_text(key_text)
     assert read_private_key(key_file=tmp_path / "k", env={}).public_bytes == RFC_PUBLIC
-    assert read_private_key(key_file=None, env={"SPARKLE_PRIVATE_KEY": seed_text}).source == \
+    assert read_private_key(key_file=None, env={"SPARKLE_PRIVATE_KEY": key_text}).source == \
         "SPARKLE_PRIVATE_KEY"
     with pytest.raises(CredentialsError, match="SPARKLE_PRIVATE_KEY is not set"):
         read_private_key(key_file=None, env={})

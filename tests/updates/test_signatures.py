@@ -17,7 +17,7 @@ from shipyard.updates.signatures import rule_for
 from tests.updates.support import cli, make_project
 from tests.updates.test_keys import RFC_PUBLIC, RFC_SEED, RFC_SIGNATURE
 
-SEED_TEXT = base64.b64encode(RFC_SEED).decode()
+PRIVATE_KEY_TEXT = base64.b64encode(RFC_SEED).decode()
 PUBLIC_TEXT = base64.b64encode(RFC_PUBLIC).decode()
 
 
@@ -25,7 +25,7 @@ PUBLIC_TEXT = base64.b64encode(RFC_PUBLIC).decode()
 def project(tmp_path: Path) -> Path:
     root = make_project(tmp_path / "proj")
     (root / "keys").mkdir()
-    (root / "keys" / "sparkle.key").write_text(SEED_TEXT + "\n")
+    (root / "keys" / "sparkle.key").write_text(PRIVATE_KEY_TEXT + "\n")
     return root
 
 
@@ -116,7 +116,7 @@ def test_multi_gb_model_is_signed_and_verified_in_small_memory(tmp_path: Path) -
         handle.truncate(3 << 30)
         handle.seek((3 << 30) - 1)
         handle.write(b"\x01")
-    result = subprocess.run([sys.executable, "-c", RSS_PROBE, str(model), SEED_TEXT],
+    result = subprocess.run([sys.executable, "-c", RSS_PROBE, str(model), PRIVATE_KEY_TEXT],
                             capture_output=True, text=True, cwd=Path(__file__).parents[2])
     assert result.returncode == 0, result.stderr
     rule, before, after = result.stdout.split()

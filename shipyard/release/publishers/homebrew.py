@@ -128,7 +128,7 @@ class HomebrewPublisher(Publisher):
             existing = repo.clone(tmp / "tap") / relative
             if not existing.exists():
                 return False
-            text = existing.read_text(encoding="utf-8")
+            text = existing.read_text(encoding="utf-8", errors="replace")  # substrings only
         if f'version "{ctx.version}"' not in text:
             return False  # an older version: this release updates it
         if f'sha256 "{artifact.sha256}"' in text:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tarfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,8 +133,9 @@ class NpmPublisher(Publisher):
         root.mkdir(parents=True)
         source = artifact.file(ctx.out_dir)
         if o.binary:
-            with tarfile.open(source) as archive:
-                archive.extractall(root, filter="data")
+            from shipyard.sidecar.extract import extract_archive  # only when publishing
+
+            extract_archive(source, root)  # vetted and bounded, like every archive read
         else:
             target = root / "bin" / self._bin(o)
             target.parent.mkdir()

@@ -94,7 +94,9 @@ class SwiftPMPublisher(Publisher):
         if not repo.has_ref(f"refs/tags/{ctx.version}"):
             return False
         with staging_dir(ctx.out_dir, "swiftpm") as tmp:
-            text = (repo.clone(tmp / "pkg", ref=ctx.version) / "Package.swift").read_text()
+            # Only a checksum is looked for: a stray non-UTF-8 byte must not crash the check.
+            text = (repo.clone(tmp / "pkg", ref=ctx.version) / "Package.swift").read_text(
+                encoding="utf-8", errors="replace")
         found = CHECKSUM.search(text)
         if found and found.group(1) == artifact.sha256:
             return True

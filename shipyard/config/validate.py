@@ -1,0 +1,208 @@
+"""Checks that span a whole section, run when the configuration is loaded, before any work.
+
+The loader checks each value's type; these check what the value will become: a file name
+(through the one validator, :func:`shipyard.config.names.check_path_component`), a version
+or tag with a grammar, a Python import path.  A mistake found here costs nothing; the same
+mistake found after the install step costs minutes and used to surface as an internal error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from shipyard.config.model import ShipyardConfig, SidecarConfig
+from shipyard.config.names import check_path_component
+from shipyard.errors import ConfigError
+
+SIDECAR = "tool.shipyard.sidecar"
+#: CPython versions as python-build-standalone names them: ``3.12.13``, ``3.14.0rc2``.
+PBS_VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+(?:(?:a|b|rc)[0-9]+)?")
+#: python-build-standalone release tags are dates (``20260610``); a mirror may use other
+#: words, but a tag is a URL and path segment: no separators, spaces or shell characters.
+PBS_TAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+#: ``14.0`` or ``14``.
+MACOS_VERSION = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+#: Reverse-DNS identifiers (``com.example.app``): letters, digits, ``-`` and ``.``.
+IDENTIFIER = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+#: Entitlement keys (``com.apple.security.cs.allow-jit``), reverse-DNS as well.
+ENTITLEMENT = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+")
+#: A C preprocessor macro name (``-DNAME=VALUE``).
+MACRO = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+ARCHIVE_SUFFIX = ".tar.gz"
+
+Sources = Mapping[str, str]
+
+
+def validate_config(config: ShipyardConfig, *, project_name: str, project_version: str,
+                    sources: Sources, sidecar_configured: bool) -> None:
+    """Raise :class:`ConfigError` for the first value that could not be used as intended."""
+    _check_sidecar(config.sidecar, project_name, project_version, sources, sidecar_configured)
+    for name in config.publish:
+        check_path_component(name, f"tool.shipyard.publish.{name}", what="name (a publisher)")
+    _check_release(config)
+    _check_package(config, sources)
+    _check_kernels(config)
+    _check_entitlements(config)
+
+
+# ------------------------------------------------------------------------------ sidecar
+def sidecar_name(config: SidecarConfig, project_name: str) -> str:
+    """The effective sidecar name, checked as a file name (``name`` or the project's name)."""
+    if config.name:
+        return check_path_component(config.name, f"{SIDECAR}.name")
+    try:
+        return check_path_component(project_name, "project.name")
+    except ConfigError as exc:
+        raise ConfigError(f"{exc.message} (it names the sidecar bundle, since {SIDECAR}.name "
+                          "is not set)", hint=f"set {SIDECAR}.name = \"my-app\", or fix "
+                          "[project] name") from None
+
+
+def _check_sidecar(cfg: SidecarConfig, project_name: str, version: str, sources: Sources,
+                   configured: bool) -> None:
+    grammar: list[tuple[str, str, re.Pattern[str], str]] = [
+        ("pbs-version", cfg.pbs_version, PBS_VERSION, '"3.12.13"'),
+        ("pbs-tag", cfg.pbs_tag, PBS_TAG, '"20260610" (the release date)'),
+        ("macos-version", cfg.macos_version, MACOS_VERSION, '"14.0"'),
+    ]
+    for key, value, pattern, example in grammar:
+        _check_grammar(f"{SIDECAR}.{key}", value, pattern, example, sources)
+    if cfg.target.strip():
+        _check_target(cfg.target, sources)
+    check_entry(cfg.entry, f"{SIDECAR}.entry")
+    for i, glob in enumerate(cfg.strip):
+        check_relative_glob(glob, f"{SIDECAR}.strip[{i}]")
+    for i, module in enumerate(cfg.smoke_imports):
+        _check_module(module, f"{SIDECAR}.smoke-imports[{i}]")
+    if cfg.name or configured:
+        name = sidecar_name(cfg, project_name)
+        archive_file_name(cfg, name=name, target=cfg.target.strip() or _host(), version=version)
+
+
+def archive_file_name(cfg: SidecarConfig, *, name: str, target: str, version: str) -> str:
+    """``archive`` with its placeholders filled, checked as one file name ending in .tar.gz."""
+    path = f"{SIDECAR}.archive"
+    try:
+        expanded = cfg.archive.format(name=name, target=target, version=version)
+    except (KeyError, IndexError, ValueError, AttributeError) as exc:
+        raise ConfigError(f"{path} {cfg.archive!r} is not a valid template ({exc})",
+                          hint="placeholders: {name}, {target}, {version}") from None
+    shown = path if expanded == cfg.archive else f"{path} (expanded from {cfg.archive!r})"
+    check_path_component(expanded, shown)
+    if not expanded.endswith(ARCHIVE_SUFFIX):
+        raise ConfigError(f"{shown} must be a file name ending in {ARCHIVE_SUFFIX}, got "
+                          f"{expanded!r}", hint='for example: archive = "{name}-sidecar-'
+                          '{target}.tar.gz"')
+    return expanded
+
+
+def check_relative_glob(pattern: str, path: str) -> None:
+    """A glob matched under a folder of the bundle: ``..`` or ``/`` would reach outside it
+    (and the strip step deletes what matches)."""
+    parts = pattern.replace("\\", "/").split("/")
+    if not pattern.strip() or pattern.startswith("/") or ".." in parts:
+        raise ConfigError(f"{path} {pattern!r} must be a relative glob inside the bundle, "
+                          "without `..`", hint='for example: "**/__pycache__" or "mlx/include"')
+
+
+def check_entry(entry: str, path: str) -> None:
+    if not entry:
+        return
+    module, sep, function = entry.partition(":")
+    parts = module.split(".") + (function.split(".") if sep else [])
+    if not all(part.isidentifier() for part in parts):
+        raise ConfigError(f"{path} {entry!r} is not `module` or `module:function`",
+                          hint='for example: entry = "mytool.cli:main"')
+
+
+def _check_module(module: str, path: str) -> None:
+    if not all(part.isidentifier() for part in module.split(".")):
+        raise ConfigError(f"{path} {module!r} is not an importable module name",
+                          hint='for example: "mlx.core"')
+
+
+def _check_target(target: str, sources: Sources) -> None:
+    from shipyard.sidecar.target import Target  # the list of triples lives with targets
+
+    try:
+        Target.parse(target)
+    except ConfigError as exc:
+        raise ConfigError(exc.message + _from(f"{SIDECAR}.target", sources), hint=exc.hint) from None
+
+
+def _host() -> str:
+    from shipyard.sidecar.target import host_triple
+
+    return host_triple()
+
+
+# ------------------------------------------------------------------------------ others
+def _check_release(config: ShipyardConfig) -> None:
+    release = "tool.shipyard.release"
+    for name, family in config.release.families.items():
+        path = f"{release}.families.{name}"
+        check_path_component(name, path, what="name (a release family)")
+        if family.tag.count("{version}") != 1:
+            raise ConfigError(f"{path}.tag must contain `{{version}}` exactly once, got "
+                              f"{family.tag!r}", hint='for example: tag = "sidecar-v{version}"')
+        literal = family.tag.replace("{version}", "")
+        if literal and not re.fullmatch(r"[A-Za-z0-9._+/-]+", literal):
+            raise ConfigError(f"{path}.tag {family.tag!r} holds characters a git tag cannot",
+                              hint="use letters, digits and . _ + - / around {version}")
+    for label, channel in config.release.channels.items():
+        check_path_component(channel, f"{release}.channels.{label}", what="name (a channel)")
+    check_path_component(config.release.state_file, f"{release}.state-file")
+
+
+def _check_package(config: ShipyardConfig, sources: Sources) -> None:
+    package = config.package
+    path = "tool.shipyard.package"
+    if package.identifier:
+        _check_grammar(f"{path}.identifier", package.identifier, IDENTIFIER,
+                       '"com.example.app"', sources)
+    if package.volume_name:
+        check_path_component(package.volume_name, f"{path}.volume-name", allow_spaces=True)
+
+
+def _check_kernels(config: ShipyardConfig) -> None:
+    path = "tool.shipyard.kernels"  # variant names: checked by KernelsConfig itself
+    if config.kernels.package:
+        _check_module(config.kernels.package, f"{path}.package")
+    for variant_name, variant in config.kernels.variants.items():
+        for macro in variant.defines:
+            if not MACRO.fullmatch(macro):
+                raise ConfigError(f"{path}.variants.{variant_name}.defines: {macro!r} is not a "
+                                  "preprocessor macro name", hint="use letters, digits and _, "
+                                  "not starting with a digit, e.g. USE_FP16")
+    inside = config.kernels.wheel_path
+    if inside and (inside.startswith("/") or ".." in inside.split("/") or "\x00" in inside):
+        raise ConfigError(f"{path}.wheel-path {inside!r} must be a relative path inside the "
+                          "wheel, without `..`", hint='for example: wheel-path = "mypkg/kernels"')
+
+
+def _check_entitlements(config: ShipyardConfig) -> None:
+    """Entitlement keys are checked at signing time too; here they fail before the build."""
+    lists = [(f"{SIDECAR}.entitlements", config.sidecar.entitlements)]
+    lists += [(f"tool.shipyard.sign.rules[{i}].entitlements", rule.entitlements)
+              for i, rule in enumerate(config.sign.rules)]
+    for path, keys in lists:
+        for key in keys:
+            if not ENTITLEMENT.fullmatch(key):
+                raise ConfigError(f"{path}: {key!r} is not an entitlement key",
+                                  hint="use reverse-DNS keys such as "
+                                  "com.apple.security.cs.allow-jit")
+
+
+def _check_grammar(path: str, value: str, pattern: re.Pattern[str], example: str,
+                   sources: Sources) -> None:
+    if not pattern.fullmatch(value):
+        raise ConfigError(f"{path} {value!r} is not valid{_from(path, sources)}",
+                          hint=f"for example: {path.rsplit('.', 1)[-1]} = {example}")
+
+
+def _from(path: str, sources: Sources) -> str:
+    """`` (from env:PBS_VERSION)`` when the value did not come from pyproject.toml."""
+    source = sources.get(path, "default")
+    return "" if source == "pyproject" else f" (from {source})"
+
