@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "release",
     "sidecar",
     "sign",
+    "verify",
     "kernels",
 )
 

@@ -24,9 +24,8 @@ from pathlib import Path
 from shipyard import ui
 from shipyard.config.loader import Project
 from shipyard.config.model import SidecarConfig
-from shipyard.errors import ConfigError, SigningError
+from shipyard.errors import ConfigError
 from shipyard.fsutil import atomic_write_text, staging_dir
-from shipyard.plugins.interfaces import SignRequest
 from shipyard.plugins.manager import PluginSet
 from shipyard.sidecar import hostpbs
 from shipyard.sidecar.archive import source_date_epoch
@@ -211,20 +210,14 @@ def sign_bundle(build: SidecarBuild) -> bool:
     if build.config.skip_codesign:
         ui.notice("code signing skipped (--skip-codesign / skip-codesign): the sidecar is UNSIGNED")
         return False
-    if not sign.identity:
-        ui.notice("code signing skipped: no identity configured (tool.shipyard.sign.identity, "
-                  "APPLE_DEVELOPER_ID_APP or DEVELOPER_ID): the sidecar is UNSIGNED")
+    from shipyard.signing.stage import sign_tree  # the sign stage's gate, keychain and verify
+
+    report = sign_tree(build.bundle().root, project=build.project, runner=build.runner,
+                       plugins=build.plugins, env=build.env,
+                       entitlements=list(build.config.entitlements))
+    if report is None:
+        ui.notice(f"code signing skipped ({sign.signer} signer): the sidecar is UNSIGNED")
         return False
-    signer_cls = build.plugins.get("signer", sign.signer).cls
-    request = SignRequest(
-        root=build.bundle().root, identity=sign.identity, keychain=sign.keychain,
-        entitlement_rules=[("*", list(build.config.entitlements))],
-        timestamp=sign.timestamp, hardened_runtime=sign.hardened_runtime, jobs=sign.jobs,
-    )
-    report = signer_cls(build.runner).sign(request)
-    if report.verify_failures:
-        failed = "\n".join(f"  {p}: {why}" for p, why in report.verify_failures)
-        raise SigningError(f"signature verification failed after signing:\n{failed}")
     ui.info(f"signed {len(report.signed)} file(s) with {build.config.entitlements}")
     build.signed = True
     return True

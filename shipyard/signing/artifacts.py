@@ -16,7 +16,7 @@ from shipyard import ui
 from shipyard.errors import IntegrityError, SigningError
 from shipyard.fsutil import atomic_write_text, sha256_file, staging_dir
 from shipyard.manifest import Artifact
-from shipyard.plugins.interfaces import SignReport, SignRequest
+from shipyard.plugins.interfaces import SignReport
 from shipyard.signing.macho import is_macho
 from shipyard.tools.codesign import Codesign
 
@@ -102,10 +102,3 @@ def _refresh_checksum_file(archive: Path) -> None:
     checksum = archive.with_name(archive.name + ".sha256")
     if checksum.is_file():
         atomic_write_text(checksum, f"{sha256_file(archive)}  {archive.name}\n")
-
-
-def sign_request(root: Path, *, identity: str, keychain: str,
-                 rules: list[tuple[str, list[str]]], timestamp: bool, hardened_runtime: bool,
-                 jobs: int) -> SignRequest:
-    return SignRequest(root=root, identity=identity, keychain=keychain, entitlement_rules=rules,
-                       timestamp=timestamp, hardened_runtime=hardened_runtime, jobs=jobs)

@@ -10,6 +10,7 @@ MODULES: tuple[str, ...] = (
     "shipyard.release.publishers.swiftpm",
     "shipyard.release.publishers.pypi",
     "shipyard.plugins.builtin.codesign_signer",
+    "shipyard.plugins.builtin.rcodesign_signer",
     "shipyard.plugins.builtin.notarytool",
     "shipyard.plugins.builtin.notary_rest",
 )
