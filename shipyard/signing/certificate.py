@@ -2,7 +2,9 @@
 
 A wrong APPLE_SIGNING_PASSWORD, a corrupt APPLE_SIGNING_CERTIFICATE or an expired certificate
 would otherwise fail on the first file of a 50-file tree; checked up front, nothing is touched.
-Messages name the secret's variable, never its value.
+The .p12 is opened here with ``cryptography`` (every encryption OpenSSL and Keychain Access
+export, where the signing library reads only some) and handed on as PEM.  Messages name the
+secret's variable, never its value.
 """
 
 from __future__ import annotations
@@ -10,45 +12,40 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
-from types import ModuleType
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
 
 from shipyard.errors import CredentialsError
 from shipyard.signing.keychain import CERT_ENV, PASSWORD_ENV
-from shipyard.signing.request import SignRequest
 
 
-def check_material(request: SignRequest, lib: ModuleType) -> None:
-    """Raise CredentialsError (exit 10) when the request's key material cannot sign today."""
-    if request.p12_path is not None:
-        _check_not_expired(_p12_expiry(lib, request.p12_path, request.p12_password),
-                           f"the certificate in {CERT_ENV}")
-    elif request.pem_files:
-        _check_pem(request.pem_files)
-
-
-def _p12_expiry(lib: ModuleType, path: Path, password: str) -> dt.datetime:
+def p12_as_pem(data: bytes, password: str) -> bytes:
+    """The .p12's private key and certificate as one PEM bundle (key first), checked."""
     try:
-        info = lib.certificates.parse_p12(path.read_bytes(), password)
-    except lib.ApplePlatformError as exc:
-        text = str(exc)
-        if "password" in text:
+        key, cert, _chain = pkcs12.load_key_and_certificates(data, password.encode() or None)
+    except ValueError as exc:
+        if "password" in str(exc).lower():
             raise CredentialsError(f"{PASSWORD_ENV} does not open the .p12 in {CERT_ENV}",
                                    hint="store the password the .p12 was exported with") from None
-        raise CredentialsError(f"{CERT_ENV} is not a PKCS#12 (.p12) file: {text}",
+        raise CredentialsError(f"{CERT_ENV} is not a PKCS#12 (.p12) file",
                                hint="store the output of `base64 -i certificate.p12` in the "
                                "secret") from None
-    if not info.get("has_private_key", True):
-        raise CredentialsError(f"the .p12 in {CERT_ENV} holds no private key",
+    if key is None or cert is None:
+        raise CredentialsError(f"the .p12 in {CERT_ENV} lacks its private key or certificate",
                                hint="export the certificate together with its private key")
-    return dt.datetime.fromisoformat(str(info["not_valid_after"]))
+    _check_not_expired(cert, f"the certificate in {CERT_ENV}")
+    pem_key = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return pem_key + cert.public_bytes(serialization.Encoding.PEM)
 
 
-def _check_pem(files: Sequence[Path]) -> None:
-    certificate = None
-    has_key = False
+def check_pem_files(files: Sequence[Path]) -> None:
+    """Raise CredentialsError (exit 10) unless ``files`` hold a usable key and a valid certificate."""
+    if not files:
+        return
+    certificate, has_key = None, False
     for path in files:
         try:
             data = Path(path).read_bytes()
@@ -63,7 +60,7 @@ def _check_pem(files: Sequence[Path]) -> None:
     if certificate is None or not has_key:
         raise CredentialsError("the PEM files need both a private key and a certificate",
                                hint="set tool.shipyard.sign.certificate-pem and private-key-pem")
-    _check_not_expired(certificate.not_valid_after_utc, f"the certificate in {files[-1]}")
+    _check_not_expired(certificate, f"the certificate in {files[-1]}")
 
 
 def _load_key(path: Path, data: bytes) -> bool:
@@ -83,9 +80,8 @@ def _load_certificate(path: Path, data: bytes) -> x509.Certificate:
         raise CredentialsError(f"{path} holds no readable certificate: {exc}") from None
 
 
-def _check_not_expired(not_after: dt.datetime, what: str) -> None:
-    if not_after.tzinfo is None:
-        not_after = not_after.replace(tzinfo=dt.UTC)
+def _check_not_expired(certificate: x509.Certificate, what: str) -> None:
+    not_after = certificate.not_valid_after_utc
     if not_after < dt.datetime.now(dt.UTC):
         raise CredentialsError(f"{what} expired on {not_after:%Y-%m-%d}",
                                hint="renew the Developer ID certificate and update the secret")

@@ -23,7 +23,7 @@ from typing import Any
 
 from shipyard import ui
 from shipyard.errors import SigningError, ToolMissingError
-from shipyard.signing.certificate import check_material
+from shipyard.signing.certificate import check_pem_files
 from shipyard.signing.order import ROLE_BUNDLE, SignItem, SignPlan
 from shipyard.signing.request import SignRequest
 
@@ -53,7 +53,7 @@ class RcodesignEngine:
 
     def sign(self) -> list[Path]:
         """Sign every item of the plan inside-out; raise SigningError naming every failure."""
-        check_material(self.request, self.lib)
+        check_pem_files(self.request.pem_files)
         _check_writable(self.plan.items)
         signed: list[Path] = []
         with tempfile.TemporaryDirectory(prefix="shipyard-entitlements-") as tmp:
@@ -135,8 +135,6 @@ class RcodesignEngine:
 
     def _signer(self) -> Any:
         request, lib = self.request, self.lib
-        if request.p12_path is not None:
-            return lib.Signer(p12=lib.P12Key(request.p12_path, password=request.p12_password))
         if request.pem_files:
             return lib.Signer(pem=lib.PemKey(files=[str(p) for p in request.pem_files]))
         return None  # ad-hoc

@@ -27,10 +27,8 @@ class SignRequest:
     timestamp: bool = True
     hardened_runtime: bool = True
     jobs: int = 0
-    #: Engines that sign without a keychain (rcodesign): the decoded .p12 and its password …
-    p12_path: Path | None = None
-    p12_password: str = field(default="", repr=False)
-    #: … or PEM files holding the private key and the certificate.
+    #: Engines that sign without a keychain (rcodesign): PEM files holding the private key and
+    #: the certificate (the configured ones, or the .p12 secret decoded into a private folder).
     pem_files: Sequence[Path] = ()
     #: Timestamp server when ``timestamp`` is true (``none`` disables it).
     timestamp_url: str = APPLE_TIMESTAMP_URL
@@ -39,7 +37,7 @@ class SignRequest:
 
     @property
     def adhoc(self) -> bool:
-        return self.identity in ("", ADHOC_IDENTITY) and self.p12_path is None and not self.pem_files
+        return self.identity in ("", ADHOC_IDENTITY) and not self.pem_files
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -22,13 +22,8 @@ from shipyard.config.model import SignConfig
 from shipyard.errors import CredentialsError, ToolMissingError
 from shipyard.plugins.interfaces import Signer
 from shipyard.plugins.manager import PluginSet
-from shipyard.signing.keychain import (
-    CERT_ENV,
-    PASSWORD_ENV,
-    SigningCredentials,
-    signing_credentials,
-    signing_keychain,
-)
+from shipyard.signing.certificate import p12_as_pem
+from shipyard.signing.keychain import CERT_ENV, PASSWORD_ENV, signing_credentials, signing_keychain
 from shipyard.signing.request import ADHOC_IDENTITY
 from shipyard.tools.runner import Runner
 from shipyard.tools.security import Security
@@ -89,8 +84,8 @@ def _key_material(cfg: SignConfig, env: Mapping[str, str], runner: Runner, *,
     if cert:
         runner.add_secret(password)
         runner.add_secret(cert)
-        with _decoded_p12(SigningCredentials(cfg.identity, cert, password)) as p12:
-            yield {"identity": cfg.identity, "p12_path": p12, "p12_password": password}
+        with _decoded_p12(cert, password) as pem:
+            yield {"identity": cfg.identity, "pem_files": [pem]}
         return
     if cfg.certificate_pem or cfg.private_key_pem:
         yield {"identity": cfg.identity, "pem_files": _pem_files(cfg, root)}
@@ -116,17 +111,18 @@ def _pem_files(cfg: SignConfig, root: Path) -> list[Path]:
 
 
 @contextlib.contextmanager
-def _decoded_p12(creds: SigningCredentials) -> Iterator[Path]:
-    workdir = Path(tempfile.mkdtemp(prefix="shipyard-p12-"))
-    p12 = workdir / "certificate.p12"
+def _decoded_p12(cert_b64: str, password: str) -> Iterator[Path]:
+    """The .p12 secret as a PEM key + certificate in a private folder, always removed."""
+    pem = p12_as_pem(_b64decode(cert_b64), password)
+    workdir = Path(tempfile.mkdtemp(prefix="shipyard-signing-key-"))  # mode 0700
+    path = workdir / "signing.pem"
     try:
-        data = _b64decode(creds.certificate_b64)
-        fd = os.open(p12, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        yield p12
+            handle.write(pem)
+        yield path
     finally:
-        p12.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
         workdir.rmdir()
 
 
