@@ -16,8 +16,8 @@ from shipyard import ui
 from shipyard.errors import IntegrityError, SigningError
 from shipyard.fsutil import atomic_write_text, sha256_file, staging_dir
 from shipyard.manifest import Artifact
-from shipyard.plugins.interfaces import SignReport
 from shipyard.signing.macho import is_macho
+from shipyard.signing.request import SignReport
 from shipyard.tools.codesign import Codesign
 
 #: Signs a tree or a single Mach-O file (the configured signer plugin, bound to a request).

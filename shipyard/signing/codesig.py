@@ -44,7 +44,9 @@ class SliceSignature:
     team_id: str = ""
     flags: int = 0
     entitlements: tuple[str, ...] = ()
-    cms: bytes = b""
+    cms: bytes = field(default=b"", repr=False)
+    #: The CodeDirectory blob the CMS signature must cover.
+    directory: bytes = field(default=b"", repr=False)
     #: Why the recorded hashes do not match the current bytes (empty: they all match).
     mismatches: tuple[str, ...] = ()
 
@@ -144,7 +146,7 @@ def _describe(arch: str, image: bytes, directory: bytes, blobs: _Blobs) -> Slice
     return SliceSignature(
         arch=arch, signed=True, identifier=_cstring(directory, cd.ident_offset), team_id=team,
         flags=cd.flags, entitlements=_entitlement_keys(blobs.index.get(SLOT_ENTITLEMENTS)),
-        cms=blobs.index.get(SLOT_CMS, b"")[8:], mismatches=tuple(mismatches))
+        cms=blobs.index.get(SLOT_CMS, b"")[8:], directory=directory, mismatches=tuple(mismatches))
 
 
 @dataclass(frozen=True)

@@ -129,32 +129,36 @@ def judge(name: str, data: bytes, *, require_runtime: bool) -> MachOVerdict:
         problems += [f"{piece.arch}: {why}" for why in piece.mismatches]
         if require_runtime and not piece.runtime:
             problems.append(f"{piece.arch}: hardened runtime flag missing")
-    subject, team = _signer(next((s.cms for s in slices if s.cms), b""), problems)
+    subject, team = "", ""
+    for piece in slices:
+        if piece.signed and piece.cms:
+            who, unit, why = _signer(piece)
+            subject, team = subject or who, team or unit
+            problems += [f"{piece.arch}: {reason}" for reason in why]
     team = team or next((s.team_id for s in slices if s.team_id), "")
     return MachOVerdict(name, slices, subject, team, tuple(problems))
 
 
-def _signer(cms: bytes, problems: list[str]) -> tuple[str, str]:
-    """Subject and team id (the OU) of the leaf certificate of a CMS signature."""
-    if not cms:
-        return "", ""
+def _signer(piece: SliceSignature) -> tuple[str, str, list[str]]:
+    """Subject and team id (the OU) of the signing certificate, and what is wrong with the CMS."""
     from cryptography.hazmat.primitives.serialization import pkcs7
     from cryptography.x509.oid import NameOID
 
+    from shipyard.signing.cms import cms_problems
+
     try:
-        certificates = pkcs7.load_der_pkcs7_certificates(cms)
+        certificates = pkcs7.load_der_pkcs7_certificates(piece.cms)
     except ValueError:
-        problems.append("the CMS signature cannot be read")
-        return "", ""
+        return "", "", ["the CMS signature cannot be read"]
     if not certificates:
-        problems.append("the CMS signature holds no certificate")
-        return "", ""
+        return "", "", ["the CMS signature holds no certificate"]
     # The leaf is the certificate that issued no other one (Apple sends leaf + CA chain).
     leaf = next((c for c in certificates
                  if not any(o is not c and o.issuer == c.subject for o in certificates)),
                 certificates[0])
     units = leaf.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)
-    return leaf.subject.rfc4514_string(), str(units[0].value) if units else ""
+    problems = cms_problems(piece.cms, piece.directory, [leaf, *certificates])
+    return leaf.subject.rfc4514_string(), str(units[0].value) if units else "", problems
 
 
 # ------------------------------------------------------------------------------ members

@@ -335,3 +335,30 @@ def test_a_file_the_library_cannot_sign_fails_alone_and_stays_unchanged(
     assert code == 7 and "libbroken.dylib: unable to locate __LINKEDIT" in err
     assert broken.read_bytes() == before
     assert not list(tree.rglob(".*shipyard-signing*"))
+
+
+def test_rewritten_code_with_rehashed_pages_loses_its_certificate_signature(
+        tmp_path: Path, real_macho: RealMachO, certificate: Any, clean_env: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Changing code and fixing up the CodeDirectory's page hash must not keep the signer's
+    name: the CMS signature covers the CodeDirectory, and verify checks it."""
+    from shipyard.signing.codesig import _CodeDirectory, read_slices
+
+    key, cert = certificate
+    clean_env.setenv("APPLE_SIGNING_CERTIFICATE", p12_b64(key, cert))
+    clean_env.setenv("APPLE_SIGNING_PASSWORD", PASSWORD)
+    proj = project(tmp_path / "proj")
+    target = Path(shutil.copy(real_macho.dylib, tmp_path / "libf.dylib"))
+    assert run_cli(capsys, "-C", str(proj), "sign", str(target))[0] == 0
+    data = bytearray(target.read_bytes())
+    (piece,) = read_slices(bytes(data))
+    directory = _CodeDirectory.parse(piece.directory)
+    data[100] ^= 0x01  # page 0
+    page = bytes(data[:min(directory.page_size, directory.code_limit)])
+    at = bytes(data).find(piece.directory) + directory.hash_offset
+    data[at:at + directory.hash_size] = hashlib.sha256(page).digest()
+    target.write_bytes(bytes(data))
+    code, out, _ = run_cli(capsys, "verify", str(target), "--json")
+    (verdict,) = json.loads(out)["files"]
+    assert code == 7 and verdict["hashes_match"]  # the pages agree with the rewritten directory …
+    assert any("does not cover this CodeDirectory" in p for p in verdict["problems"])  # … but not the CMS
