@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from xml.parsers.expat import ExpatError
 
 from shipyard import ui
 from shipyard.errors import SigningError, ToolMissingError
@@ -159,7 +160,7 @@ def identifier(item: SignItem, prefix: str) -> str:
                 found = plistlib.load(handle).get("CFBundleIdentifier")
             if isinstance(found, str) and found:
                 return found
-        except (OSError, plistlib.InvalidFileException, ValueError):
+        except (OSError, plistlib.InvalidFileException, ExpatError, ValueError):
             pass
     stem = item.path.name.split(".", 1)[0] or item.path.name
     return f"{prefix.rstrip('.')}.{stem}" if prefix else stem

@@ -14,7 +14,7 @@ import tarfile
 import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +112,29 @@ def verify_path(path: Path, *, require_runtime: bool = True, workers: int = 0) -
     with ThreadPoolExecutor(max_workers=max(1, min(count, len(members) or 1))) as pool:
         files = list(pool.map(lambda m: judge(m[0], m[1](), require_runtime=require_runtime),
                               members))
+    if path.is_dir():
+        files = _with_seals(path, files)
     return VerifyReport(path, sorted(files, key=lambda f: f.path))
+
+
+def _with_seals(root: Path, files: list[MachOVerdict]) -> list[MachOVerdict]:
+    """Add each bundle's seal problems to its main executable's verdict."""
+    from shipyard.signing.order import BUNDLE_SUFFIXES, main_executable
+    from shipyard.signing.seal import seal_problems
+
+    by_path = {f.path: f for f in files}
+    bundles = [root] if root.name.endswith(BUNDLE_SUFFIXES) else []
+    bundles += [Path(d) / n for d, names, _ in os.walk(root) for n in names
+                if n.endswith(BUNDLE_SUFFIXES) and not (Path(d) / n).is_symlink()]
+    for bundle in bundles:
+        main = main_executable(bundle)
+        verdict = by_path.get(main.relative_to(root).as_posix()) if main else None
+        if main is None or verdict is None:
+            continue
+        extra = seal_problems(bundle, main)
+        if extra:
+            by_path[verdict.path] = replace(verdict, problems=(*verdict.problems, *extra))
+    return list(by_path.values())
 
 
 def judge(name: str, data: bytes, *, require_runtime: bool) -> MachOVerdict:

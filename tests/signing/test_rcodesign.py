@@ -362,3 +362,23 @@ def test_rewritten_code_with_rehashed_pages_loses_its_certificate_signature(
     (verdict,) = json.loads(out)["files"]
     assert code == 7 and verdict["hashes_match"]  # the pages agree with the rewritten directory …
     assert any("does not cover this CodeDirectory" in p for p in verdict["problems"])  # … but not the CMS
+
+
+def test_a_resource_changed_after_signing_breaks_the_bundle_seal(
+        tmp_path: Path, real_macho: RealMachO, fat_dylib: Path, clean_env: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    proj = project(tmp_path / "proj")
+    app = make_bundle(tmp_path / "work", real_macho, fat_dylib)
+    assert run_cli(capsys, "-C", str(proj), "sign", str(app))[0] == 0
+    assert run_cli(capsys, "-C", str(proj), "verify", str(app))[0] == 0
+    metallib = app / "Contents" / "Resources" / "kernels.metallib"
+    original = metallib.read_bytes()
+    metallib.write_bytes(original[:-1] + b"\1")
+    code, out, err = run_cli(capsys, "-C", str(proj), "verify", str(app))
+    assert code == 7 and "bundle seal: Resources/kernels.metallib changed since signing" in err
+    assert "FAIL Contents/MacOS/Demo" in out  # reported on the bundle's main executable
+    metallib.write_bytes(original)
+    plist = app / "Contents" / "Info.plist"
+    plist.write_bytes(plist.read_bytes().replace(b"com.example.demo", b"com.example.evil"))
+    code, _, err = run_cli(capsys, "-C", str(proj), "verify", str(app))
+    assert code == 7 and "Info.plist changed since signing" in err
