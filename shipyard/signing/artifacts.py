@@ -37,13 +37,14 @@ def signing_method(artifact: Artifact, path: Path) -> str:
     return ""
 
 
-def sign_artifact(artifact: Artifact, path: Path, sign: SignFunction, codesign: Codesign, *,
+def sign_artifact(artifact: Artifact, path: Path, sign: SignFunction, codesign: Codesign | None, *,
                   identity: str, keychain: str, dry_run: bool) -> SignReport:
+    """Sign one artifact; ``codesign`` None means the signer signs disk images itself."""
     method = signing_method(artifact, path)
     ui.step(f"signing {artifact.name} ({method})")
-    if method in ("tree", "binary"):
+    if method in ("tree", "binary") or (method == "image" and codesign is None):
         return sign(path)
-    if method == "image":
+    if method == "image" and codesign is not None:
         return _sign_image(path, codesign, identity=identity, keychain=keychain, dry_run=dry_run)
     if method == "tarball":
         return _sign_tarball(path, sign, dry_run=dry_run)

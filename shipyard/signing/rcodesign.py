@@ -72,6 +72,22 @@ class RcodesignEngine:
                 signed += [item.path for item in group]
         return signed
 
+    def sign_image(self, image: Path) -> None:
+        """Sign a disk image (a plain signature: no runtime flag, no entitlements)."""
+        check_pem_files(self.request.pem_files)
+        item = SignItem(image, image.name, "image")
+        _check_writable([item])
+        staging = image.with_name(f".{image.name}.shipyard-signing")
+        try:
+            self.lib.sign(image, staging, signer=self._signer(), timestamp_url=self._timestamp_url(),
+                          binary_identifier=identifier(item, self.request.identifier_prefix))
+            os.replace(staging, image)
+        except self.lib.ApplePlatformError as exc:
+            raise SigningError(f"rcodesign failed for {image.name}: {self._mask(_describe(exc))}",
+                               hint="the image is unchanged") from None
+        finally:
+            staging.unlink(missing_ok=True)
+
     def _sign_one(self, item: SignItem) -> str:
         """Sign one item through a staging copy; return "" or why it failed."""
         try:

@@ -54,7 +54,8 @@ def run_sign(ctx: StageContext) -> list[Artifact]:
             for artifact, path in todo:
                 def sign(root: Path) -> SignReport:
                     return signer.sign(_request(ctx.project, root, fields))
-                report = sign_artifact(artifact, path, sign, Codesign(ctx.runner),
+                codesign = Codesign(ctx.runner) if signer.uses_keychain else None
+                report = sign_artifact(artifact, path, sign, codesign,
                                        identity=fields["identity"],
                                        keychain=fields.get("keychain", ""), dry_run=ctx.dry_run)
                 raise_on_failures(report, artifact.name)
@@ -72,15 +73,17 @@ def sign_tree(root: Path, *, project: Project, runner: Runner, plugins: PluginSe
     ``entitlements`` (when given) go on every executable of the tree, in addition to the
     configured ``tool.shipyard.sign.rules``.  Raises SigningError naming every failing path.
     """
-    if root.is_file() and not is_macho(root):
-        raise SigningError(f"cannot sign {root}: it is not a Mach-O file (whatever its name says)",
-                           hint="pass a Mach-O binary, a bundle or a directory")
     if not root.exists():
         raise SigningError(f"nothing to sign: {root} does not exist",
                            hint="pass an existing Mach-O file, bundle or directory")
     cfg = project.config.sign
     extra = [("*", list(entitlements))] if entitlements else []
     signer = choose_signer(plugins, cfg.signer, runner)
+    image = root.suffix == ".dmg" and not signer.uses_keychain  # rcodesign signs images itself
+    if root.is_file() and not is_macho(root) and not image:
+        raise SigningError(f"cannot sign {root}: it is not a Mach-O file (whatever its name says)",
+                           hint="pass a Mach-O binary, a bundle or a directory (disk images: "
+                           "record them in the manifest and run `shipyard sign`)")
     with signing_session(signer, cfg, env, runner, root=project.root) as fields:
         if fields is None:
             return None

@@ -382,3 +382,33 @@ def test_a_resource_changed_after_signing_breaks_the_bundle_seal(
     plist.write_bytes(plist.read_bytes().replace(b"com.example.demo", b"com.example.evil"))
     code, _, err = run_cli(capsys, "-C", str(proj), "verify", str(app))
     assert code == 7 and "Info.plist changed since signing" in err
+
+
+def test_manifest_signing_on_linux_signs_a_real_disk_image_and_a_sidecar_tarball(
+        tmp_path: Path, real_macho: RealMachO, clean_env: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import tarfile
+
+    from shipyard.manifest import Artifact, Manifest
+    from tests.signing.artifacts import record_artifact
+
+    proj = project(tmp_path / "proj", 'identity = "-"\n')
+    dist = proj / "dist"
+    (tmp_path / "payload").mkdir()
+    (tmp_path / "payload" / "README").write_text("demo\n")
+    dist.mkdir()
+    apple_platform.packaging.dmg_create(tmp_path / "payload", dist / "Demo.dmg", volume_label="Demo")
+    record_artifact(dist, Artifact.from_file(dist / "Demo.dmg", dist, kind="dmg", stage="package"))
+    with tarfile.open(dist / "demo-sidecar.tar.gz", "w:gz") as tar:
+        tar.add(real_macho.executable, "demo/python/bin/python3.12")
+        tar.add(real_macho.dylib, "demo/python/lib/libf.dylib")
+    record_artifact(dist, Artifact.from_file(dist / "demo-sidecar.tar.gz", dist, kind="sidecar",
+                                             stage="sidecar", target="aarch64-apple-darwin"))
+    code, out, err = run_cli(capsys, "-C", str(proj), "sign")
+    assert code == 0, err
+    assert all(a.signed for a in Manifest.load(dist).artifacts)
+    (image_signature,) = apple_platform.reading.find_values(
+        apple_platform.read_signature(dist / "Demo.dmg"), "code_directory")
+    assert image_signature["identifier"] == "com.example.Demo"
+    code, out, _ = run_cli(capsys, "-C", str(proj), "verify", str(dist / "demo-sidecar.tar.gz"))
+    assert code == 0 and out.count("ok   ") == 2 and "entitlements=" + JIT not in out

@@ -8,7 +8,7 @@ from shipyard import ui
 from shipyard.plugins.interfaces import Signer, SignReport, SignRequest
 from shipyard.plugins.specs import hookimpl
 from shipyard.signing.entitlements import EntitlementRules
-from shipyard.signing.order import plan_signing
+from shipyard.signing.order import SignPlan, plan_signing
 from shipyard.signing.rcodesign import INSTALL_HINT, RcodesignEngine
 from shipyard.signing.verify import verify_path
 
@@ -39,6 +39,8 @@ class RcodesignSigner(Signer):
         return ""
 
     def sign(self, request: SignRequest) -> SignReport:
+        if request.root.is_file() and request.root.suffix == ".dmg":
+            return self._sign_image(request)
         plan = plan_signing(request.root, EntitlementRules.from_pairs(request.entitlement_rules))
         kind = "ad-hoc" if request.adhoc else "with a certificate"
         ui.step(f"signing {len(plan.items)} item(s) under {request.root} {kind} in "
@@ -56,6 +58,19 @@ class RcodesignSigner(Signer):
                      "; ".join(f.problems)) for f in report.failures]
         return SignReport(signed=signed, skipped=[p for p, _ in plan.skipped],
                           verify_failures=failures)
+
+
+    def _sign_image(self, request: SignRequest) -> SignReport:
+        ui.step(f"signing the disk image {request.root.name} (rcodesign)")
+        if self.runner.dry_run:
+            self.runner.say(f"[dry-run] rcodesign sign {request.root}")
+            return SignReport()
+        engine = RcodesignEngine(request, SignPlan(request.root), secrets=sorted(self.runner.secrets))
+        engine.sign_image(request.root)
+        found = engine.lib.reading.find_values(engine.lib.read_signature(request.root),
+                                                "code_directory")
+        failures = [] if found else [(request.root, "no code signature found after signing")]
+        return SignReport(signed=[request.root], verify_failures=failures)
 
 
 @hookimpl
