@@ -116,7 +116,11 @@ class RcodesignEngine:
         previous = item.path.with_name(f".{item.path.name}.shipyard-unsigned")
         shutil.rmtree(staging, ignore_errors=True)
         try:
-            self.lib.sign(item.path, staging, shallow=True, paths=self._nested(item),
+            # Shallow: nested bundles are plan items of their own, already signed.  A
+            # framework's versions (Versions/A) are nested bundles to rcodesign, though, and
+            # only signing them seals the framework.
+            shallow = not item.path.name.endswith(".framework")
+            self.lib.sign(item.path, staging, shallow=shallow, paths=self._nested(item),
                           **self._settings(item))
             os.replace(item.path, previous)
             os.replace(staging, item.path)

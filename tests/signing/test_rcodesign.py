@@ -412,3 +412,27 @@ def test_manifest_signing_on_linux_signs_a_real_disk_image_and_a_sidecar_tarball
     assert image_signature["identifier"] == "com.example.Demo"
     code, out, _ = run_cli(capsys, "-C", str(proj), "verify", str(dist / "demo-sidecar.tar.gz"))
     assert code == 0 and out.count("ok   ") == 2 and "entitlements=" + JIT not in out
+
+
+def test_a_versioned_framework_is_signed_and_sealed(
+        tmp_path: Path, real_macho: RealMachO, clean_env: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    framework = tmp_path / "tree" / "MLXKit.framework"
+    version = framework / "Versions" / "A"
+    (version / "Resources").mkdir(parents=True)
+    shutil.copy(real_macho.dylib, version / "MLXKit")
+    (version / "Resources" / "Info.plist").write_bytes(plistlib.dumps(
+        {"CFBundleExecutable": "MLXKit", "CFBundleIdentifier": "com.example.mlxkit",
+         "CFBundlePackageType": "FMWK"}))
+    (framework / "Versions" / "Current").symlink_to("A")
+    (framework / "MLXKit").symlink_to("Versions/Current/MLXKit")
+    (framework / "Resources").symlink_to("Versions/Current/Resources")
+    proj = project(tmp_path / "proj")
+    code, _, err = run_cli(capsys, "-C", str(proj), "sign", str(tmp_path / "tree"))
+    assert code == 0, err
+    (sig,) = signatures(version / "MLXKit")
+    assert sig["code_directory"]["identifier"] == "com.example.mlxkit"
+    assert "RUNTIME" in sig["code_directory"]["flags"] and entitlement_keys(sig) == []
+    assert (version / "_CodeSignature" / "CodeResources").is_file()
+    assert (framework / "MLXKit").is_symlink()
+    assert run_cli(capsys, "verify", str(tmp_path / "tree"))[0] == 0
