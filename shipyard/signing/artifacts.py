@@ -1,4 +1,5 @@
-"""Signing one artifact of the manifest: a tree, a bundle, a disk image, a tarball, a binary.
+"""Signing one artifact of the manifest: a tree, a bundle, a disk image, a tarball, a binary,
+the Mach-O inside a wheel (``shipyard.signing.wheels``).
 
 Tarballs (the sidecar) are unpacked into a staging directory beside them, signed inside-out
 and repacked with the original member order and metadata, then renamed into place: an
@@ -18,6 +19,7 @@ from shipyard.fsutil import atomic_write_text, sha256_file, staging_dir
 from shipyard.manifest import Artifact
 from shipyard.signing.macho import is_macho
 from shipyard.signing.request import SignReport
+from shipyard.signing.wheels import holds_macho, sign_wheel
 from shipyard.tools.codesign import Codesign
 
 #: Signs a tree or a single Mach-O file (the configured signer plugin, bound to a request).
@@ -34,6 +36,8 @@ def signing_method(artifact: Artifact, path: Path) -> str:
         return "tarball"
     if path.is_file() and is_macho(path):
         return "binary"
+    if (artifact.kind == "wheel" or path.suffix == ".whl") and path.is_file() and holds_macho(path):
+        return "wheel"
     return ""
 
 
@@ -48,6 +52,8 @@ def sign_artifact(artifact: Artifact, path: Path, sign: SignFunction, codesign: 
         return _sign_image(path, codesign, identity=identity, keychain=keychain, dry_run=dry_run)
     if method == "tarball":
         return _sign_tarball(path, sign, dry_run=dry_run)
+    if method == "wheel":
+        return sign_wheel(path, sign, dry_run=dry_run)
     raise SigningError(f"{artifact.name} ({artifact.kind}) holds no code to sign")
 
 

@@ -19,12 +19,13 @@ from shipyard.config.loader import Project
 from shipyard.errors import SigningError
 from shipyard.fsutil import sha256_file, staging_dir
 from shipyard.manifest import Artifact, Manifest
-from shipyard.plugins.interfaces import Notarizer, NotarySubmission, SignReport, SignRequest
+from shipyard.plugins.interfaces import Notarizer, NotarySubmission, Signer, SignReport, SignRequest
 from shipyard.plugins.manager import PluginSet
 from shipyard.signing.artifacts import sign_artifact, signing_method
 from shipyard.signing.macho import is_macho
 from shipyard.signing.notary import PendingSubmission, check_verdict, staple_and_assess, upload_file
 from shipyard.signing.session import choose_signer, signing_session
+from shipyard.signing.wheels import holds_macho, sign_wheel
 from shipyard.stages import StageContext
 from shipyard.tools.codesign import Codesign
 from shipyard.tools.ditto import Ditto
@@ -80,6 +81,8 @@ def sign_tree(root: Path, *, project: Project, runner: Runner, plugins: PluginSe
     extra = [("*", list(entitlements))] if entitlements else []
     signer = choose_signer(plugins, cfg.signer, runner)
     image = root.suffix == ".dmg" and not signer.uses_keychain  # rcodesign signs images itself
+    if root.suffix == ".whl" and root.is_file():
+        return _sign_wheel_file(root, signer, project, runner, env, extra)
     if root.is_file() and not is_macho(root) and not image:
         raise SigningError(f"cannot sign {root}: it is not a Mach-O file (whatever its name says)",
                            hint="pass a Mach-O binary, a bundle or a directory (disk images: "
@@ -89,6 +92,20 @@ def sign_tree(root: Path, *, project: Project, runner: Runner, plugins: PluginSe
             return None
         report = signer.sign(_request(project, root, fields, extra_rules=extra))
     raise_on_failures(report, root.name)
+    return report
+
+
+def _sign_wheel_file(wheel: Path, signer: Signer, project: Project, runner: Runner,
+                     env: Mapping[str, str], extra: list[tuple[str, list[str]]]) -> SignReport | None:
+    if not holds_macho(wheel):
+        ui.info(f"{wheel.name} holds no Mach-O: nothing to sign")
+        return SignReport()
+    with signing_session(signer, project.config.sign, env, runner, root=project.root) as fields:
+        if fields is None:
+            return None
+        report = sign_wheel(wheel, lambda tree: signer.sign(
+            _request(project, tree, fields, extra_rules=extra)), dry_run=runner.dry_run)
+    raise_on_failures(report, wheel.name)
     return report
 
 

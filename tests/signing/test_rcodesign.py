@@ -436,3 +436,38 @@ def test_a_versioned_framework_is_signed_and_sealed(
     assert (version / "_CodeSignature" / "CodeResources").is_file()
     assert (framework / "MLXKit").is_symlink()
     assert run_cli(capsys, "verify", str(tmp_path / "tree"))[0] == 0
+
+
+def test_the_mach_o_inside_a_wheel_is_signed_and_record_stays_true(
+        tmp_path: Path, real_macho: RealMachO, clean_env: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import csv
+    import io
+    import zipfile
+
+    wheel = tmp_path / "dist" / "demo-1.0-cp312-cp312-macosx_14_0_arm64.whl"
+    wheel.parent.mkdir()
+    files = {"demo/__init__.py": b"", "demo/_core.cpython-312-darwin.so": real_macho.bundle.read_bytes(),
+             "demo/lib/libf.dylib": real_macho.dylib.read_bytes(),
+             "demo-1.0.dist-info/WHEEL": b"Wheel-Version: 1.0\nRoot-Is-Purelib: false\n"}
+    record = "".join(f"{name},sha256={base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()},{len(data)}\n"
+                     for name, data in files.items()) + "demo-1.0.dist-info/RECORD,,\n"
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+        archive.writestr("demo-1.0.dist-info/RECORD", record)
+    names_before = zipfile.ZipFile(wheel).namelist()
+    assert run_cli(capsys, "verify", str(wheel))[0] == 7  # linker-signed, as PyPI ships them
+    code, _, err = run_cli(capsys, "-C", str(project(tmp_path / "proj")), "sign", str(wheel))
+    assert code == 0, err
+    assert run_cli(capsys, "verify", str(wheel))[0] == 0
+    with zipfile.ZipFile(wheel) as archive:
+        assert archive.namelist() == names_before
+        rows = list(csv.reader(io.StringIO(archive.read("demo-1.0.dist-info/RECORD").decode())))
+        for name, digest, size in rows:
+            if digest:
+                data = archive.read(name)
+                expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+                assert digest == f"sha256={expected.decode()}" and int(size) == len(data), name
+        assert archive.read("demo/lib/libf.dylib") != files["demo/lib/libf.dylib"]
+    assert not list(wheel.parent.glob(".sign-*"))
