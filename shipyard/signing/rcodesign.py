@@ -25,7 +25,9 @@ from xml.parsers.expat import ExpatError
 from shipyard import ui
 from shipyard.errors import SigningError, ToolMissingError
 from shipyard.signing.certificate import check_pem_files
-from shipyard.signing.order import ROLE_BUNDLE, SignItem, SignPlan
+from shipyard.signing.codesig import read_slices
+from shipyard.signing.entitlements import Entitlements
+from shipyard.signing.order import ROLE_BUNDLE, SignItem, SignPlan, main_executable
 from shipyard.signing.request import SignRequest
 
 INSTALL_HINT = 'pip install "shipyard[rcodesign]"'
@@ -135,9 +137,20 @@ class RcodesignEngine:
             "code_signature_flags": ["runtime"] if self.request.hardened_runtime else [],
             "timestamp_url": self._timestamp_url(),
         }
-        if item.entitlements is not None:
-            settings["entitlements_xml_file"] = item.entitlements.write(self.plist_dir)
+        plist = self._entitlements_file(item)
+        if plist is not None:
+            settings["entitlements_xml_file"] = plist
         return settings
+
+    def _entitlements_file(self, item: SignItem) -> Path | None:
+        """The item's entitlements plist; an empty one when it has none but its old signature
+        does (rcodesign keeps an existing signature's entitlements, codesign --force does not)."""
+        if item.entitlements is not None:
+            return item.entitlements.write(self.plist_dir)
+        code = main_executable(item.path) if item.role == ROLE_BUNDLE else item.path
+        if code is None or not _carries_entitlements(code):
+            return None
+        return Entitlements(()).write(self.plist_dir)
 
     def _nested(self, bundle: SignItem) -> dict[str, Any]:
         """Settings of the already signed code inside ``bundle``: rcodesign re-signs the Mach-O
@@ -150,8 +163,7 @@ class RcodesignEngine:
             scoped[scope] = self.lib.PathSettings(
                 binary_identifier=identifier(item, self.request.identifier_prefix),
                 code_signature_flags=["runtime"] if self.request.hardened_runtime else [],
-                entitlements_xml_file=item.entitlements.write(self.plist_dir)
-                if item.entitlements else None)
+                entitlements_xml_file=self._entitlements_file(item))
         return scoped
 
     def _signer(self) -> Any:
@@ -184,6 +196,13 @@ def identifier(item: SignItem, prefix: str) -> str:
             pass
     stem = item.path.name.split(".", 1)[0] or item.path.name
     return f"{prefix.rstrip('.')}.{stem}" if prefix else stem
+
+
+def _carries_entitlements(path: Path) -> bool:
+    try:
+        return any(piece.entitlements for piece in read_slices(path.read_bytes()))
+    except (OSError, ValueError):
+        return False
 
 
 def _check_writable(items: Sequence[SignItem]) -> None:

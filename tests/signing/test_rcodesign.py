@@ -471,3 +471,19 @@ def test_the_mach_o_inside_a_wheel_is_signed_and_record_stays_true(
                 assert digest == f"sha256={expected.decode()}" and int(size) == len(data), name
         assert archive.read("demo/lib/libf.dylib") != files["demo/lib/libf.dylib"]
     assert not list(wheel.parent.glob(".sign-*"))
+
+
+def test_a_library_re_signed_loses_entitlements_an_old_signature_gave_it(
+        tmp_path: Path, tree: Path, clean_env: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """rcodesign keeps an existing signature's entitlements when re-signing; shipyard's plan
+    says libraries get none (as codesign --force does), so they are cleared."""
+    plist = tmp_path / "old.plist"
+    plist.write_bytes(plistlib.dumps({"com.apple.security.get-task-allow": True}))
+    apple_platform.sign(tree / "libf.dylib", entitlements_xml_file=plist, timestamp_url="none")
+    (old,) = signatures(tree / "libf.dylib")
+    assert entitlement_keys(old) == ["com.apple.security.get-task-allow"]
+    assert run_cli(capsys, "-C", str(project(tmp_path / "proj")), "sign", str(tree))[0] == 0
+    (library,) = signatures(tree / "libf.dylib")
+    (executable,) = signatures(tree / "main")
+    assert entitlement_keys(library) == [] and entitlement_keys(executable) == [JIT]
