@@ -182,6 +182,8 @@ def test_bundle_signed_with_a_p12_reads_back_right_everywhere(
             data = path.read_bytes()
             assert PASSWORD.encode() not in data and b64[:40].encode() not in data, path
     assert not list(tmp_path.rglob("*.shipyard-*")), "no staging copy left behind"
+    import tempfile
+    assert not list(Path(tempfile.gettempdir()).glob("shipyard-signing-key-*")), "key removed"
 
 
 def test_pem_key_and_certificate_sign_a_single_file(
@@ -487,3 +489,15 @@ def test_a_library_re_signed_loses_entitlements_an_old_signature_gave_it(
     (library,) = signatures(tree / "libf.dylib")
     (executable,) = signatures(tree / "main")
     assert entitlement_keys(library) == [] and entitlement_keys(executable) == [JIT]
+
+
+def test_an_identity_without_its_certificate_is_refused_off_ci_and_ad_hoc_on_ci(
+        tmp_path: Path, tree: Path, clean_env: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    clean_env.setenv("APPLE_DEVELOPER_ID_APP", SUBJECT_CN)
+    proj = project(tmp_path / "proj")
+    code, err = sign_fails(capsys, proj, tree)
+    assert code == 10 and "cannot use the identity" in err and "APPLE_SIGNING_CERTIFICATE" in err
+    clean_env.setenv("CI", "true")  # a fork's pull request: no secrets, still a runnable build
+    code, _, err = run_cli(capsys, "-C", str(proj), "sign", str(tree))
+    assert code == 0 and "signing AD-HOC (on CI without the certificate secrets)" in err
