@@ -214,7 +214,8 @@ def sign_bundle(build: SidecarBuild) -> bool:
 
     report = sign_tree(build.bundle().root, project=build.project, runner=build.runner,
                        plugins=build.plugins, env=build.env,
-                       entitlements=list(build.config.entitlements))
+                       entitlements=list(build.config.entitlements),
+                       staged=False)  # the whole bundle is already in the build's staging dir
     if report is None:
         ui.notice(f"code signing skipped ({sign.signer} signer): the sidecar is UNSIGNED")
         return False

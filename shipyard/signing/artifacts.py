@@ -9,6 +9,8 @@ interrupted run leaves the original untouched.
 from __future__ import annotations
 
 import copy
+import os
+import shutil
 import tarfile
 from collections.abc import Callable
 from pathlib import Path
@@ -46,7 +48,9 @@ def sign_artifact(artifact: Artifact, path: Path, sign: SignFunction, codesign: 
     """Sign one artifact; ``codesign`` None means the signer signs disk images itself."""
     method = signing_method(artifact, path)
     ui.step(f"signing {artifact.name} ({method})")
-    if method in ("tree", "binary") or (method == "image" and codesign is None):
+    if method == "tree":
+        return sign_staged(path, sign, dry_run=dry_run)
+    if method == "binary" or (method == "image" and codesign is None):
         return sign(path)
     if method == "image" and codesign is not None:
         return _sign_image(path, codesign, identity=identity, keychain=keychain, dry_run=dry_run)
@@ -55,6 +59,35 @@ def sign_artifact(artifact: Artifact, path: Path, sign: SignFunction, codesign: 
     if method == "wheel":
         return sign_wheel(path, sign, dry_run=dry_run)
     raise SigningError(f"{artifact.name} ({artifact.kind}) holds no code to sign")
+
+
+def sign_staged(root: Path, sign: SignFunction, *, dry_run: bool) -> SignReport:
+    """Sign a copy of the directory ``root`` and swap it in only when all of it signed and
+    verified: a failure halfway leaves ``root`` exactly as it was."""
+    if dry_run or not root.is_dir():
+        return sign(root)
+    with staging_dir(root.parent, f"sign-{root.name}") as staging:
+        copy = staging / root.name  # same name: a bundle stays a bundle
+        shutil.copytree(root, copy, symlinks=True)
+        report = _moved(sign(copy), copy, root)
+        if not report.verify_failures:
+            previous = staging / "previous"
+            os.replace(root, previous)
+            try:
+                os.replace(copy, root)
+            except OSError:
+                os.replace(previous, root)
+                raise
+    return report
+
+
+def _moved(report: SignReport, old: Path, new: Path) -> SignReport:
+    def move(path: Path) -> Path:
+        return new / path.relative_to(old) if path.is_relative_to(old) else path
+
+    return SignReport(signed=[move(p) for p in report.signed],
+                      skipped=[move(p) for p in report.skipped],
+                      verify_failures=[(move(p), why) for p, why in report.verify_failures])
 
 
 def _sign_image(path: Path, codesign: Codesign, *, identity: str, keychain: str,

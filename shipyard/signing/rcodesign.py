@@ -125,7 +125,11 @@ class RcodesignEngine:
             self.lib.sign(item.path, staging, shallow=shallow, paths=self._nested(item),
                           **self._settings(item))
             os.replace(item.path, previous)
-            os.replace(staging, item.path)
+            try:
+                os.replace(staging, item.path)
+            except OSError:
+                os.replace(previous, item.path)
+                raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
             shutil.rmtree(previous, ignore_errors=True)

@@ -21,7 +21,7 @@ from shipyard.fsutil import sha256_file, staging_dir
 from shipyard.manifest import Artifact, Manifest
 from shipyard.plugins.interfaces import Notarizer, NotarySubmission, Signer, SignReport, SignRequest
 from shipyard.plugins.manager import PluginSet
-from shipyard.signing.artifacts import sign_artifact, signing_method
+from shipyard.signing.artifacts import sign_artifact, sign_staged, signing_method
 from shipyard.signing.macho import is_macho
 from shipyard.signing.notary import PendingSubmission, check_verdict, staple_and_assess, upload_file
 from shipyard.signing.session import choose_signer, signing_session
@@ -68,11 +68,14 @@ def run_sign(ctx: StageContext) -> list[Artifact]:
 
 
 def sign_tree(root: Path, *, project: Project, runner: Runner, plugins: PluginSet,
-              env: Mapping[str, str], entitlements: list[str] | None = None) -> SignReport | None:
+              env: Mapping[str, str], entitlements: list[str] | None = None,
+              staged: bool = True) -> SignReport | None:
     """Secret-gated inside-out signing of ``root``; None (after a loud notice) when skipped.
 
     ``entitlements`` (when given) go on every executable of the tree, in addition to the
-    configured ``tool.shipyard.sign.rules``.  Raises SigningError naming every failing path.
+    configured ``tool.shipyard.sign.rules``.  A directory is signed as a copy and swapped in
+    when complete (``staged=False`` for a tree that is itself in a staging directory).
+    Raises SigningError naming every failing path.
     """
     if not root.exists():
         raise SigningError(f"nothing to sign: {root} does not exist",
@@ -90,7 +93,9 @@ def sign_tree(root: Path, *, project: Project, runner: Runner, plugins: PluginSe
     with signing_session(signer, cfg, env, runner, root=project.root) as fields:
         if fields is None:
             return None
-        report = signer.sign(_request(project, root, fields, extra_rules=extra))
+        def sign(tree: Path) -> SignReport:
+            return signer.sign(_request(project, tree, fields, extra_rules=extra))
+        report = sign_staged(root, sign, dry_run=runner.dry_run) if staged else sign(root)
     raise_on_failures(report, root.name)
     return report
 
