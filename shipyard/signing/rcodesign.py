@@ -69,8 +69,8 @@ class RcodesignEngine:
                 if failures:
                     raise SigningError(f"rcodesign failed for {len(failures)} item(s):\n  "
                                        + "\n  ".join(failures),
-                                       hint="files signed before the failure are complete; the "
-                                       "failed ones are unchanged")
+                                       hint="no file is ever half-written, and a directory "
+                                       "given to `shipyard sign` stays as it was")
                 signed += [item.path for item in group]
         return signed
 
