@@ -15,6 +15,7 @@ import plistlib
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from xml.parsers.expat import ExpatError
 
 from shipyard.binaries import binary_kind
 
@@ -69,7 +70,15 @@ class _Blobs:
 
 
 def read_slices(data: bytes) -> list[SliceSignature]:
-    """Every slice of a thin or fat Mach-O image; raises ValueError when it is not Mach-O."""
+    """Every slice of a thin or fat Mach-O image; raises ValueError when it is not Mach-O
+    or is truncated."""
+    try:
+        return _read_slices(data)
+    except (struct.error, IndexError) as exc:
+        raise ValueError(f"truncated or malformed Mach-O ({exc})") from None
+
+
+def _read_slices(data: bytes) -> list[SliceSignature]:
     kind = binary_kind(data[:8])
     if kind == "thin":
         return [_read_slice(data, 0, len(data))]
@@ -186,6 +195,10 @@ class _CodeDirectory:
 
     def check_pages(self, image: bytes) -> list[str]:
         step = self.page_size or self.code_limit
+        expected = -(-self.code_limit // step) if step else 0
+        if (self.code_limit > len(image) or self.code_slots != expected
+                or self.hash_offset + self.code_slots * self.hash_size > len(self.raw)):
+            return ["the CodeDirectory does not describe this file (changed since signing)"]
         bad = [number for number in range(self.code_slots)
                if self.digest(image[number * step:min((number + 1) * step, self.code_limit)])
                != self.recorded(number)]
@@ -201,7 +214,11 @@ class _CodeDirectory:
         problems = []
         for slot, name in names.items():
             blob = blobs.index.get(slot)
-            if blob is None or slot > self.special_slots:
+            if slot > self.special_slots:
+                continue
+            if blob is None:
+                if self.recorded(-slot).strip(b"\0"):
+                    problems.append(f"the {name} blob is missing (changed since signing)")
                 continue
             if self.digest(blob) != self.recorded(-slot):
                 problems.append(f"the {name} blob changed since signing")
@@ -217,7 +234,7 @@ def _entitlement_keys(blob: bytes | None) -> tuple[str, ...]:
         return ()
     try:
         data = plistlib.loads(blob[8:])
-    except (plistlib.InvalidFileException, ValueError):
+    except (plistlib.InvalidFileException, ExpatError, ValueError):
         return ("<unreadable entitlements>",)
     return tuple(sorted(data)) if isinstance(data, dict) else ()
 

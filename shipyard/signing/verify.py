@@ -149,6 +149,8 @@ def judge(name: str, data: bytes, *, require_runtime: bool) -> MachOVerdict:
             problems.append(f"{piece.arch}: not signed")
             continue
         problems += [f"{piece.arch}: {why}" for why in piece.mismatches]
+        if not piece.adhoc and not piece.cms:
+            problems.append(f"{piece.arch}: not ad-hoc, yet it carries no CMS signature")
         if require_runtime and not piece.runtime:
             problems.append(f"{piece.arch}: hardened runtime flag missing")
     subject, team = "", ""
@@ -163,6 +165,7 @@ def judge(name: str, data: bytes, *, require_runtime: bool) -> MachOVerdict:
 
 def _signer(piece: SliceSignature) -> tuple[str, str, list[str]]:
     """Subject and team id (the OU) of the signing certificate, and what is wrong with the CMS."""
+    from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives.serialization import pkcs7
     from cryptography.x509.oid import NameOID
 
@@ -170,7 +173,7 @@ def _signer(piece: SliceSignature) -> tuple[str, str, list[str]]:
 
     try:
         certificates = pkcs7.load_der_pkcs7_certificates(piece.cms)
-    except ValueError:
+    except (ValueError, UnsupportedAlgorithm):
         return "", "", ["the CMS signature cannot be read"]
     if not certificates:
         return "", "", ["the CMS signature holds no certificate"]
