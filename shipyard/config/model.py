@@ -238,7 +238,8 @@ class SignConfig:
         "", doc="rcodesign: unencrypted PEM private key file of `certificate-pem` (keep it out of "
         "the repository).", env=("SHIPYARD_SIGN_PRIVATE_KEY_PEM",))
     hardened_runtime: bool = option(True, doc="Enable the hardened runtime (--options runtime).")
-    jobs: int = option(0, doc="Parallel codesign processes within a depth group; 0 means one per core.",
+    jobs: int = option(0, doc="Parallel signing within a depth group; 0 means one codesign process "
+                       "per core, and one rcodesign thread (its calls serialize in-process).",
                        minimum=0)
 
 

@@ -1,7 +1,7 @@
 """Sign a planned tree with apple-platform-py (the ``rcodesign`` project), on any host.
 
 The same inside-out :class:`~shipyard.signing.order.SignPlan` the codesign engine uses, group
-by group, items of a group in parallel threads (the native library releases the GIL).  Every
+by group (items of a group in parallel threads only when ``jobs`` asks: see ``workers``).  Every
 item is signed into a staging copy beside it and renamed into place, so a failure never leaves
 a half-written file; the certificate is checked (password, format, expiry) and every item is
 checked writable before the first file is touched.
@@ -54,6 +54,14 @@ class RcodesignEngine:
     lib: ModuleType = field(default_factory=load_library)
     plist_dir: Path = Path()
 
+    @property
+    def workers(self) -> int:
+        """Threads per group: 1 unless ``jobs`` asks for more.  Concurrent calls serialize
+        inside apple-platform-py 0.1.0 and contend (benchmarks/signing.py measured threads at
+        0.5-0.95x of serial while a GIL-free control got 1.3-1.7x), and worker processes cost
+        more to start than signing a whole sidecar serially (0.25-0.7 s against 0.15-0.3 s)."""
+        return self.request.jobs or 1
+
     def sign(self) -> list[Path]:
         """Sign every item of the plan inside-out; raise SigningError naming every failure."""
         check_pem_files(self.request.pem_files)
@@ -63,7 +71,7 @@ class RcodesignEngine:
             self.plist_dir = Path(tmp)
             for number, group in enumerate(self.plan.groups, 1):
                 ui.info(f"signing group {number}/{len(self.plan.groups)}: {len(group)} item(s)")
-                errors = _parallel(group, self.request.jobs or os.cpu_count() or 1, self._sign_one)
+                errors = _parallel(group, self.workers, self._sign_one)
                 failures = [f"{item.relative}: {why}" for item, why in zip(group, errors, strict=True)
                             if why]
                 if failures:
