@@ -162,10 +162,20 @@ def check_container_backend(statuses: Statuses) -> list[str]:
 
 
 def check_sign(project: Project, statuses: Statuses, plugins: PluginSet) -> StageVerdict:
+    from shipyard.errors import ToolMissingError
+    from shipyard.signing.session import resolve_signer_name
+
     cfg = project.config.sign
-    record, requires = _plugin_requires(plugins, "signer", cfg.signer)
+    try:
+        name = resolve_signer_name(cfg.signer, plugins.signers())
+    except ToolMissingError as exc:
+        return StageVerdict("sign", False, [f"{exc.message} ({exc.hint})"])
+    record, requires = _plugin_requires(plugins, "signer", name)
     if record is None:
-        return StageVerdict("sign", False, [f"no signer plugin named {cfg.signer!r} is installed"])
+        return StageVerdict("sign", False, [f"no signer plugin named {name!r} is installed"])
+    if not cfg.identity and getattr(record.cls, "adhoc_without_identity", False):
+        return StageVerdict("sign", True, [f"signer {name}: no identity configured, signatures "
+                                           "will be ad-hoc (not accepted by Gatekeeper)"])
     if not cfg.identity:
         return StageVerdict("sign", True, ["no identity configured: signing will be skipped "
                                            "(artifacts recorded unsigned)"])

@@ -1,31 +1,46 @@
-"""Messages to the user on stderr: steps, notices, warnings.  Stdout is kept for data."""
+"""Messages to the user on stderr: steps, notices, warnings.  Stdout is kept for data.
+
+Signing runs commands in parallel threads, and ``print`` writes a line and its newline in two
+calls, so two threads' lines could run together.  Every message goes out as one write of
+complete lines under one lock (:func:`emit`, also used by the Runner's command echo).
+"""
 
 from __future__ import annotations
 
 import sys
+import threading
 from typing import TextIO
 
 _stream: TextIO | None = None
+_lock = threading.Lock()
 
 
 def _out() -> TextIO:
     return _stream or sys.stderr
 
 
+def emit(text: str, stream: TextIO | None = None) -> None:
+    """Write ``text`` plus a newline in one call, never interleaved with another thread's."""
+    target = stream or _out()
+    with _lock:
+        target.write(text + "\n")
+        target.flush()
+
+
 def step(message: str) -> None:
     """A step of a long procedure: ``==> message``."""
-    print(f"==> {message}", file=_out(), flush=True)
+    emit(f"==> {message}")
 
 
 def info(message: str) -> None:
-    print(f"    {message}", file=_out(), flush=True)
+    emit(f"    {message}")
 
 
 def warn(message: str) -> None:
-    print(f"warning: {message}", file=_out(), flush=True)
+    emit(f"warning: {message}")
 
 
 def notice(message: str) -> None:
     """A loud notice for something skipped that the user must not miss."""
     bar = "!" * 72
-    print(f"{bar}\n!! {message}\n{bar}", file=_out(), flush=True)
+    emit(f"{bar}\n!! {message}\n{bar}")

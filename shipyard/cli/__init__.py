@@ -40,6 +40,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "release",
     "sidecar",
     "sign",
+    "verify",
     "kernels",
     "keys",
     "updates",

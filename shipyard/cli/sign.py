@@ -16,9 +16,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "sign", parents=[common], help="sign the manifest's artifacts (or PATH) inside-out",
         description="Sign every unsigned artifact of <out-dir>/manifest.json holding code, or the "
         "tree/file PATH: dylibs before the executables loading them, bundles last, entitlements "
-        "on executables only, then codesign --verify --deep --strict. Without an identity (or on "
-        "CI without APPLE_SIGNING_CERTIFICATE/APPLE_SIGNING_PASSWORD) signing is skipped with a "
-        "notice. Exit 7 when signing or verification fails.")
+        "on executables only, then every signature is read back as `shipyard verify` does (on "
+        "macOS also codesign --verify --deep --strict). The signer is sign.signer: codesign on "
+        "macOS, rcodesign (apple-platform-py) elsewhere. Without an identity codesign skips "
+        "signing with a notice and rcodesign signs ad-hoc. Exit 7 when signing or verification "
+        "fails, 10 when the certificate or its password is rejected.")
     sign.add_argument("path", nargs="?", type=path_argument, help="a directory, bundle or Mach-O file to "
                       "sign instead of the manifest's artifacts")
     sign.add_argument("--identity", help="signing identity (sign.identity, APPLE_DEVELOPER_ID_APP)")

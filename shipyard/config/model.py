@@ -234,7 +234,9 @@ class EntitlementRule:
 class SignConfig:
     """``[tool.shipyard.sign]``: code signing of every binary, inside-out."""
 
-    signer: str = option("codesign", doc="Signer plugin to use.")
+    signer: str = option(
+        "auto", doc="Signer plugin: `codesign` (macOS), `rcodesign` (any host, apple-platform-py) or "
+        "`auto` (codesign on macOS, rcodesign elsewhere).", env=("SHIPYARD_SIGNER",))
     identity: str = option(
         "", doc="Signing identity, e.g. `Developer ID Application: Team (TEAMID)`; empty skips signing.",
         env=("APPLE_DEVELOPER_ID_APP", "DEVELOPER_ID", "SHIPYARD_SIGN_IDENTITY"),
@@ -244,8 +246,22 @@ class SignConfig:
         default_factory=list, doc="Per-path entitlement rules (array of tables); libraries get none."
     )
     timestamp: bool = option(True, doc="Request a secure timestamp (--timestamp).")
+    timestamp_url: str = option(
+        "http://timestamp.apple.com/ts01", doc="Timestamp server of the rcodesign signer; `none` "
+        "asks for no timestamp (offline hosts, tests).", env=("SHIPYARD_SIGN_TIMESTAMP_URL",))
+    identifier_prefix: str = option(
+        "", doc="rcodesign: a bare Mach-O file is signed as `<prefix>.<file stem>` (just the stem "
+        "when empty); bundles use their CFBundleIdentifier.")
+    certificate_pem: str = option(
+        "", doc="rcodesign: PEM certificate file (relative to the project), used with "
+        "`private-key-pem` instead of the APPLE_SIGNING_CERTIFICATE .p12.",
+        env=("SHIPYARD_SIGN_CERTIFICATE_PEM",))
+    private_key_pem: str = option(
+        "", doc="rcodesign: unencrypted PEM private key file of `certificate-pem` (keep it out of "
+        "the repository).", env=("SHIPYARD_SIGN_PRIVATE_KEY_PEM",))
     hardened_runtime: bool = option(True, doc="Enable the hardened runtime (--options runtime).")
-    jobs: int = option(0, doc="Parallel codesign processes within a depth group; 0 means one per core.",
+    jobs: int = option(0, doc="Parallel signing within a depth group; 0 means one codesign process "
+                       "per core, and one rcodesign thread (its calls serialize in-process).",
                        minimum=0)
 
 

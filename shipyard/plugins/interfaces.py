@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from shipyard.signing.request import SignReport, SignRequest
+
 if TYPE_CHECKING:
     from shipyard.config.loader import Project
     from shipyard.manifest import Artifact
@@ -131,38 +133,25 @@ class Publisher(abc.ABC):
 
 
 # ------------------------------------------------------------------------------ signers
-@dataclass(frozen=True, kw_only=True)
-class SignRequest:
-    """Sign one tree (or a single file) inside-out."""
-
-    root: Path
-    identity: str
-    keychain: str = ""
-    #: Bundle-relative fnmatch pattern → entitlement keys (applied to executables only).
-    entitlement_rules: Sequence[tuple[str, Sequence[str]]] = ()
-    timestamp: bool = True
-    hardened_runtime: bool = True
-    jobs: int = 0
-
-
-@dataclass(frozen=True, kw_only=True)
-class SignReport:
-    """What a signer signed, in order, and what failed verification."""
-
-    signed: list[Path] = field(default_factory=list)
-    skipped: list[Path] = field(default_factory=list)
-    verify_failures: list[tuple[Path, str]] = field(default_factory=list)
-
-
 class Signer(abc.ABC):
     """Base class of signer plugins (``[tool.shipyard.sign] signer = "<name>"``)."""
 
     name: ClassVar[str]
     description: ClassVar[str] = ""
     requires: ClassVar[tuple[Requirement, ...]] = ()
+    #: True when the identity lives in a keychain (codesign): the sign stage builds the
+    #: temporary CI keychain.  False (rcodesign): it hands the decoded .p12 in the request.
+    uses_keychain: ClassVar[bool] = True
+    #: True when the engine signs ad-hoc without an identity instead of skipping signing.
+    adhoc_without_identity: ClassVar[bool] = False
 
     def __init__(self, runner: Runner) -> None:
         self.runner = runner
+
+    @classmethod
+    def unusable(cls) -> str:
+        """Empty when this signer can run on this host; otherwise why not and what to install."""
+        return ""
 
     @abc.abstractmethod
     def sign(self, request: SignRequest) -> SignReport:

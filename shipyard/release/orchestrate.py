@@ -171,10 +171,13 @@ def release_artifacts(release: Release) -> list[Artifact]:
 
 
 def refuse_unsigned(release: Release, artifacts: Sequence[Artifact]) -> None:
-    kinds = set(release.project.config.release.require_signed)
-    # Apple signatures exist for Apple platforms only: a Linux sidecar never carries one.
-    unsigned = [a.name for a in artifacts
-                if a.kind in kinds and not a.signed and "-linux" not in a.target]
+    """Read every signature back (``shipyard verify``): refuse unsigned artifacts unless
+    ``--allow-unsigned``, and artifacts changed after signing always."""
+    unsigned, tampered = _signature_problems(release, artifacts)
+    if tampered:
+        raise ReleaseRefusedError(
+            "refusing to publish artifacts changed after signing:\n  " + "\n  ".join(tampered),
+            hint="rebuild and sign them again; --allow-unsigned does not cover this")
     if not unsigned:
         return
     if release.allow_unsigned:
@@ -182,8 +185,38 @@ def refuse_unsigned(release: Release, artifacts: Sequence[Artifact]) -> None:
         return
     raise ReleaseRefusedError(
         f"refusing to publish unsigned artifacts: {', '.join(unsigned)}",
-        hint="configure [tool.shipyard.sign] identity (APPLE_DEVELOPER_ID_APP) so the sign "
-        "stage signs them, or pass --allow-unsigned for a test channel")
+        hint="configure [tool.shipyard.sign] so the sign stage signs them (`shipyard verify "
+        "FILE` shows each signature), or pass --allow-unsigned for a test channel")
+
+
+def _signature_problems(release: Release, artifacts: Sequence[Artifact]
+                        ) -> tuple[list[str], list[str]]:
+    from shipyard.signing.verify import verify_path
+
+    kinds = set(release.project.config.release.require_signed)
+    runtime = release.project.config.sign.hardened_runtime
+    unsigned, tampered = [], []
+    for artifact in (a for a in artifacts if a.kind in kinds):
+        path = artifact.file(release.out_dir)
+        report = verify_path(path, require_runtime=runtime) if _readable(path) else None
+        if report is None or not report.files:
+            # Disk images, installer packages and code-free trees: the sign stage's record.
+            # Apple signatures exist for Apple platforms only: a Linux sidecar never has one.
+            if not artifact.signed and "-linux" not in artifact.target:
+                unsigned.append(artifact.name)
+            continue
+        changed = [f"{artifact.name}: {f.path}" for f in report.failures
+                   if any(s.mismatches for s in f.slices)]
+        tampered += changed
+        if report.failures and not changed:
+            unsigned.append(f"{artifact.name} ({len(report.failures)} of {len(report.files)} "
+                            "Mach-O unsigned or without the runtime flag)")
+    return unsigned, tampered
+
+
+def _readable(path: Path) -> bool:
+    """Whether the signature reader can open it (disk images and flat packages it cannot)."""
+    return path.exists() and not path.name.endswith((".dmg", ".pkg"))
 
 
 def checksummed(release: Release, artifacts: list[Artifact]) -> list[Artifact]:

@@ -29,17 +29,26 @@ def missing_tools(release: Release, requires: Sequence[Requirement]) -> list[str
 
 
 def sign_lines(release: Release, config: SignConfig) -> list[str]:
-    lines = [f"signer {config.signer}, inside-out, hardened runtime "
-             f"{'on' if config.hardened_runtime else 'off'}"]
+    from shipyard.errors import ToolMissingError
+    from shipyard.signing.session import resolve_signer_name
+
+    try:
+        name = resolve_signer_name(config.signer, release.plugins.signers())
+    except ToolMissingError as exc:
+        return [f"signer {config.signer}: {exc.message} ({exc.hint})"]
+    lines = [f"signer {name}{' (auto)' if name != config.signer else ''}, inside-out, hardened "
+             f"runtime {'on' if config.hardened_runtime else 'off'}, then every signature read back"]
+    signer = release.plugins.signers().get(name)
+    if signer is None:
+        return [*lines, f"needs a signer plugin named {name!r} (none installed)"]
     if config.identity:
         lines.append(f"identity {config.identity!r}")
+    elif signer.adhoc_without_identity:
+        lines.append("no identity: ad-hoc signatures (Gatekeeper accepts only a Developer ID)")
     else:
         lines.append("needs an identity: tool.shipyard.sign.identity or APPLE_DEVELOPER_ID_APP "
                      "(not set: artifacts would stay unsigned and the release refused "
                      "without --allow-unsigned)")
-    signer = release.plugins.signers().get(config.signer)
-    if signer is None:
-        return [*lines, f"needs a signer plugin named {config.signer!r} (none installed)"]
     return lines + missing_tools(release, signer.requires)
 
 

@@ -28,7 +28,7 @@ from shipyard.caches import hold_pbs_entries
 from shipyard.config.loader import Project
 from shipyard.config.model import SidecarConfig
 from shipyard.config.validate import archive_file_name, sidecar_name
-from shipyard.errors import ConfigError, IntegrityError, SigningError
+from shipyard.errors import ConfigError, IntegrityError
 from shipyard.fsutil import (
     atomic_write_text,
     read_user_text,
@@ -37,7 +37,6 @@ from shipyard.fsutil import (
     user_path_kind,
 )
 from shipyard.isolation.session import HermeticSession, hermetic
-from shipyard.plugins.interfaces import SignRequest
 from shipyard.plugins.manager import PluginSet
 from shipyard.sidecar import hostpbs
 from shipyard.sidecar.census import BinaryCensus
@@ -278,20 +277,15 @@ def sign_bundle(build: SidecarBuild) -> bool:
     if build.config.skip_codesign:
         ui.notice("code signing skipped (--skip-codesign / skip-codesign): the sidecar is UNSIGNED")
         return False
-    if not sign.identity:
-        ui.notice("code signing skipped: no identity configured (tool.shipyard.sign.identity, "
-                  "APPLE_DEVELOPER_ID_APP or DEVELOPER_ID): the sidecar is UNSIGNED")
+    from shipyard.signing.stage import sign_tree  # the sign stage's gate, keychain and verify
+
+    report = sign_tree(build.bundle().root, project=build.project, runner=build.runner,
+                       plugins=build.plugins, env=build.env,
+                       entitlements=list(build.config.entitlements),
+                       staged=False)  # the whole bundle is already in the build's staging dir
+    if report is None:
+        ui.notice(f"code signing skipped ({sign.signer} signer): the sidecar is UNSIGNED")
         return False
-    signer_cls = build.plugins.get("signer", sign.signer).cls
-    request = SignRequest(
-        root=build.bundle().root, identity=sign.identity, keychain=sign.keychain,
-        entitlement_rules=[("*", list(build.config.entitlements))],
-        timestamp=sign.timestamp, hardened_runtime=sign.hardened_runtime, jobs=sign.jobs,
-    )
-    report = signer_cls(build.runner).sign(request)
-    if report.verify_failures:
-        failed = "\n".join(f"  {p}: {why}" for p, why in report.verify_failures)
-        raise SigningError(f"signature verification failed after signing:\n{failed}")
     ui.info(f"signed {len(report.signed)} file(s) with {build.config.entitlements}")
     build.signed = True
     return True

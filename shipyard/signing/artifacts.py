@@ -1,4 +1,5 @@
-"""Signing one artifact of the manifest: a tree, a bundle, a disk image, a tarball, a binary.
+"""Signing one artifact of the manifest: a tree, a bundle, a disk image, a tarball, a binary,
+the Mach-O inside a wheel (``shipyard.signing.wheels``).
 
 Tarballs (the sidecar) are unpacked into a staging directory beside them, signed inside-out
 and repacked with the original member order and metadata, then renamed into place: an
@@ -8,6 +9,8 @@ interrupted run leaves the original untouched.
 from __future__ import annotations
 
 import copy
+import os
+import shutil
 import tarfile
 from collections.abc import Callable
 from pathlib import Path
@@ -16,9 +19,10 @@ from shipyard import ui
 from shipyard.errors import IntegrityError, SigningError
 from shipyard.fsutil import atomic_write_text, sha256_file, staging_dir
 from shipyard.manifest import Artifact
-from shipyard.plugins.interfaces import SignReport, SignRequest
 from shipyard.sidecar.extract import INFLATE_CEILING, extract_archive
 from shipyard.signing.macho import is_macho
+from shipyard.signing.request import SignReport
+from shipyard.signing.wheels import holds_macho, sign_wheel
 from shipyard.tools.codesign import Codesign
 
 #: Signs a tree or a single Mach-O file (the configured signer plugin, bound to a request).
@@ -35,20 +39,56 @@ def signing_method(artifact: Artifact, path: Path) -> str:
         return "tarball"
     if path.is_file() and is_macho(path):
         return "binary"
+    if (artifact.kind == "wheel" or path.suffix == ".whl") and path.is_file() and holds_macho(path):
+        return "wheel"
     return ""
 
 
-def sign_artifact(artifact: Artifact, path: Path, sign: SignFunction, codesign: Codesign, *,
+def sign_artifact(artifact: Artifact, path: Path, sign: SignFunction, codesign: Codesign | None, *,
                   identity: str, keychain: str, dry_run: bool) -> SignReport:
+    """Sign one artifact; ``codesign`` None means the signer signs disk images itself."""
     method = signing_method(artifact, path)
     ui.step(f"signing {artifact.name} ({method})")
-    if method in ("tree", "binary"):
+    if method == "tree":
+        return sign_staged(path, sign, dry_run=dry_run)
+    if method == "binary" or (method == "image" and codesign is None):
         return sign(path)
-    if method == "image":
+    if method == "image" and codesign is not None:
         return _sign_image(path, codesign, identity=identity, keychain=keychain, dry_run=dry_run)
     if method == "tarball":
         return _sign_tarball(path, sign, dry_run=dry_run)
+    if method == "wheel":
+        return sign_wheel(path, sign, dry_run=dry_run)
     raise SigningError(f"{artifact.name} ({artifact.kind}) holds no code to sign")
+
+
+def sign_staged(root: Path, sign: SignFunction, *, dry_run: bool) -> SignReport:
+    """Sign a copy of the directory ``root`` and swap it in only when all of it signed and
+    verified: a failure halfway leaves ``root`` exactly as it was."""
+    if dry_run or not root.is_dir():
+        return sign(root)
+    with staging_dir(root.parent, f"sign-{root.name}") as staging:
+        copy = staging / root.name  # same name: a bundle stays a bundle
+        shutil.copytree(root, copy, symlinks=True)
+        report = _moved(sign(copy), copy, root)
+        if not report.verify_failures:
+            previous = staging / "previous"
+            os.replace(root, previous)
+            try:
+                os.replace(copy, root)
+            except OSError:
+                os.replace(previous, root)
+                raise
+    return report
+
+
+def _moved(report: SignReport, old: Path, new: Path) -> SignReport:
+    def move(path: Path) -> Path:
+        return new / path.relative_to(old) if path.is_relative_to(old) else path
+
+    return SignReport(signed=[move(p) for p in report.signed],
+                      skipped=[move(p) for p in report.skipped],
+                      verify_failures=[(move(p), why) for p, why in report.verify_failures])
 
 
 def _sign_image(path: Path, codesign: Codesign, *, identity: str, keychain: str,
@@ -107,10 +147,3 @@ def _refresh_checksum_file(archive: Path) -> None:
     checksum = archive.with_name(archive.name + ".sha256")
     if checksum.is_file():
         atomic_write_text(checksum, f"{sha256_file(archive)}  {archive.name}\n")
-
-
-def sign_request(root: Path, *, identity: str, keychain: str,
-                 rules: list[tuple[str, list[str]]], timestamp: bool, hardened_runtime: bool,
-                 jobs: int) -> SignRequest:
-    return SignRequest(root=root, identity=identity, keychain=keychain, entitlement_rules=rules,
-                       timestamp=timestamp, hardened_runtime=hardened_runtime, jobs=jobs)

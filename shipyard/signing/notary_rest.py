@@ -39,6 +39,7 @@ MAX_TOKEN_SECONDS = 20 * 60
 DEFAULT_S3_ENDPOINT = "https://{bucket}.s3.us-west-2.amazonaws.com"
 S3_REGION = "us-west-2"
 CHUNK = 1 << 20
+MAX_BACKOFF = 60.0
 
 
 # ------------------------------------------------------------------------------ JWT
@@ -120,6 +121,13 @@ class NotaryClient:
     clock: Callable[[], float] = time.time
     #: Called with every secret the client learns (tokens, S3 keys) so logs can mask them.
     on_secret: Callable[[str], None] = lambda _secret: None
+    #: Retries of one request after a 5xx answer or a connection error, waiting
+    #: ``backoff * 2**n`` seconds (capped at MAX_BACKOFF) before retry ``n + 1``.
+    retries: int = 4
+    backoff: float = 2.0
+    sleep: Callable[[float], None] = time.sleep
+    #: Told each retry, as one line ("retry 1/4 in 2s: HTTP 503 …"), so a wait is never silent.
+    on_retry: Callable[[str], None] = lambda _line: None
     _token: tuple[str, float] = ("", 0.0)
 
     def token(self) -> str:
@@ -136,12 +144,33 @@ class NotaryClient:
         response = self._send(method, url, headers=headers, **kwargs)
         return _json_body(response, url)
 
-    def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        try:
-            response = self.http.request(method, url, **kwargs)
-        except httpx.HTTPError as exc:
-            raise NotarizationError(f"cannot reach the notary service at {url}: {exc}",
-                                    hint="check the network, or tool.shipyard.notarize.api-url") from None
+    def _send(self, method: str, url: str, *, body: Callable[[], Iterator[bytes]] | None = None,
+              **kwargs: Any) -> httpx.Response:
+        """One request, retried on 5xx answers and connection errors (bounded, each retry
+        announced); ``body`` makes a fresh upload stream for every attempt."""
+        for attempt in range(self.retries + 1):
+            failure = ""
+            try:
+                if body is not None:
+                    kwargs["content"] = body()
+                response = self.http.request(method, url, **kwargs)
+            except httpx.TransportError as exc:
+                failure = f"cannot reach the notary service at {url}: {exc}"
+            else:
+                if response.status_code < 500:
+                    return self._judged(method, url, response)
+                failure = f"{method} {url} failed: HTTP {response.status_code}: {response.text[:200]}"
+            if attempt == self.retries:
+                raise NotarizationError(
+                    f"{failure} (gave up after {self.retries + 1} attempts)",
+                    hint="the service or the network is down; the submission id (if any) is saved "
+                    "beside the artifact: `shipyard notarize --resume` continues later")
+            delay = min(self.backoff * 2 ** attempt, MAX_BACKOFF)
+            self.on_retry(f"retry {attempt + 1}/{self.retries} in {delay:g}s: {failure}")
+            self.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _judged(self, method: str, url: str, response: httpx.Response) -> httpx.Response:
         if response.status_code in (401, 403):
             raise CredentialsError(
                 f"the notary service refused the API key {self.key_id} (HTTP {response.status_code})",
@@ -170,7 +199,7 @@ class NotaryClient:
             self.clock(), dt.UTC))
         headers.pop("host")
         headers["content-length"] = str(path.stat().st_size)
-        self._send("PUT", url, headers=headers, content=_chunks(path))
+        self._send("PUT", url, headers=headers, body=lambda: _chunks(path))
 
     def status(self, submission_id: str) -> dict[str, Any]:
         data = self._api("GET", f"/notary/v2/submissions/{quote(submission_id)}")["data"]

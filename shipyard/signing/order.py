@@ -21,6 +21,7 @@ import plistlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.parsers.expat import ExpatError
 
 from shipyard.errors import SigningError
 from shipyard.signing.entitlements import EntitlementRules, Entitlements
@@ -90,11 +91,11 @@ def _discover(root: Path, rules: EntitlementRules, plan: SignPlan) -> dict[str, 
             path = here / name
             if name.endswith(BUNDLE_SUFFIXES) and not path.is_symlink():
                 rel = path.relative_to(root).as_posix()
-                main = _main_executable(path)
+                main = main_executable(path)
                 main_executables.add(main.relative_to(root).as_posix() if main else "")
                 nodes[rel] = _bundle_node(path, rel, root, main, rules)
     if root.name.endswith(BUNDLE_SUFFIXES):
-        main = _main_executable(root)
+        main = main_executable(root)
         main_executables.add(main.relative_to(root).as_posix() if main else "")
         nodes["."] = _bundle_node(root, ".", root, main, rules, outermost=True)
     for rel in main_executables:
@@ -133,7 +134,7 @@ def _container(rel: str, root: Path) -> str:
     return "." if root.name.endswith(BUNDLE_SUFFIXES) else ""
 
 
-def _main_executable(bundle: Path) -> Path | None:
+def main_executable(bundle: Path) -> Path | None:
     """The bundle's CFBundleExecutable when it is a Mach-O executable (apps, XPC services)."""
     info_plist = bundle / "Contents" / "Info.plist"
     name = ""
@@ -141,7 +142,7 @@ def _main_executable(bundle: Path) -> Path | None:
         try:
             with open(info_plist, "rb") as handle:
                 name = str(plistlib.load(handle).get("CFBundleExecutable", ""))
-        except (plistlib.InvalidFileException, ValueError, OSError):
+        except (plistlib.InvalidFileException, ExpatError, ValueError, OSError):
             name = ""
     candidate = bundle / "Contents" / "MacOS" / (name or bundle.stem)
     info = read_macho(candidate) if candidate.is_file() else None

@@ -12,26 +12,27 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from shipyard import ui
 from shipyard.config.loader import Project
 from shipyard.errors import SigningError
 from shipyard.fsutil import sha256_file, staging_dir
 from shipyard.manifest import Artifact, Manifest
-from shipyard.plugins.interfaces import Notarizer, NotarySubmission, Signer, SignReport
+from shipyard.plugins.interfaces import Notarizer, NotarySubmission, Signer, SignReport, SignRequest
 from shipyard.plugins.manager import PluginSet
-from shipyard.signing.artifacts import sign_artifact, sign_request, signing_method
+from shipyard.signing.artifacts import sign_artifact, sign_staged, signing_method
 from shipyard.signing.keychain import (
-    signing_credentials,
-    signing_keychain,
     sweep_signing_staging,
 )
+from shipyard.signing.macho import is_macho
 from shipyard.signing.notary import PendingSubmission, check_verdict, staple_and_assess, upload_file
+from shipyard.signing.session import choose_signer, signing_session
+from shipyard.signing.wheels import holds_macho, sign_wheel
 from shipyard.stages import StageContext
 from shipyard.tools.codesign import Codesign
 from shipyard.tools.ditto import Ditto
 from shipyard.tools.runner import Runner
-from shipyard.tools.security import Security
 from shipyard.tools.spctl import Spctl
 from shipyard.tools.xcrun import Stapler
 
@@ -50,49 +51,81 @@ def run_sign(ctx: StageContext) -> list[Artifact]:
         ui.info("nothing to sign in the manifest")
         return []
     cfg = ctx.project.config.sign
-    creds = signing_credentials(cfg.identity, ctx.env, keychain=cfg.keychain)
-    if creds is None:
-        return []
-    signer = _signer(ctx.plugins, cfg.signer, ctx.runner)
+    signer = choose_signer(ctx.plugins, cfg.signer, ctx.runner)
     done: list[Artifact] = []
-    try:
-        with signing_keychain(Security(ctx.runner), creds) as keychain:
+    with signing_session(signer, cfg, ctx.env, ctx.runner, root=ctx.project.root) as fields:
+        if fields is None:
+            return []
+        try:
             for artifact, path in todo:
-                def sign(root: Path, keychain: str = keychain) -> SignReport:
-                    return signer.sign(sign_request(
-                        root, identity=creds.identity, keychain=keychain, rules=_rules(ctx.project),
-                        timestamp=cfg.timestamp, hardened_runtime=cfg.hardened_runtime,
-                        jobs=cfg.jobs))
-                report = sign_artifact(artifact, path, sign, Codesign(ctx.runner),
-                                       identity=creds.identity, keychain=keychain,
-                                       dry_run=ctx.dry_run)
+                def sign(root: Path) -> SignReport:
+                    return signer.sign(_request(ctx.project, root, fields))
+                codesign = Codesign(ctx.runner) if signer.uses_keychain else None
+                report = sign_artifact(artifact, path, sign, codesign,
+                                       identity=fields["identity"],
+                                       keychain=fields.get("keychain", ""), dry_run=ctx.dry_run)
                 raise_on_failures(report, artifact.name)
                 done.append(_refreshed(manifest, artifact, path, signed=not ctx.dry_run))
-    finally:
-        if not ctx.dry_run:  # artifacts signed before a failure stay recorded as signed
-            manifest.save()
+        finally:
+            if not ctx.dry_run:  # artifacts signed before a failure stay recorded as signed
+                manifest.save()
     return done
 
 
 def sign_tree(root: Path, *, project: Project, runner: Runner, plugins: PluginSet,
-              env: Mapping[str, str], entitlements: list[str] | None = None) -> SignReport | None:
+              env: Mapping[str, str], entitlements: list[str] | None = None,
+              staged: bool = True) -> SignReport | None:
     """Secret-gated inside-out signing of ``root``; None (after a loud notice) when skipped.
 
     ``entitlements`` (when given) go on every executable of the tree, in addition to the
-    configured ``tool.shipyard.sign.rules``.  Raises SigningError naming every failing path.
+    configured ``tool.shipyard.sign.rules``.  A directory is signed as a copy and swapped in
+    when complete (``staged=False`` for a tree that is itself in a staging directory).
+    Raises SigningError naming every failing path.
     """
+    if not root.exists():
+        raise SigningError(f"nothing to sign: {root} does not exist",
+                           hint="pass an existing Mach-O file, bundle or directory")
     cfg = project.config.sign
-    creds = signing_credentials(cfg.identity, env, keychain=cfg.keychain)
-    if creds is None:
-        return None
-    rules = _rules(project) + ([("*", list(entitlements))] if entitlements else [])
-    signer = _signer(plugins, cfg.signer, runner)
-    with signing_keychain(Security(runner), creds) as keychain:
-        report = signer.sign(sign_request(root, identity=creds.identity, keychain=keychain,
-                                          rules=rules, timestamp=cfg.timestamp,
-                                          hardened_runtime=cfg.hardened_runtime, jobs=cfg.jobs))
+    extra = [("*", list(entitlements))] if entitlements else []
+    signer = choose_signer(plugins, cfg.signer, runner)
+    image = root.suffix == ".dmg" and not signer.uses_keychain  # rcodesign signs images itself
+    if root.suffix == ".whl" and root.is_file():
+        return _sign_wheel_file(root, signer, project, runner, env, extra)
+    if root.is_file() and not is_macho(root) and not image:
+        raise SigningError(f"cannot sign {root}: it is not a Mach-O file (whatever its name says)",
+                           hint="pass a Mach-O binary, a bundle or a directory (disk images: "
+                           "record them in the manifest and run `shipyard sign`)")
+    with signing_session(signer, cfg, env, runner, root=project.root) as fields:
+        if fields is None:
+            return None
+        def sign(tree: Path) -> SignReport:
+            return signer.sign(_request(project, tree, fields, extra_rules=extra))
+        report = sign_staged(root, sign, dry_run=runner.dry_run) if staged else sign(root)
     raise_on_failures(report, root.name)
     return report
+
+
+def _sign_wheel_file(wheel: Path, signer: Signer, project: Project, runner: Runner,
+                     env: Mapping[str, str], extra: list[tuple[str, list[str]]]) -> SignReport | None:
+    if not holds_macho(wheel):
+        ui.info(f"{wheel.name} holds no Mach-O: nothing to sign")
+        return SignReport()
+    with signing_session(signer, project.config.sign, env, runner, root=project.root) as fields:
+        if fields is None:
+            return None
+        report = sign_wheel(wheel, lambda tree: signer.sign(
+            _request(project, tree, fields, extra_rules=extra)), dry_run=runner.dry_run)
+    raise_on_failures(report, wheel.name)
+    return report
+
+
+def _request(project: Project, root: Path, fields: Mapping[str, Any], *,
+             extra_rules: list[tuple[str, list[str]]] | None = None) -> SignRequest:
+    cfg = project.config.sign
+    return SignRequest(root=root, entitlement_rules=_rules(project) + (extra_rules or []),
+                       timestamp=cfg.timestamp, timestamp_url=cfg.timestamp_url,
+                       hardened_runtime=cfg.hardened_runtime, jobs=cfg.jobs,
+                       identifier_prefix=cfg.identifier_prefix, **fields)
 
 
 def raise_on_failures(report: SignReport, what: str) -> None:
@@ -101,13 +134,8 @@ def raise_on_failures(report: SignReport, what: str) -> None:
     listing = "\n  ".join(f"{path}: {why}" for path, why in report.verify_failures)
     raise SigningError(f"signature verification failed for {len(report.verify_failures)} path(s) "
                        f"of {what}:\n  {listing}",
-                       hint="codesign --verify --deep --strict --verbose=2 PATH shows the details")
-
-
-def _signer(plugins: PluginSet, name: str, runner: Runner) -> Signer:
-    cls = plugins.get("signer", name).cls
-    signer: Signer = cls(runner)
-    return signer
+                       hint="`shipyard verify PATH` shows every signature; on macOS, "
+                       "codesign --verify --deep --strict --verbose=2 PATH as well")
 
 
 def _rules(project: Project) -> list[tuple[str, list[str]]]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from shipyard import ui
 from shipyard.errors import CommandError
 
 MASK = "********"
@@ -66,8 +67,8 @@ class Runner:
         return self.mask(shlex.join(str(a) for a in argv))
 
     def say(self, line: str) -> None:
-        if self.echo:
-            print(self.mask(line), file=self.stream or sys.stderr, flush=True)
+        if self.echo:  # one write per line: parallel signing threads share the stream
+            ui.emit(self.mask(line), self.stream or sys.stderr)
 
     def run(
         self,

@@ -6,6 +6,7 @@ from shipyard.archives import write_zip
 from shipyard.manifest import Artifact, Manifest
 from shipyard.stages import StageContext
 from tests.publishers.test_pypi import make_wheel
+from tests.release.stages_fake import write_tarball
 
 
 def build(ctx: StageContext) -> list[Artifact]:
@@ -13,7 +14,7 @@ def build(ctx: StageContext) -> list[Artifact]:
         return []
     out = ctx.out_dir
     out.mkdir(parents=True, exist_ok=True)
-    (out / "demo-sidecar.tar.gz").write_bytes(b"sidecar tarball")
+    write_tarball(out / "demo-sidecar.tar.gz", b"sidecar tarball")
     fw = ctx.project.root / "build" / "DemoCore.xcframework" / "macos-arm64"
     fw.mkdir(parents=True, exist_ok=True)
     (fw / "libDemoCore.a").write_bytes(b"static lib")

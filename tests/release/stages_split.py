@@ -6,6 +6,7 @@ from __future__ import annotations
 from shipyard.manifest import Artifact, Manifest
 from shipyard.stages import StageContext
 from tests.publishers.test_pypi import make_wheel
+from tests.release.stages_fake import write_tarball
 
 STAGES = {
     "sidecar": "tests.release.stages_split:build_sidecar",
@@ -28,7 +29,7 @@ def build_sidecar(ctx: StageContext) -> list[Artifact]:
     target = ctx.project.config.sidecar.target
     ctx.out_dir.mkdir(parents=True, exist_ok=True)
     path = ctx.out_dir / f"demo-sidecar-{target}.tar.gz"
-    path.write_bytes(f"sidecar {ctx.project.version} for {target}\n".encode())
+    write_tarball(path, f"sidecar {ctx.project.version} for {target}\n".encode())
     return _record(ctx, Artifact.from_file(path, ctx.out_dir, kind="sidecar", stage="sidecar",
                                            target=target))
 

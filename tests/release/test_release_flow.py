@@ -42,17 +42,22 @@ def test_release_publishes_everything_once(project: Callable[..., Path], github:
     assert run_cli(root, "release", TAG) == 0
     _no_token_leak(capsys)
     assert fake_stages == ["sidecar", "sign"]
-    assert sorted(u.rsplit("/", 1)[-1] for u in github.state.uploads()) == ["assets", "assets"]
+    # the sidecar, its two SBOMs (package.sbom is on by default) and SHA256SUMS
+    assert sorted(u.rsplit("/", 1)[-1] for u in github.state.uploads()) == ["assets"] * 4
     release = github.state.releases[0]
     sidecar = (root / "dist" / "demo-sidecar.tar.gz").read_bytes()
     assert hashlib.sha256(sidecar).hexdigest() in release["body"]
     assert not release["prerelease"]
     sums = (root / "dist" / "SHA256SUMS").read_text()
-    assert f"{hashlib.sha256(sidecar).hexdigest()}  demo-sidecar.tar.gz\n" == sums
+    assert f"{hashlib.sha256(sidecar).hexdigest()}  demo-sidecar.tar.gz\n" in sums
+    assert sorted(line.split("  ")[1] for line in sums.splitlines()) == [
+        "demo-sidecar.tar.gz", "demo-sidecar.tar.gz.cdx.json", "demo-sidecar.tar.gz.spdx.json"]
     assert (root / "shelf-folder" / "SHA256SUMS").read_text() == sums
     publishers = state_of(root)["releases"][TAG]["publishers"]
     assert all(publishers[n]["complete"] for n in ("github", "folder", "archive"))
-    assert set(publishers["github"]["artifacts"]) == {"demo-sidecar.tar.gz", "SHA256SUMS"}
+    assert set(publishers["github"]["artifacts"]) == {
+        "demo-sidecar.tar.gz", "demo-sidecar.tar.gz.cdx.json", "demo-sidecar.tar.gz.spdx.json",
+        "SHA256SUMS"}
 
 
 def test_interrupted_release_resumes_with_only_the_missing_publishers(
@@ -122,7 +127,7 @@ def test_unsigned_artifacts_are_refused_unless_allowed(
     assert github.state.requests == [] and state_of(root) == {}
     assert not (root / "shelf-folder").exists()
     assert run_cli(root, "release", TAG, "--allow-unsigned") == 0
-    assert len(github.state.uploads()) == 2
+    assert len(github.state.uploads()) == 4  # the sidecar, its SBOMs, SHA256SUMS
 
 
 def test_differing_remote_asset_is_a_conflict_and_never_overwritten(
@@ -144,7 +149,7 @@ def test_identical_remote_asset_counts_as_published(project: Callable[..., Path]
     assert run_cli(root, "release", TAG) == 0
     (root / "dist" / "release-state.json").unlink()  # state lost: the remote still answers
     assert run_cli(root, "release", TAG) == 0
-    assert len(github.state.uploads()) == 2
+    assert len(github.state.uploads()) == 4  # nothing uploaded twice
 
 
 def test_missing_credentials_stop_before_anything_is_published(

@@ -74,9 +74,9 @@ def test_release_interrupted_after_two_publishers_resumes_without_reuploading(
         uploads = list(github.state.uploads())
         tap_log = subprocess.run(["git", "--git-dir", str(tap), "log", "--format=%s"],
                                  capture_output=True, text=True, check=True).stdout
-        # sidecar, xcframework zip, wheel, SHA256SUMS, plus a CycloneDX and an SPDX SBOM for the
-        # zip and the wheel (this test's stand-in sidecar is not a real archive: no SBOM)
-        assert len(uploads) == 8
+        # sidecar, xcframework zip, wheel, SHA256SUMS, plus a CycloneDX and an SPDX SBOM for
+        # the sidecar, the zip and the wheel
+        assert len(uploads) == 10
 
         hook.unlink()
         assert run_cli(project, "release", TAG, "--resume") == 0

@@ -144,6 +144,8 @@ def test_split_release_equals_a_single_machine_release(tmp_path: Path) -> None:
     assets = laptop[0]
     # the SBOMs come from the publish job's after-merge stage, as on the single machine
     assert sorted(assets) == ["SHA256SUMS", "demo-sidecar-aarch64-apple-darwin.tar.gz",
+                              "demo-sidecar-aarch64-apple-darwin.tar.gz.cdx.json",
+                              "demo-sidecar-aarch64-apple-darwin.tar.gz.spdx.json",
                               "shipyard_demo_pkg-0.7.3-py3-none-any.whl",
                               "shipyard_demo_pkg-0.7.3-py3-none-any.whl.cdx.json",
                               "shipyard_demo_pkg-0.7.3-py3-none-any.whl.spdx.json"]
@@ -182,7 +184,11 @@ def test_three_cells_merge_and_publish_then_resume_publishes_nothing_twice(
         uploads = github.state.uploads()
         assert sorted(github_assets(github)) == [
             "SHA256SUMS", "demo-sidecar-aarch64-apple-darwin.tar.gz",
+            "demo-sidecar-aarch64-apple-darwin.tar.gz.cdx.json",
+            "demo-sidecar-aarch64-apple-darwin.tar.gz.spdx.json",
             "demo-sidecar-x86_64-unknown-linux-gnu.tar.gz",
+            "demo-sidecar-x86_64-unknown-linux-gnu.tar.gz.cdx.json",
+            "demo-sidecar-x86_64-unknown-linux-gnu.tar.gz.spdx.json",
             "shipyard_demo_pkg-0.7.3-py3-none-any.whl",
             "shipyard_demo_pkg-0.7.3-py3-none-any.whl.cdx.json",
             "shipyard_demo_pkg-0.7.3-py3-none-any.whl.spdx.json"]

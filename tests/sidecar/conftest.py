@@ -54,8 +54,10 @@ def write_archive(path: Path, members: dict[str, bytes | None],
     return path
 
 
-def fake_pbs(path: Path, minor: str = "3.12", *, macos: bool = False, elf_count: int = 3) -> Path:
-    """A tiny PBS-layout archive: an interpreter, a stdlib file, some native binaries."""
+def fake_pbs(path: Path, minor: str = "3.12", *, macos: bool = False, elf_count: int = 3,
+             binaries: dict[str, bytes] | None = None) -> Path:
+    """A tiny PBS-layout archive: an interpreter, a stdlib file, some native binaries
+    (``binaries`` replaces the synthetic ones, e.g. with real linked Mach-O)."""
     members: dict[str, bytes | None] = {
         "python/": None,
         f"python/lib/python{minor}/os.py": b"# stdlib\n",
@@ -69,6 +71,10 @@ def fake_pbs(path: Path, minor: str = "3.12", *, macos: bool = False, elf_count:
         members[f"python/bin/python{minor}"] = ELF_SO
         for i in range(elf_count - 1):
             members[f"python/lib/python{minor}/lib-dynload/m{i}.so"] = ELF_SO
+    if binaries is not None:
+        members = {k: v for k, v in members.items() if v is None or not v.startswith(
+            (b"\xcf\xfa", b"\x7fELF"))}
+        members.update(binaries)
     return write_archive(path, members, {"python/bin/python3": f"python{minor}"})
 
 

@@ -168,10 +168,13 @@ def test_macos_x86_64_is_refused_before_any_work(sidecar_project: Callable[..., 
 
 def test_no_identity_skips_signing_loudly(sidecar_project: Callable[..., Path], fast_install: list,
                                           capsys: pytest.CaptureFixture[str]) -> None:
-    project = sidecar_project(FAST, triple="aarch64-apple-darwin")
+    # codesign (a keychain signer) skips without an identity; rcodesign would sign ad-hoc.
+    project = sidecar_project(FAST + '\n[tool.shipyard.sign]\nsigner = "codesign"',
+                              triple="aarch64-apple-darwin")
     code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "build")
     assert code == 0, err
-    assert "code signing skipped: no identity configured" in err
+    assert "code signing SKIPPED: no signing identity" in err
+    assert "code signing skipped (codesign signer): the sidecar is UNSIGNED" in err
     assert "smoke test skipped" in err
 
 

@@ -1,5 +1,6 @@
 """A macOS arm64 sidecar assembled on Linux from the real mlx wheels, its Mach-O census, and
-signing through the strict fake codesign (order, flags, entitlements)."""
+signing: through the strict fake codesign (order, flags, entitlements), and for real with the
+rcodesign signer (every Mach-O signed, verified, reproducible)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from shipyard.config.model import SIDECAR_ENTITLEMENTS
 from shipyard.signing.macho import is_macho
 from tests.fakes._fakelib import read_calls
 from tests.helpers import run_cli
+from tests.realmacho import interpreter_members
 from tests.sidecar.conftest import TAG, asset_name, fake_pbs, pin_archive
 
 pytestmark = [pytest.mark.integration, pytest.mark.network, pytest.mark.slow]
@@ -47,7 +49,8 @@ def test_mlx_sidecar_for_macos_signed_inside_out(tmp_path: Path, fakes_path: Pat
         '[project]\nname = "rapid-mlx"\nversion = "0.7.3"\n\n[tool.shipyard.sidecar]\n'
         f'target = "{TRIPLE}"\npbs-version = "3.12.13"\npbs-tag = "{TAG}"\n'
         f'pbs-mirror = "{tmp_path / "mirror"}"\npackages = ["mlx==0.32.4"]\nentry = "mlx"\n'
-        f'archive = "rapid-mlx-sidecar.tar.gz"\n\n[tool.shipyard.sign]\nidentity = "{IDENTITY}"\n')
+        f'archive = "rapid-mlx-sidecar.tar.gz"\n\n[tool.shipyard.sign]\nsigner = "codesign"\n'
+        f'identity = "{IDENTITY}"\n')
 
     code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "build")
     assert code == 0, err
@@ -131,3 +134,53 @@ def check_mlx_sboms(dist: Path, bundle: Path) -> None:
     spdx = json.loads(spdx_path.read_text())
     assert {p["name"]: p.get("versionInfo") for p in spdx["packages"]
             if p["name"] in installed} == installed
+
+
+def test_mlx_sidecar_signed_for_real_on_linux_and_rebuilt_byte_identical(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("apple_platform")
+    if not pypi_reachable():
+        pytest.skip("PyPI is unreachable")
+    monkeypatch.setenv("SHIPYARD_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1780000000")
+    for name in ("APPLE_DEVELOPER_ID_APP", "DEVELOPER_ID", "OUT_DIR", "MACHO_BASELINE_COUNT",
+                 "APPLE_SIGNING_CERTIFICATE", "APPLE_SIGNING_PASSWORD", "CI", "SHIPYARD_SIGNER"):
+        monkeypatch.delenv(name, raising=False)
+    binaries = interpreter_members(extensions=3)
+    if binaries is None:
+        pytest.skip("clang and lld build the interpreter's Mach-O (`apt-get install clang lld`)")
+    project = tmp_path / "proj"
+    project.mkdir()
+    archive = fake_pbs(tmp_path / "mirror" / TAG / asset_name("3.12.13", TRIPLE), macos=True,
+                       binaries=binaries)
+    pin_archive(project, archive)
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "rapid-mlx"\nversion = "0.7.3"\n\n[tool.shipyard.sidecar]\n'
+        f'target = "{TRIPLE}"\npbs-version = "3.12.13"\npbs-tag = "{TAG}"\n'
+        f'pbs-mirror = "{tmp_path / "mirror"}"\npackages = ["mlx==0.32.4"]\nentry = "mlx"\n'
+        'archive = "rapid-mlx-sidecar.tar.gz"\n\n[tool.shipyard.sign]\n'
+        'timestamp-url = "none"\n')  # signer = "auto": rcodesign on Linux, ad-hoc
+    tarball = project / "dist" / "rapid-mlx-sidecar.tar.gz"
+
+    code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "build")
+    assert code == 0, err
+    assert "signing AD-HOC" in err and "(rcodesign)" in err
+    first = tarball.read_bytes()
+    code, out, err = run_cli(capsys, "verify", str(tarball), "--json")
+    report = json.loads(out)
+    assert code == 0, err
+    machos = [f for f in report["files"]]
+    assert len(machos) >= 2 and any(f["path"].endswith("libmlx.dylib") for f in machos)
+    assert all(f["signed"] and f["runtime"] and f["hashes_match"] for f in machos)
+    assert {f["signature"] for f in machos} == {"ad-hoc"}
+    # Entitlements on the interpreter (the executable), none on libraries.
+    entitled = {f["path"].rsplit("/", 1)[-1] for f in machos if f["entitlements"]}
+    assert entitled == {"python3.12"}
+    python = next(f for f in machos if f["path"].endswith("bin/python3.12"))
+    assert sorted(python["entitlements"]) == sorted(SIDECAR_ENTITLEMENTS)
+    manifest = json.loads((project / "dist" / "manifest.json").read_text())
+    assert manifest["artifacts"][0]["signed"] is True
+
+    code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "build")
+    assert code == 0, err
+    assert tarball.read_bytes() == first, "an ad-hoc signed rebuild must be byte-identical"

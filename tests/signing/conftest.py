@@ -98,6 +98,7 @@ SIGN_TOML = f"""
 out-dir = "dist"
 
 [tool.shipyard.sign]
+signer = "codesign"  # the strict fake codesign; rcodesign has its own tests
 identity = "{IDENTITY}"
 jobs = 2
 

@@ -50,6 +50,9 @@ class NotaryState:
     submissions: dict[str, Submission] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
     base_url: str = ""
+    #: method → answers given before serving it normally: an HTTP status (5xx), or 0 to drop
+    #: the connection without answering (a network failure).
+    outages: dict[str, list[int]] = field(default_factory=dict)
 
 
 def _unb64(text: str) -> bytes:
@@ -91,6 +94,22 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def outage(self, method: str) -> bool:
+        """Answer with the next scripted failure for ``method``; True when one was used."""
+        pending = self.state.outages.get(method) or []
+        if not pending:
+            return False
+        code = pending.pop(0)
+        self.state.requests.append((method, f"{self.path} (outage {code})"))
+        if self.headers.get("Content-Length"):
+            self.rfile.read(int(self.headers["Content-Length"]))
+        if code == 0:
+            self.close_connection = True
+            self.connection.shutdown(2)
+        else:
+            self.reply(code, {"errors": [{"status": str(code), "detail": "service unavailable"}]})
+        return True
+
     def authorized(self) -> bool:
         why = check_jwt(self.state, self.headers.get("Authorization", ""))
         if why:
@@ -98,6 +117,8 @@ class Handler(BaseHTTPRequestHandler):
         return not why
 
     def do_POST(self) -> None:  # noqa: N802
+        if self.outage("POST"):
+            return None
         self.state.requests.append(("POST", self.path))
         if self.path != "/notary/v2/submissions" or not self.authorized():
             return self.reply(404, {}) if self.path != "/notary/v2/submissions" else None
@@ -114,6 +135,8 @@ class Handler(BaseHTTPRequestHandler):
             "object": target.key}}, "meta": {}})
 
     def do_PUT(self) -> None:  # noqa: N802
+        if self.outage("PUT"):
+            return None
         self.state.requests.append(("PUT", self.path))
         sub = next((s for s in self.state.submissions.values()
                     if self.path == f"/{s.target.bucket}/{s.target.key}"), None)
@@ -130,6 +153,8 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(200, {})
 
     def do_GET(self) -> None:  # noqa: N802
+        if self.outage("GET"):
+            return None
         self.state.requests.append(("GET", self.path))
         if self.path.startswith("/developer-log/"):
             sub_id = self.path.rsplit("/", 1)[-1]

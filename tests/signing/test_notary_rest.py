@@ -131,3 +131,42 @@ def test_a_key_that_is_not_p256_is_refused(tmp_path: Path) -> None:
                                        serialization.NoEncryption()))
     with pytest.raises(ConfigError, match="not an ES256"):
         load_p8(path)
+
+
+def test_5xx_and_dropped_connections_are_retried_with_visible_backoff(
+        rest_project: Path, server: NotaryServer, stage_ctx: StageFactory,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr(RestNotarizer, "sleep", staticmethod(waits.append))
+    server.state.outages = {"POST": [503], "PUT": [0, 502], "GET": [500]}
+    ctx = stage_ctx({})
+    add_sidecar(ctx.out_dir, signed=True)
+    done = run_notarize(ctx)
+    assert done[0].notarized
+    (submission,) = server.state.submissions.values()
+    assert submission.uploaded  # the upload stream was made afresh for the third attempt
+    err = capsys.readouterr().err
+    assert err.count("notary service: retry ") == 4
+    assert "retry 1/4 in 2s: POST" in err and "HTTP 503" in err and "retry 2/4 in 4s" in err
+    assert [w for w in waits if w != 5] == [2.0, 2.0, 4.0, 2.0]  # poll-interval sleeps are 5
+
+
+def test_a_lasting_outage_gives_up_after_bounded_retries_and_says_how_to_resume(
+        rest_project: Path, server: NotaryServer, stage_ctx: StageFactory,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr(RestNotarizer, "sleep", staticmethod(waits.append))
+    ctx = stage_ctx({})
+    add_dmg(ctx.out_dir)
+    server.state.outages = {"GET": [503] * 50}
+    with pytest.raises(NotarizationError) as info:
+        run_notarize(ctx)
+    assert "gave up after 5 attempts" in str(info.value) and "--resume" in str(info.value)
+    assert [w for w in waits if w != 5] == [2.0, 4.0, 8.0, 16.0]
+    pending = json.loads((ctx.out_dir / "MLXR-0.7.3.dmg.notary.json").read_text())
+    server.state.outages = {}
+    monkeypatch.setattr(RestNotarizer, "sleep", staticmethod(lambda seconds: None))
+    text = (rest_project / "pyproject.toml").read_text()
+    (rest_project / "pyproject.toml").write_text(text.replace("timeout = 600", "timeout = 600\nstaple = false"))
+    done = run_notarize(stage_ctx({}, resume=True))
+    assert done[0].notarized and list(server.state.submissions) == [pending["id"]]

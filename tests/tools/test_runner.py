@@ -77,3 +77,32 @@ def test_missing_program_is_a_command_error_with_a_hint() -> None:
     with pytest.raises(CommandError, match="command not found") as info:
         runner.run(["/nonexistent/tool"])
     assert "shipyard doctor" in str(info.value)
+
+
+def test_parallel_command_lines_are_written_whole_one_write_per_line() -> None:
+    """Parallel signing echoes commands from several threads: each line is one write, so two
+    lines can never run together on one line."""
+    import threading
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.writes: list[str] = []
+
+        def write(self, text: str) -> int:
+            self.writes.append(text)
+            return len(text)
+
+        def flush(self) -> None:
+            pass
+
+    stream = Recorder()
+    runner = Runner(stream=stream)  # type: ignore[arg-type]
+    threads = [threading.Thread(target=lambda n=n: [runner.say(f"$ codesign --sign - f{n}-{i}")
+                                                      for i in range(50)]) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(stream.writes) == 200
+    assert all(w.startswith("$ codesign --sign - f") and w.endswith("\n") and w.count("\n") == 1
+               for w in stream.writes)

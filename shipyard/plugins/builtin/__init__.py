@@ -11,6 +11,7 @@ MODULES: tuple[str, ...] = (
     "shipyard.release.publishers.pypi",
     "shipyard.release.publishers.appcast",
     "shipyard.plugins.builtin.codesign_signer",
+    "shipyard.plugins.builtin.rcodesign_signer",
     "shipyard.plugins.builtin.notarytool",
     "shipyard.plugins.builtin.notary_rest",
 )

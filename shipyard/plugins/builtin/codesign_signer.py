@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from shipyard import ui
 from shipyard.plugins.interfaces import Signer, SignReport, SignRequest
 from shipyard.plugins.specs import hookimpl
@@ -22,6 +24,10 @@ class CodesignSigner(Signer):
     description = "macOS codesign: inside-out, hardened runtime, entitlements on executables only"
     requires = ("codesign",)
 
+    @classmethod
+    def unusable(cls) -> str:
+        return "" if sys.platform == "darwin" else "codesign exists only on macOS"
+
     def sign(self, request: SignRequest) -> SignReport:
         # imported when used: `shipyard doctor` loads every plugin module
         from shipyard.signing.entitlements import EntitlementRules
@@ -41,6 +47,15 @@ class CodesignSigner(Signer):
         ui.step(f"verifying signatures under {request.root}")
         failures = verify_tree(codesign, plan, result.signed, dry_run=self.runner.dry_run,
                                workers=options.workers)
+        if sys.platform == "darwin" and not self.runner.dry_run:
+            # Read every signature back as `shipyard verify` does.  Only on macOS: codesign
+            # exists nowhere else, and the stand-ins tests use write no signature bytes.
+            from shipyard.signing.verify import verify_path
+
+            report = verify_path(request.root, require_runtime=request.hardened_runtime)
+            root = request.root
+            failures += [(root / f.path if root.is_dir() else root, "; ".join(f.problems))
+                         for f in report.failures]
         return SignReport(signed=result.signed, skipped=result.skipped, verify_failures=failures)
 
 

@@ -46,7 +46,9 @@ class RestNotarizer(Notarizer):
         cfg = self.project.config.notarize
         return NotaryClient(base_url=cfg.api_url, key=load_p8(self.project.path(cfg.api_key)),
                             key_id=cfg.api_key_id, issuer=cfg.api_issuer,
-                            s3_endpoint=cfg.s3_endpoint, on_secret=self.runner.add_secret)
+                            s3_endpoint=cfg.s3_endpoint, on_secret=self.runner.add_secret,
+                            sleep=self.sleep,
+                            on_retry=lambda line: ui.warn(f"notary service: {line}"))
 
     def submit(self, path: Path, *, timeout: int) -> NotarySubmission:
         if self.runner.dry_run:
