@@ -266,5 +266,18 @@ def validate_app(project: Project) -> AppPlan:
                    executable_name=exe_name, sidecar=cfg.sidecar, kernels=cfg.kernels,
                    notice=_notice(project, cfg), resources=_resources(project, cfg),
                    frameworks=_frameworks(project, cfg), privacy=_privacy(cfg),
-                   feed_url=cfg.feed_url, public_ed_key=cfg.public_ed_key,
-                   daemon=_daemon(cfg.daemon, name))
+                   **_sparkle_keys(project, cfg), daemon=_daemon(cfg.daemon, name))
+
+
+def _sparkle_keys(project: Project, cfg: AppConfig) -> dict[str, str]:
+    """``SUFeedURL`` / ``SUPublicEDKey``: the app's own keys when set, else what
+    ``[tool.shipyard.updates]`` publishes (its stable feed, the key ring's current key), so the
+    app and its appcasts cannot disagree."""
+    feed_url, public_key = cfg.feed_url, cfg.public_ed_key
+    if "updates" in project.configured and not (feed_url and public_key):
+        from shipyard.updates.feeds import sparkle_info_plist
+
+        values = sparkle_info_plist(project)
+        feed_url = feed_url or values.get("SUFeedURL", "")
+        public_key = public_key or values.get("SUPublicEDKey", "")
+    return {"feed_url": feed_url, "public_ed_key": public_key}

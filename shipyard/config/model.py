@@ -392,9 +392,12 @@ class AppConfig:
     privacy: dict[str, str] = option(default_factory=dict,
                                      doc="Privacy usage strings by Info.plist key, e.g. "
                                      "`NSMicrophoneUsageDescription`; written only when set.")
-    feed_url: str = option("", doc="SUFeedURL (Sparkle appcast URL); written only when set.")
-    public_ed_key: str = option("", doc="SUPublicEDKey (base64 Ed25519 public key); written "
-                                "only when set.")
+    feed_url: str = option("", doc="SUFeedURL (Sparkle appcast URL); empty takes the stable "
+                           "feed of `[tool.shipyard.updates]` when configured; written only when "
+                           "known.")
+    public_ed_key: str = option("", doc="SUPublicEDKey (base64 Ed25519 public key); empty takes "
+                                "the current key of the updates key ring when configured; "
+                                "written only when known.")
     installers: list[str] = option(default_factory=lambda: ["zip", "pkg"],
                                    doc="Installers `shipyard app build` makes after the bundle: "
                                    "`zip`, `pkg`, `dmg` (dmg needs macOS).")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import plistlib
 import subprocess
@@ -125,3 +126,20 @@ def test_app_without_sidecar_in_manifest_says_what_to_run(
     assert code == 1
     assert "records no sidecar tarball" in err and "shipyard sidecar build" in err
     assert not (project / "dist" / "Demo.app").exists()
+
+
+def test_update_keys_come_from_the_updates_config_when_the_app_sets_none(
+        app_project: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:
+    """The app reads the feed the appcast stage publishes and trusts the key it signs with."""
+    project = app_project('\n[tool.shipyard.updates]\n'
+                          'feed-url = "https://updates.example.com/{file}"\n'
+                          'download-url = "https://example.com/{tag}/{name}"\n')
+    code, out, err = run_cli(capsys, "-C", str(project), "keys", "generate",
+                             "--key-file", str(project / "sparkle.key"))
+    assert code == 0, err
+    ring = json.loads((project / "sparkle-keys.json").read_text())
+    build(capsys, project)
+    info = plistlib.loads((project / "dist/Demo.app/Contents/Info.plist").read_bytes())
+    assert info["SUFeedURL"] == "https://updates.example.com/appcast.xml"
+    assert info["SUPublicEDKey"] in json.dumps(ring)
+    assert len(base64.b64decode(info["SUPublicEDKey"])) == 32
