@@ -217,12 +217,27 @@ def check_updates(project: Project, statuses: Statuses, plugins: PluginSet) -> S
     return _verdict("updates", [], "appcast signing and feeds run on any host")
 
 
+def check_app(project: Project, statuses: Statuses, plugins: PluginSet) -> StageVerdict:
+    """The app bundle builds on any host (its sidecar permitting); a dmg needs hdiutil."""
+    sidecar = check_sidecar(project, statuses, plugins)
+    if not sidecar.can_run:
+        return StageVerdict("app", False, [f"sidecar: {r}" for r in sidecar.reasons])
+    if "dmg" in project.config.app.installers:
+        missing = _need(statuses, "hdiutil")
+        if missing:
+            return StageVerdict("app", False, [
+                *missing, "app.installers lists dmg: build it on macOS, or drop dmg here "
+                "(zip and pkg build on any host)"])
+    return StageVerdict("app", True, [])
+
+
 CHECKS: dict[str, Callable[[Project, Statuses, PluginSet], StageVerdict]] = {
     "kernels": check_kernels,
     "sidecar": check_sidecar,
     "sign": check_sign,
     "notarize": check_notarize,
     "package": check_package,
+    "app": check_app,
     "updates": check_updates,
 }
 
