@@ -42,6 +42,7 @@ StageFunction = Callable[[StageContext], "list[Artifact]"]
 STAGES: dict[str, str] = {
     "kernels": "shipyard.kernels.stage:run",
     "wheel": "shipyard.kernels.stage:run_wheel",
+    "wheels": "shipyard.kernels.stage:run_wheels",
     "sidecar": "shipyard.sidecar.stage:run",
     "sign": "shipyard.signing.stage:run_sign",
     "notarize": "shipyard.signing.stage:run_notarize",

@@ -420,7 +420,8 @@ class ReleaseFamily:
     tag: str = option(doc="Tag pattern containing `{version}`, e.g. `sidecar-v{version}`.")
     build: list[str] = option(
         default_factory=list,
-        doc="Stages this family builds: `kernels`, `wheel`, `sidecar`, `app`, `zip`, `pkg`, "
+        doc="Stages this family builds: `kernels`, `wheel` (one wheel, `python -m build`), "
+        "`wheels` (cibuildwheel on macOS: every CPython's arm64 wheel), `sidecar`, `app`, `zip`, `pkg`, "
         "`dmg`, `package` (every `package.formats` of each artifact), `sbom` (SBOMs for the "
         "artifacts that have none, after sign and notarize; implied by `package.sbom`), "
         "`appcast` (Sparkle feeds, after sign and notarize).",

@@ -88,3 +88,38 @@ def run_wheel(ctx: StageContext) -> list[Artifact]:
                                     target=w.stem.rsplit("-", 1)[-1]) for w in wheels]
     _record(out, "wheel", artifacts)
     return artifacts
+
+
+def run_wheels(ctx: StageContext) -> list[Artifact]:
+    """cibuildwheel on a macOS host: one arm64 wheel per CPython of the project's
+    ``[tool.cibuildwheel]`` (cp311-cp313), delocated, each carrying the metallibs the
+    ``shipyard-metal`` hook compiles; record every wheel.  cibuildwheel makes its own build
+    environments (it installs each CPython), so it runs outside shipyard's isolation."""
+    from shipyard.errors import ToolMissingError
+    from shipyard.tools import is_macos
+    from shipyard.tools.cibuildwheel import Cibuildwheel
+
+    root, out = ctx.project.root, ctx.out_dir
+    tool = Cibuildwheel(ctx.runner)
+    if ctx.runner.dry_run:
+        tool.build_macos(root, out)
+        return []
+    if not is_macos():
+        raise ToolMissingError(
+            "cibuildwheel builds macOS wheels only on a macOS host",
+            hint="run this stage on a macOS arm64 runner (`shipyard ci generate` puts it there); "
+            "for one local wheel here: shipyard wheel")
+    tool.require()
+    out.mkdir(parents=True, exist_ok=True)
+    before = {p.name for p in out.glob("*.whl")}
+    started = time.time()
+    tool.build_macos(root, out)
+    wheels = sorted(p for p in out.glob("*.whl")
+                    if p.name not in before or p.stat().st_mtime >= started - 1)
+    if not wheels:
+        raise ShipyardError(f"cibuildwheel finished but left no wheel in {out}",
+                            hint="rerun with -v and read the cibuildwheel output above")
+    artifacts = [Artifact.from_file(w, out, kind="wheel", stage="wheels",
+                                    target=w.stem.rsplit("-", 1)[-1]) for w in wheels]
+    _record(out, "wheels", artifacts)
+    return artifacts

@@ -33,6 +33,7 @@ MACOS, LINUX, PER_TARGET, AFTER_MERGE = "macos", "linux", "per-target", "after-m
 PLACEMENTS: dict[str, str] = {
     "kernels": MACOS,
     "wheel": MACOS,
+    "wheels": MACOS,  # cibuildwheel: every CPython's arm64 wheel
     "app": MACOS,
     "package": MACOS,
     "sidecar": PER_TARGET,
