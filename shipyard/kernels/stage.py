@@ -81,12 +81,17 @@ def run_wheel(ctx: StageContext) -> list[Artifact]:
     result = _isolated_build(ctx, [*argv, str(root)])
     wheels = [out / name for name in BUILT.findall(result.output)] or [
         p for p in out.glob("*.whl") if p.stat().st_mtime >= started - 1]
+    return _record_wheels(out, wheels, stage="wheel", builder="`python -m build`")
+
+
+def _record_wheels(out: Path, wheels: list[Path], *, stage: str, builder: str) -> list[Artifact]:
+    """Record the wheels a build wrote (each tagged with its platform tag); none is an error."""
     if not wheels:
-        raise ShipyardError(f"`python -m build` finished but left no wheel in {out}",
+        raise ShipyardError(f"{builder} finished but left no wheel in {out}",
                             hint="rerun with -v and read the build output above")
-    artifacts = [Artifact.from_file(w, out, kind="wheel", stage="wheel",
+    artifacts = [Artifact.from_file(w, out, kind="wheel", stage=stage,
                                     target=w.stem.rsplit("-", 1)[-1]) for w in wheels]
-    _record(out, "wheel", artifacts)
+    _record(out, stage, artifacts)
     return artifacts
 
 
@@ -116,10 +121,4 @@ def run_wheels(ctx: StageContext) -> list[Artifact]:
     tool.build_macos(root, out)
     wheels = sorted(p for p in out.glob("*.whl")
                     if p.name not in before or p.stat().st_mtime >= started - 1)
-    if not wheels:
-        raise ShipyardError(f"cibuildwheel finished but left no wheel in {out}",
-                            hint="rerun with -v and read the cibuildwheel output above")
-    artifacts = [Artifact.from_file(w, out, kind="wheel", stage="wheels",
-                                    target=w.stem.rsplit("-", 1)[-1]) for w in wheels]
-    _record(out, "wheels", artifacts)
-    return artifacts
+    return _record_wheels(out, wheels, stage="wheels", builder="cibuildwheel")
