@@ -22,7 +22,6 @@ from shipyard.config.model import SignConfig
 from shipyard.errors import CredentialsError, ToolMissingError
 from shipyard.plugins.interfaces import Signer
 from shipyard.plugins.manager import PluginSet
-from shipyard.signing.certificate import p12_as_pem
 from shipyard.signing.keychain import CERT_ENV, PASSWORD_ENV, signing_credentials, signing_keychain
 from shipyard.signing.request import ADHOC_IDENTITY
 from shipyard.tools.runner import Runner
@@ -113,6 +112,8 @@ def _pem_files(cfg: SignConfig, root: Path) -> list[Path]:
 @contextlib.contextmanager
 def _decoded_p12(cert_b64: str, password: str) -> Iterator[Path]:
     """The .p12 secret as a PEM key + certificate in a private folder, always removed."""
+    from shipyard.signing.certificate import p12_as_pem  # cryptography: only when signing
+
     pem = p12_as_pem(_b64decode(cert_b64), password)
     workdir = Path(tempfile.mkdtemp(prefix="shipyard-signing-key-"))  # mode 0700
     path = workdir / "signing.pem"
