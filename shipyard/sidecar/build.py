@@ -19,6 +19,7 @@ failure and Ctrl-C; only the finished tarball and its checksum are renamed into 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -328,6 +329,17 @@ def package_bundle(build: SidecarBuild) -> SidecarResult:
     if reused:
         ui.info("bundle unchanged since a previous build: its verified compressed bytes were "
                 f"reused from {cache.directory}")
+    final, final_sum, sboms = place_outputs(build, staged, digest, staged_sboms)
+    assert build.target is not None and build.release is not None
+    return SidecarResult(final, final_sum, digest, build.target.triple, build.signed,
+                         build.census.count if build.census else 0, build.release.asset, sboms)
+
+
+def place_outputs(build: SidecarBuild, staged: Path, digest: str,
+                  staged_sboms: Sequence[Path]) -> tuple[Path, Path, tuple[Path, ...]]:
+    """Write the ``.sha256`` of the staged tarball, then rename tarball, checksum and SBOMs
+    from the staging directory into the output directory (a fresh build and a reused one)."""
+    name = staged.name
     staged_sum = build.work / f"{name}.sha256"
     atomic_write_text(staged_sum, f"{digest}  {name}\n")
     final, final_sum = build.out_dir / name, build.out_dir / f"{name}.sha256"
@@ -338,9 +350,7 @@ def package_bundle(build: SidecarBuild) -> SidecarResult:
     sboms = tuple(build.out_dir / p.name for p in staged_sboms)
     for staged_sbom, final_sbom in zip(staged_sboms, sboms, strict=True):
         os.replace(staged_sbom, final_sbom)
-    assert build.target is not None and build.release is not None
-    return SidecarResult(final, final_sum, digest, build.target.triple, build.signed,
-                         build.census.count if build.census else 0, build.release.asset, sboms)
+    return final, final_sum, sboms
 
 
 # ------------------------------------------------------------------------------ all nine

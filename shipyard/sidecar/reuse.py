@@ -230,22 +230,15 @@ def reuse_bundle(build: SidecarBuild, key: BundleKey) -> SidecarResult | None:
 
 
 def place_output(build: SidecarBuild, record: dict[str, Any], staged: Path) -> SidecarResult:
-    """Rename the staged tarball and a fresh ``.sha256`` into the output directory."""
-    from shipyard.sidecar.build import SidecarResult
+    """Rename the staged tarball, a fresh ``.sha256`` and the recorded SBOMs into the output
+    directory, as a fresh build does."""
+    from shipyard.sidecar.build import SidecarResult, place_outputs
 
-    name, digest = record["archive"], record["sha256"]
-    staged_sum = build.work / f"{name}.sha256"
-    atomic_write_text(staged_sum, f"{digest}  {name}\n")
-    final, final_sum = build.out_dir / name, build.out_dir / f"{name}.sha256"
     staged_sboms = [_stage_sbom(build, entry) for entry in record.get("sboms", [])]
-    final_sum.unlink(missing_ok=True)  # never a stale checksum beside a new tarball
-    os.replace(staged, final)
-    os.replace(staged_sum, final_sum)
-    sboms = tuple(build.out_dir / path.name for path in staged_sboms)
-    for staged_sbom, final_sbom in zip(staged_sboms, sboms, strict=True):
-        os.replace(staged_sbom, final_sbom)
-    return SidecarResult(final, final_sum, digest, record["target"], bool(record["signed"]),
-                         int(record["binaries"]), record["pbs_asset"], sboms)
+    final, final_sum, sboms = place_outputs(build, staged, record["sha256"], staged_sboms)
+    return SidecarResult(final, final_sum, record["sha256"], record["target"],
+                         bool(record["signed"]), int(record["binaries"]), record["pbs_asset"],
+                         sboms)
 
 
 def _stage_sbom(build: SidecarBuild, entry: dict[str, str]) -> Path:
