@@ -101,7 +101,7 @@ def signing_keychain(security: Security, creds: SigningCredentials) -> Iterator[
         previous: list[str] | None = None
         try:
             if not runner.dry_run:
-                _write_private(p12, _decode_p12(creds.certificate_b64))
+                write_private(p12, decode_p12(creds.certificate_b64))
             previous = _install(security, keychain, keychain_password, p12, creds.password)
             yield keychain
         finally:
@@ -148,7 +148,8 @@ def _cleanup(security: Security, keychain: str, p12: Path, workdir: Path,
                 workdir.rmdir()
 
 
-def _decode_p12(value: str) -> bytes:
+def decode_p12(value: str) -> bytes:
+    """The .p12 bytes of the base64 ``APPLE_SIGNING_CERTIFICATE`` secret (whitespace ignored)."""
     try:
         data = base64.b64decode("".join(value.split()), validate=True)
     except (binascii.Error, ValueError):
@@ -160,7 +161,8 @@ def _decode_p12(value: str) -> bytes:
     return data
 
 
-def _write_private(path: Path, data: bytes) -> None:
+def write_private(path: Path, data: bytes) -> None:
+    """Create ``path`` readable by its owner only (never over an existing file) and write ``data``."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)

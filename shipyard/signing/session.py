@@ -8,9 +8,7 @@ PEM files, and signs ad-hoc when there is no identity at all.
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import os
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -22,7 +20,14 @@ from shipyard.config.model import SignConfig
 from shipyard.errors import CredentialsError, ToolMissingError
 from shipyard.plugins.interfaces import Signer
 from shipyard.plugins.manager import PluginSet
-from shipyard.signing.keychain import CERT_ENV, PASSWORD_ENV, signing_credentials, signing_keychain
+from shipyard.signing.keychain import (
+    CERT_ENV,
+    PASSWORD_ENV,
+    decode_p12,
+    signing_credentials,
+    signing_keychain,
+    write_private,
+)
 from shipyard.signing.request import ADHOC_IDENTITY
 from shipyard.tools.runner import Runner
 from shipyard.tools.security import Security
@@ -114,26 +119,12 @@ def _decoded_p12(cert_b64: str, password: str) -> Iterator[Path]:
     """The .p12 secret as a PEM key + certificate in a private folder, always removed."""
     from shipyard.signing.certificate import p12_as_pem  # cryptography: only when signing
 
-    pem = p12_as_pem(_b64decode(cert_b64), password)
+    pem = p12_as_pem(decode_p12(cert_b64), password)
     workdir = Path(tempfile.mkdtemp(prefix="shipyard-signing-key-"))  # mode 0700
     path = workdir / "signing.pem"
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pem)
+        write_private(path, pem)
         yield path
     finally:
         path.unlink(missing_ok=True)
         workdir.rmdir()
-
-
-def _b64decode(value: str) -> bytes:
-    try:
-        data = base64.b64decode("".join(value.split()), validate=True)
-    except ValueError:
-        raise CredentialsError(f"{CERT_ENV} is not valid base64",
-                               hint="store the output of `base64 -i certificate.p12` in the secret"
-                               ) from None
-    if not data:
-        raise CredentialsError(f"{CERT_ENV} decodes to an empty file")
-    return data
