@@ -6,7 +6,7 @@ every tool the configured stages need; ``doctor --check`` fails when one does no
 
 from __future__ import annotations
 
-import platform
+import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,10 +27,17 @@ class HostInfo:
 
     @classmethod
     def current(cls) -> HostInfo:
-        system = platform.system()
-        version = platform.mac_ver()[0] if system == "Darwin" else platform.release()
-        return cls(os=f"{system} {version}".strip(), arch=platform.machine(),
-                   python=f"{platform.python_version()} ({sys.executable})", macos=is_macos())
+        # os.uname() answers what platform.system()/release()/machine() do, without importing
+        # `platform` (a tenth of doctor's start-up); only macOS's own version needs it
+        uname = os.uname()
+        system, version = uname.sysname, uname.release
+        if system == "Darwin":
+            import platform
+
+            version = platform.mac_ver()[0]
+        python = sys.version.split()[0]  # "3.11.7", "3.14.0rc1": platform.python_version()
+        return cls(os=f"{system} {version}".strip(), arch=uname.machine,
+                   python=f"{python} ({sys.executable})", macos=is_macos())
 
 
 @dataclass(frozen=True)
@@ -163,7 +170,7 @@ def check_container_backend(statuses: Statuses) -> list[str]:
 
 def check_sign(project: Project, statuses: Statuses, plugins: PluginSet) -> StageVerdict:
     from shipyard.errors import ToolMissingError
-    from shipyard.signing.session import resolve_signer_name
+    from shipyard.signing import resolve_signer_name
 
     cfg = project.config.sign
     try:

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
-import secrets
 import shutil
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -18,6 +15,8 @@ CHUNK = 1 << 20
 
 
 def sha256_file(path: Path | str) -> str:
+    import hashlib  # OpenSSL's start-up: only when something is hashed
+
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while chunk := handle.read(CHUNK):
@@ -70,6 +69,8 @@ def read_user_text(path: Path, what: str, *, hint: str | None = None) -> str:
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to a temporary file beside ``path`` and rename it into place."""
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -118,6 +119,8 @@ def held_new_path(parent: Path, prefix: str, suffix: str = "") -> Iterator[Path]
     The name is chosen, then held, then checked to be unused: whoever creates it afterwards
     (a directory, a temporary file) does so under the lock.
     """
+    import secrets
+
     for _ in range(100):
         candidate = parent / f"{prefix}{secrets.token_hex(6)}{suffix}"
         if candidate.exists() or candidate.is_symlink():

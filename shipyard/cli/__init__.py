@@ -4,9 +4,10 @@ Every :class:`~shipyard.errors.ShipyardError` is caught here, and only here, and
 without a traceback; anything else is a bug and shows a traceback with ``-v``.
 
 Start-up is lazy, and every command module must keep it so. ``shipyard --help`` builds the
-whole parser, so it imports every module in :data:`COMMAND_MODULES`; each command pays that
-before it does anything, and so does ``nox -l``. Therefore, at the TOP of this package and
-of each module in ``COMMAND_MODULES``, import only:
+whole parser, so it imports every module in :data:`COMMAND_MODULES`, and so does ``nox -l``;
+a command (``shipyard doctor --json``) builds only its own module's parser, found through
+:data:`COMMANDS`. Therefore, at the TOP of this package and of each module in
+``COMMAND_MODULES``, import only:
 
 - the standard library (``argparse``, ``typing``, ``json``, ``pathlib``, ...),
 - ``shipyard`` itself (the version), ``shipyard.errors`` (exit codes appear in help texts),
@@ -50,6 +51,33 @@ COMMAND_MODULES: tuple[str, ...] = (
     "app",
 )
 
+#: Each subcommand name and the module in :data:`COMMAND_MODULES` that registers it, so a
+#: command builds only the parser it runs (a test checks this against the registrations).
+COMMANDS: dict[str, str] = {
+    "doctor": "doctor",
+    "config": "config_cmd",
+    "plugins": "plugins_cmd",
+    "release": "release",
+    "publish": "release",
+    "sidecar": "sidecar",
+    "sign": "sign",
+    "notarize": "sign",
+    "verify": "verify",
+    "kernels": "kernels",
+    "wheel": "kernels",
+    "keys": "keys",
+    "sign-files": "updates",
+    "verify-files": "updates",
+    "appcast": "updates",
+    "verify-appcast": "updates",
+    "ci": "ci",
+    "provision": "provision",
+    "cache": "cache",
+    "app": "app",
+}
+#: Options before the subcommand that take a value (``-C DIR``, ``--set KEY=VALUE``).
+_VALUED = ("-C", "--project", "--set")
+
 
 def _exit_codes_epilog() -> str:
     rows = "\n".join(f"  {code:>3}  {text}" for code, text in exit_code_table())
@@ -71,7 +99,26 @@ def common_options() -> argparse.ArgumentParser:
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_of(argv: Sequence[str]) -> str | None:
+    """The subcommand ``argv`` names (its first word that is not an option or an option's
+    value), or None when there is none, or it is unknown (``--help``, a typo)."""
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            word = next(words, "")
+            return word if word in COMMANDS else None
+        if word in _VALUED:
+            next(words, None)
+            continue
+        if word.startswith("-"):
+            continue
+        return word if word in COMMANDS else None
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or with ``only`` the top level and the one module that registers
+    that subcommand (what running it needs; help and errors list every command)."""
     common = common_options()
     parser = argparse.ArgumentParser(
         prog="shipyard", parents=[common],
@@ -81,7 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"shipyard {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for module in COMMAND_MODULES:
+    modules = (COMMANDS[only],) if only in COMMANDS else COMMAND_MODULES
+    for module in modules:
         importlib.import_module(f"shipyard.cli.{module}").register(sub, common)
     return parser
 
@@ -98,7 +146,8 @@ def make_context(args: argparse.Namespace) -> Context:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(only=command_of(argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:

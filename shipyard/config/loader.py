@@ -7,7 +7,7 @@ Every error names the full TOML path (or the environment variable / flag) and th
 from __future__ import annotations
 
 import dataclasses
-import difflib
+import functools
 import json
 import os
 import tomllib
@@ -123,11 +123,18 @@ def project_from_document(
 
 
 # ------------------------------------------------------------------------------ conversion
+@functools.cache
+def type_hints(cls: type) -> dict[str, Any]:
+    """``get_type_hints(cls)``, evaluated once per class: a load walks each section several
+    times (aliases, environment, conversion) and evaluating the annotations is most of its cost."""
+    return get_type_hints(cls)
+
+
 def build(cls: type, data: Any, path: str) -> Any:
     """Build dataclass ``cls`` from a TOML table, validating every key and value."""
     if not isinstance(data, dict):
         raise ConfigError(f"{path} must be a table, got {_show(data)}")
-    hints = get_type_hints(cls)
+    hints = type_hints(cls)
     by_key = {toml_key(f.name): f for f in dataclasses.fields(cls) if f.init}
     for key in data:
         if key not in by_key:
@@ -237,6 +244,8 @@ def _show(value: Any) -> str:
 
 
 def _suggest(key: str, candidates: Any) -> str:
+    import difflib  # only on an unknown key
+
     close = difflib.get_close_matches(key, list(candidates), n=1, cutoff=0.6)
     if close:
         return f"did you mean `{close[0]}`?"
@@ -264,7 +273,7 @@ def env_fields(cls: type = ShipyardConfig, prefix: tuple[str, ...] = ()) -> Iter
     tuple[tuple[str, ...], dataclasses.Field[Any], Any]
 ]:
     """Every field reachable through nested sections (not through dicts/lists)."""
-    hints = get_type_hints(cls)
+    hints = type_hints(cls)
     for fld in dataclasses.fields(cls):
         tp = hints[fld.name]
         keys = (*prefix, toml_key(fld.name))
@@ -337,7 +346,7 @@ def _rename_aliases(raw: dict[str, Any], cls: type, path: str, sources: dict[str
         raw[key] = raw.pop(alias)
         sources[f"{path}.{key}"] = sources.pop(f"{path}.{alias}", "pyproject")
         renamed[f"{path}.{key}"] = f"{path}.{alias}"
-    hints = get_type_hints(cls)
+    hints = type_hints(cls)
     for fld in dataclasses.fields(cls):
         tp, key = hints[fld.name], toml_key(fld.name)
         if dataclasses.is_dataclass(tp) and isinstance(tp, type) and isinstance(raw.get(key), dict):
@@ -358,7 +367,7 @@ def canonical_keys(keys: tuple[str, ...], cls: type = ShipyardConfig) -> tuple[s
     if not keys:
         return keys
     head = _section_aliases(cls).get(keys[0], keys[0])
-    hints = get_type_hints(cls)
+    hints = type_hints(cls)
     by_key = {toml_key(f.name): hints[f.name] for f in dataclasses.fields(cls)}
     tp = by_key.get(head)
     if len(keys) > 1 and dataclasses.is_dataclass(tp) and isinstance(tp, type):

@@ -30,7 +30,7 @@ def missing_tools(release: Release, requires: Sequence[Requirement]) -> list[str
 
 def sign_lines(release: Release, config: SignConfig) -> list[str]:
     from shipyard.errors import ToolMissingError
-    from shipyard.signing.session import resolve_signer_name
+    from shipyard.signing import resolve_signer_name
 
     try:
         name = resolve_signer_name(config.signer, release.plugins.signers())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import platform
+import os
 import sys
 from dataclasses import dataclass
 
@@ -68,7 +68,12 @@ class Target:
 
 def host_triple() -> str:
     """This host's triple, in python-build-standalone's spelling."""
-    machine = platform.machine().lower()
+    if hasattr(os, "uname"):  # what platform.machine() asks, without importing platform
+        machine = os.uname().machine.lower()
+    else:
+        import platform
+
+        machine = platform.machine().lower()
     arch = {"arm64": "aarch64", "amd64": "x86_64"}.get(machine, machine)
     if sys.platform == "darwin":
         return f"{arch}-apple-darwin"

@@ -9,7 +9,6 @@ PEM files, and signs ad-hoc when there is no identity at all.
 from __future__ import annotations
 
 import contextlib
-import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -17,9 +16,10 @@ from typing import Any
 
 from shipyard import ui
 from shipyard.config.model import SignConfig
-from shipyard.errors import CredentialsError, ToolMissingError
+from shipyard.errors import CredentialsError
 from shipyard.plugins.interfaces import Signer
 from shipyard.plugins.manager import PluginSet
+from shipyard.signing import resolve_signer_name
 from shipyard.signing.keychain import (
     CERT_ENV,
     PASSWORD_ENV,
@@ -31,28 +31,6 @@ from shipyard.signing.keychain import (
 from shipyard.signing.request import ADHOC_IDENTITY
 from shipyard.tools.runner import Runner
 from shipyard.tools.security import Security
-
-RCODESIGN_HINT = 'pip install "shipyard[rcodesign]"'
-
-
-def resolve_signer_name(name: str, signers: Mapping[str, type[Signer]], *,
-                        platform: str = sys.platform) -> str:
-    """The signer plugin ``name`` stands for on this host (``auto`` resolved)."""
-    if name != "auto":
-        cls = signers.get(name)
-        reason = cls.unusable() if cls is not None and name == "rcodesign" else ""
-        if reason:
-            raise ToolMissingError(f"signer {name!r} cannot run here: {reason}", hint=RCODESIGN_HINT)
-        return name
-    if platform == "darwin":
-        return "codesign"
-    rcodesign = signers.get("rcodesign")
-    if rcodesign is not None and not rcodesign.unusable():
-        return "rcodesign"
-    raise ToolMissingError(
-        "tool.shipyard.sign.signer = \"auto\" found no signer for this host: codesign exists only "
-        "on macOS, and apple-platform-py (the rcodesign signer) is not installed",
-        hint=f"{RCODESIGN_HINT}, or sign on a Mac")
 
 
 def choose_signer(plugins: PluginSet, name: str, runner: Runner) -> Signer:

@@ -18,6 +18,24 @@ if TYPE_CHECKING:
 MACOS_HINT = "macOS only: run this stage on a macOS host with Xcode or the Command Line Tools"
 
 
+def installed_package(module: str) -> tuple[Path | None, str]:
+    """The folder of this interpreter's importable package ``module`` and its version, read from
+    the ``<module>-<version>.dist-info`` beside it (``(None, "")`` when it is not importable):
+    importing the package, or starting it to ask, costs more than the rest of ``doctor``."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):  # ValueError: blocked in sys.modules
+        return None, ""
+    if spec is None or not spec.origin:
+        return None, ""
+    package = Path(spec.origin).parent
+    prefix = f"{module}-"
+    found = sorted(package.parent.glob(f"{module}-*.dist-info"))
+    return package, found[-1].name[len(prefix):-len(".dist-info")] if found else ""
+
+
 def is_macos() -> bool:
     return sys.platform == "darwin"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from shipyard.tools.base import Tool, ToolStatus
+from shipyard.tools.base import Tool, ToolStatus, installed_package
 
 
 class Pip(Tool):
@@ -16,22 +16,17 @@ class Pip(Tool):
         return [self._executable or sys.executable, "-m", "pip"]
 
     def which(self) -> str | None:
-        try:
-            import pip  # noqa: F401
-        except ImportError:
-            return None
-        return self.command()[0]
+        return self.command()[0] if installed_package("pip")[0] is not None else None
 
     def verify(self) -> ToolStatus:
-        """This interpreter's pip answers from its own module (no second interpreter start);
-        another interpreter's pip is asked with ``-m pip --version``."""
+        """This interpreter's pip answers from its dist-info (no second interpreter start, no
+        import of pip); another interpreter's pip is asked with ``-m pip --version``."""
         if self._executable:
             return super().verify()
-        try:
-            import pip
-        except ImportError:
+        package, version = installed_package("pip")
+        if package is None:
             return ToolStatus(self.name, False, hint=self.hint(), detail="not importable")
-        return ToolStatus(self.name, True, version=pip.__version__, path=sys.executable)
+        return ToolStatus(self.name, True, version=version, path=sys.executable)
 
     def parse_version(self, output: str) -> str:
         first = super().parse_version(output)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import sys
+from pathlib import Path
 
 from shipyard.tools.base import Tool
 
@@ -18,6 +20,11 @@ class Uv(Tool):
             return [self._executable]
         if shutil.which("uv"):
             return ["uv"]
+        # the PyPI `uv` package puts its binary beside this interpreter (a venv's bin/): look
+        # there before importing the package, whose import costs more than the lookup
+        beside = shutil.which("uv", path=str(Path(sys.executable).parent))
+        if beside:
+            return [beside]
         try:  # the PyPI `uv` package ships its binary beside the interpreter's scripts
             from uv import find_uv_bin  # type: ignore[import-not-found]
 

@@ -7,13 +7,16 @@ imports that led there. The rule itself is written in ``shipyard/cli/__init__.py
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
-from shipyard.cli import COMMAND_MODULES
+from shipyard.cli import COMMAND_MODULES, COMMANDS, command_of, common_options
 
 #: The shipyard modules a command module may import at its top (each imports only the
 #: standard library), and the other modules of the CLI package (command modules and their
@@ -156,7 +159,8 @@ PLUGIN_DENIED = ("httpx", "rich", "cryptography", "cyclonedx", "apple_platform",
                  "importlib.metadata")
 
 
-#: Below the denied packages but light: the signing package's empty ``__init__`` and the plain
+#: Below the denied packages but light: the signing package's ``__init__`` (which signer
+#: ``auto`` means, standard library only) and the plain
 #: dataclasses both the plugin interfaces and the signing engines import (SignRequest, SignReport).
 PLUGIN_ALLOWED = ("shipyard.signing", "shipyard.signing.request")
 
@@ -168,3 +172,63 @@ def test_loading_the_plugins_imports_no_engine_or_network_library() -> None:
              and any(item.name == d or item.name.startswith(d + ".") for d in PLUGIN_DENIED)]
     assert not found, ("loading the plugin modules imports (import these inside the method that "
                        "uses them):\n  " + "\n  ".join(found))
+
+
+def test_the_command_table_names_each_registered_command_and_its_module() -> None:
+    registered = {}
+    for module in COMMAND_MODULES:
+        sub = argparse.ArgumentParser().add_subparsers()
+        importlib.import_module(f"shipyard.cli.{module}").register(sub, common_options())
+        registered.update(dict.fromkeys(sub.choices, module))
+    assert registered == COMMANDS
+
+
+@pytest.mark.parametrize(("argv", "command"), [
+    (["doctor", "--json"], "doctor"),
+    (["-C", "examples/demo", "doctor"], "doctor"),
+    (["--project", "doctor", "sidecar", "build"], "sidecar"),  # a folder named like a command
+    (["--set", "sign.signer=auto", "-v", "sign-files", "x"], "sign-files"),
+    (["--project=examples/demo", "verify"], "verify"),
+    (["-n", "--", "release"], "release"),
+    (["--help"], None), (["--version"], None), ([], None),
+    (["doktor"], None),  # a typo gets the whole parser, so its error lists every command
+])
+def test_the_command_is_found_past_the_options_before_it(argv: list[str], command: str | None) -> None:
+    assert command_of(argv) == command
+
+
+def test_running_a_command_builds_only_its_own_parser() -> None:
+    code = ("import sys, shipyard.cli as cli\ncli.build_parser(only='doctor')\n"
+            "print(' '.join(m for m in sys.modules if m.startswith('shipyard.cli.')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert set(result.stdout.split()) == {"shipyard.cli.context", "shipyard.cli.doctor"}
+
+
+def test_a_mistyped_command_is_refused_with_the_list_of_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    from shipyard.cli import main
+
+    assert main(["doktor"]) == 4
+    err = capsys.readouterr().err
+    assert "invalid choice: 'doktor'" in err and "'doctor'" in err and "'verify-appcast'" in err
+
+
+#: What ``shipyard doctor --json`` in a configured project must not import: it reports tools and
+#: configuration, and each of these costs start-up time without serving that (the hashing and
+#: network stacks, the release manifest, the keychain helpers, an interpreter start for pip or
+#: uv, the suggestions for mistyped keys). None of them changes what doctor reports.
+DOCTOR_DENIED = ("httpx", "rich", "cryptography", "cyclonedx", "apple_platform", "nacl",
+                 "hashlib", "platform", "pip", "uv", "difflib", "importlib.metadata", "secrets",
+                 "shipyard.manifest", "shipyard.signing.keychain", "shipyard.signing.session",
+                 "shipyard.sidecar.build", "shipyard.release.plan")
+
+
+def test_doctor_in_a_configured_project_imports_only_what_it_reports() -> None:
+    demo = Path(__file__).resolve().parents[2] / "examples" / "demo"
+    code = ("import contextlib, io, shipyard.cli as cli\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    code = cli.main(['-C', {str(demo)!r}, 'doctor', '--json'])\n"
+            "assert code == 0, code")
+    imports = imports_of(code)
+    found = [chain(imports, i) for i, item in enumerate(imports)
+             if any(item.name == d or item.name.startswith(d + ".") for d in DOCTOR_DENIED)]
+    assert not found, "shipyard doctor --json imports:\n  " + "\n  ".join(found)

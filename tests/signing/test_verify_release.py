@@ -16,7 +16,7 @@ from shipyard.manifest import Artifact
 from shipyard.plugins.builtin.rcodesign_signer import RcodesignSigner
 from shipyard.plugins.manager import plugins
 from shipyard.release.orchestrate import refuse_unsigned
-from shipyard.signing.session import resolve_signer_name
+from shipyard.signing import resolve_signer_name
 from tests.helpers import run_cli
 from tests.signing.conftest import RealMachO
 

@@ -17,17 +17,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from shipyard.config.fields import option
 from shipyard.errors import ConfigError, PublishConflictError
 from shipyard.fsutil import atomic_write_bytes, sha256_file, staging_dir
-from shipyard.manifest import Artifact
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
 from shipyard.plugins.specs import hookimpl
 from shipyard.release.publishers import runner_of, secret_from_env
 from shipyard.release.publishers.github import GitHubClient
 from shipyard.release.publishers.gitrepo import RemoteRepo
 from shipyard.tools import Git
+
+if TYPE_CHECKING:
+    from shipyard.manifest import Artifact
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,20 +9,20 @@ The token comes from GITHUB_TOKEN and is only ever sent in the Authorization hea
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from shipyard.config.fields import option
 from shipyard.errors import CredentialsError, PublishConflictError, ShipyardError
-from shipyard.manifest import Artifact
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
 from shipyard.plugins.specs import hookimpl
 from shipyard.release.publishers import secret_from_env
 
 if TYPE_CHECKING:
     import httpx
+
+    from shipyard.manifest import Artifact
 
 API_VERSION = "2022-11-28"
 
@@ -102,6 +102,8 @@ class GitHubClient:
                               headers={"Accept": "application/octet-stream"})
         if response.status_code >= 400:
             self._ok(response)
+        import hashlib
+
         return hashlib.sha256(response.content).hexdigest()
 
     def upload(self, release: dict[str, Any], name: str, data: bytes) -> dict[str, Any]:

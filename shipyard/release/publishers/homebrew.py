@@ -9,16 +9,19 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from shipyard.config.fields import option
 from shipyard.errors import ConfigError, PublishConflictError
 from shipyard.fsutil import atomic_write_text, staging_dir
-from shipyard.manifest import Artifact
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
 from shipyard.plugins.specs import hookimpl
 from shipyard.release.publishers import runner_of
 from shipyard.release.publishers.gitrepo import RemoteRepo
 from shipyard.tools import Git
+
+if TYPE_CHECKING:
+    from shipyard.manifest import Artifact
 
 CASK_KINDS = ("dmg",)
 FORMULA_KINDS = ("sidecar", "tar.gz")

@@ -14,18 +14,20 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlparse
 
 from shipyard.config.fields import option
 from shipyard.errors import PublishConflictError, ShipyardError
 from shipyard.fsutil import atomic_write_text, staging_dir
-from shipyard.manifest import Artifact
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
 from shipyard.plugins.specs import hookimpl
 from shipyard.release.publishers import runner_of, secret_from_env
 from shipyard.release.publishers.npm_launcher import launcher_js
 from shipyard.tools import Npm
+
+if TYPE_CHECKING:
+    from shipyard.manifest import Artifact
 
 #: Target triple → (process.platform, os.arch()).
 PLATFORMS = {

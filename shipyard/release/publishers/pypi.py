@@ -10,15 +10,17 @@ import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from shipyard.config.fields import option
 from shipyard.errors import PublishConflictError, ShipyardError
-from shipyard.manifest import Artifact
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
 from shipyard.plugins.specs import hookimpl
 from shipyard.release.publishers import runner_of, secret_from_env
-from shipyard.tools.base import Tool, ToolStatus
+from shipyard.tools.base import Tool, ToolStatus, installed_package
+
+if TYPE_CHECKING:
+    from shipyard.manifest import Artifact
 
 KINDS = ("wheel", "sdist")
 
@@ -39,29 +41,17 @@ class Twine(Tool):
         return words[2] if len(words) >= 3 and words[:2] == ["twine", "version"] else " ".join(words)
 
     def which(self) -> str | None:
-        return self.command()[0] if self._package_dir() is not None else None
+        return self.command()[0] if installed_package("twine")[0] is not None else None
 
     def verify(self) -> ToolStatus:
         """This interpreter's twine answers from its dist-info's name (``twine-7.0.0.dist-info``):
         starting ``python -m twine --version`` costs a quarter second on every ``doctor``."""
         if self._executable:
             return super().verify()
-        package = self._package_dir()
+        package, version = installed_package("twine")
         if package is None:
             return ToolStatus(self.name, False, hint=self.hint(), detail="not on PATH")
-        found = sorted(package.parent.glob("twine-*.dist-info"))
-        version = found[-1].name[len("twine-"):-len(".dist-info")] if found else ""
         return ToolStatus(self.name, True, version=version, path=sys.executable)
-
-    @staticmethod
-    def _package_dir() -> Path | None:
-        import importlib.util
-
-        try:
-            spec = importlib.util.find_spec("twine")
-        except (ImportError, ValueError):  # ValueError: blocked in sys.modules
-            return None
-        return Path(spec.origin).parent if spec is not None and spec.origin else None
 
 
 @dataclass(frozen=True, kw_only=True)
