@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
 
-from shipyard.config.fields import option
+from shipyard.config.fields import Section, option
 from shipyard.errors import ConfigError
 
-KW = {"frozen": True, "kw_only": True}
 DEFAULT_INDEX = "https://pypi.org/simple"
 
 _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
@@ -44,8 +42,7 @@ def check_host_entry(entry: str, path: str) -> str:
     raise ConfigError(f"{path}: {entry!r} is not a host name or IP address", hint=hint)
 
 
-@dataclass(**KW)
-class NetworkConfig:
+class NetworkConfig(Section):
     """``[tool.shipyard.network]``: what the build's steps may reach, through shipyard's proxy."""
 
     mode: str = option(
@@ -87,8 +84,7 @@ def check_spec(entry: str, path: str) -> str:
     return entry.strip()
 
 
-@dataclass(**KW)
-class HostConfig:
+class HostConfig(Section):
     """``[tool.shipyard.host]``: what the build host must have (`shipyard provision`)."""
 
     brew: list[str] = option(
@@ -120,8 +116,7 @@ class HostConfig:
                                   "Python version like \"3.12\"")
 
 
-@dataclass(**KW)
-class CacheConfig:
+class CacheConfig(Section):
     """``[tool.shipyard.cache]``: limits `shipyard cache prune` applies to the build caches."""
 
     max_size_mb: int = option(

@@ -11,13 +11,11 @@ work starts; stage code reads its section and never the raw TOML.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
-from shipyard.config.fields import option
+from shipyard.config.fields import Section, option
 from shipyard.config.hermetic import CacheConfig, HostConfig, NetworkConfig
-
-KW = {"frozen": True, "kw_only": True}
 
 DEFAULT_STRIP = (
     "ensurepip",
@@ -37,8 +35,7 @@ SIDECAR_ENTITLEMENTS = (
 
 
 # --------------------------------------------------------------------------------- kernels
-@dataclass(**KW)
-class KernelVariant:
+class KernelVariant(Section):
     """One named build variant of every kernel (for example ``float16``)."""
 
     defines: dict[str, str] = option(
@@ -50,8 +47,7 @@ class KernelVariant:
     )
 
 
-@dataclass(**KW)
-class KernelsConfig:
+class KernelsConfig(Section):
     """``[tool.shipyard.kernels]``: Metal kernels compiled into metallibs (hatch hook and CLI)."""
 
     directory: str = option("kernels", doc="Directory searched (recursively) for .metal sources.")
@@ -116,8 +112,7 @@ class KernelsConfig:
 
 
 # --------------------------------------------------------------------------------- sidecar
-@dataclass(**KW)
-class SidecarConfig:
+class SidecarConfig(Section):
     """``[tool.shipyard.sidecar]``: a PBS interpreter + packages bundled into a tarball."""
 
     name: str = option("", doc="Name of the bundle directory, its shim `bin/<name>` and the "
@@ -220,8 +215,7 @@ class SidecarConfig:
 
 
 # --------------------------------------------------------------------------------- sign
-@dataclass(**KW)
-class EntitlementRule:
+class EntitlementRule(Section):
     """Entitlements applied to the executables whose bundle-relative path matches ``pattern``."""
 
     pattern: str = option(doc="fnmatch pattern on the path relative to the signed tree.")
@@ -230,8 +224,7 @@ class EntitlementRule:
     )
 
 
-@dataclass(**KW)
-class SignConfig:
+class SignConfig(Section):
     """``[tool.shipyard.sign]``: code signing of every binary, inside-out."""
 
     signer: str = option(
@@ -266,8 +259,7 @@ class SignConfig:
 
 
 # --------------------------------------------------------------------------------- notarize
-@dataclass(**KW)
-class NotarizeConfig:
+class NotarizeConfig(Section):
     """``[tool.shipyard.notarize]``: Apple notarization, stapling and Gatekeeper checks.
 
     Secrets are never configured here: the app-specific password comes from
@@ -307,8 +299,7 @@ class NotarizeConfig:
 
 
 # --------------------------------------------------------------------------------- package
-@dataclass(**KW)
-class PackageConfig:
+class PackageConfig(Section):
     """``[tool.shipyard.package]``: distributable archives, checksums and SBOM."""
 
     formats: list[str] = option(
@@ -329,16 +320,14 @@ class PackageConfig:
 
 
 # --------------------------------------------------------------------------------- app
-@dataclass(**KW)
-class AppResource:
+class AppResource(Section):
     """One file or folder copied into ``Contents/Resources/<destination>`` of the app."""
 
     source: str = option(doc="File or folder, relative to the project root (must stay inside it).")
     destination: str = option(doc="Path under Contents/Resources/ (relative, no `..`).")
 
 
-@dataclass(**KW)
-class DaemonConfig:
+class DaemonConfig(Section):
     """``[tool.shipyard.app.daemon]``: the app's background daemon as a launchd agent."""
 
     label: str = option("", doc="launchd Label (reverse-DNS, e.g. `com.example.app.daemon`); "
@@ -359,8 +348,7 @@ class DaemonConfig:
                          doc="StandardErrorPath; same rules as `stdout`.")
 
 
-@dataclass(**KW)
-class AppConfig:
+class AppConfig(Section):
     """``[tool.shipyard.app]``: a macOS `.app` bundle assembled from the project's outputs."""
 
     name: str = option("", doc="Bundle name (`<name>.app`, CFBundleName); empty means the "
@@ -413,8 +401,7 @@ class AppConfig:
 
 
 # --------------------------------------------------------------------------------- release
-@dataclass(**KW)
-class ReleaseFamily:
+class ReleaseFamily(Section):
     """A family of releases selected by tag pattern (``sidecar-v{version}``)."""
 
     tag: str = option(doc="Tag pattern containing `{version}`, e.g. `sidecar-v{version}`.")
@@ -435,8 +422,7 @@ class ReleaseFamily:
     )
 
 
-@dataclass(**KW)
-class ReleaseConfig:
+class ReleaseConfig(Section):
     """``[tool.shipyard.release]``: tag families, channels and the release state file."""
 
     families: dict[str, ReleaseFamily] = option(
@@ -458,8 +444,7 @@ class ReleaseConfig:
 
 
 # --------------------------------------------------------------------------------- updates
-@dataclass(**KW)
-class UpdatesConfig:
+class UpdatesConfig(Section):
     """``[tool.shipyard.updates]``: Sparkle keys, signed appcasts per channel, deltas."""
 
     feed_url: str = option(
@@ -507,8 +492,7 @@ class UpdatesConfig:
 
 
 # --------------------------------------------------------------------------------- publish
-@dataclass(**KW)
-class PublishConfig:
+class PublishConfig(Section):
     """``[tool.shipyard.publish.<name>]``: one publisher plugin's settings.
 
     ``enabled`` is common to all; every other key is validated by the plugin's options class.
@@ -519,8 +503,7 @@ class PublishConfig:
 
 
 # --------------------------------------------------------------------------------- ci
-@dataclass(**KW)
-class CiConfig:
+class CiConfig(Section):
     """``[tool.shipyard.ci]``: the GitHub Actions workflows ``shipyard ci generate`` writes."""
 
     targets: list[str] = option(
@@ -583,8 +566,7 @@ class CiConfig:
 
 
 # --------------------------------------------------------------------------------- root
-@dataclass(**KW)
-class ShipyardConfig:
+class ShipyardConfig(Section):
     """``[tool.shipyard]``: the whole configuration of one project."""
 
     out_dir: str = option(

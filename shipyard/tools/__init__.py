@@ -5,8 +5,10 @@ Stages receive their tools (see :class:`Toolbox`) so tests can swap them for fak
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from shipyard.errors import ShipyardError
 from shipyard.tools.base import Tool, ToolStatus, is_macos
@@ -71,9 +73,31 @@ class Toolbox:
 
     def statuses(self, extra: Iterable[Requirement] = (), *,
                  versions: VersionCache | None = None) -> dict[str, ToolStatus]:
-        """Every built-in tool's status, then that of the ``extra`` ones plugins require, probed
-        in parallel (each probe mostly waits on a process); ``versions`` answers for tools whose
-        version depends only on their file."""
+        """Every built-in tool's status, then that of the ``extra`` ones plugins require;
+        ``versions`` answers for tools whose version depends only on their file.
+
+        Each tool is first asked without starting a process (absent from PATH, or its
+        version remembered), which answers most of them; only the rest are probed, in
+        parallel, since each probe mostly waits on its process."""
+        classes = list(ALL_TOOLS)
+        for cls in map(required_tool, extra):
+            if cls.name not in {c.name for c in classes}:
+                classes.append(cls)
+        found: dict[str, ToolStatus] = {}
+        to_probe = []
+        for cls in classes:
+            try:
+                found[cls.name] = _status(cls(_NoProcessRunner()), versions)
+            except _WouldStartProcess:
+                to_probe.append(cls)
+        if to_probe:
+            found.update(self._probe_in_parallel(to_probe, versions))
+        if versions is not None:
+            versions.save()
+        return {cls.name: found[cls.name] for cls in classes}
+
+    def _probe_in_parallel(self, classes: list[type[Tool]],
+                           versions: VersionCache | None) -> dict[str, ToolStatus]:
         # one thread per tool, not concurrent.futures: that pulls in logging, and importing
         # both costs more than the probes of absent tools
         import threading
@@ -81,31 +105,39 @@ class Toolbox:
         found: dict[str, ToolStatus] = {}
         bugs: list[BaseException] = []
 
-        def probe(tool: Tool) -> None:
+        def probe(cls: type[Tool]) -> None:
             try:
-                found[tool.name] = tool.verify()
-            except (OSError, ShipyardError) as exc:  # a broken tool is reported, not fatal
-                found[tool.name] = ToolStatus(tool.name, False, hint=tool.hint(), detail=str(exc))
+                found[cls.name] = _status(cls(self.runner), versions)
             except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
                 bugs.append(exc)
 
-        threads = []
-        classes = list(ALL_TOOLS)
-        for cls in map(required_tool, extra):
-            if cls.name not in {c.name for c in classes}:
-                classes.append(cls)
-        for cls in classes:
-            tool = cls(self.runner)
-            tool.versions = versions
-            threads.append(threading.Thread(target=probe, args=(tool,), daemon=True))
-            threads[-1].start()
+        threads = [threading.Thread(target=probe, args=(cls,), daemon=True) for cls in classes]
+        for thread in threads:
+            thread.start()
         for thread in threads:
             thread.join()
         if bugs:
             raise bugs[0]
-        if versions is not None:
-            versions.save()
-        return {cls.name: found[cls.name] for cls in classes}
+        return found
+
+
+def _status(tool: Tool, versions: VersionCache | None) -> ToolStatus:
+    tool.versions = versions
+    try:
+        return tool.verify()
+    except (OSError, ShipyardError) as exc:  # a broken tool is reported, not fatal
+        return ToolStatus(tool.name, False, hint=tool.hint(), detail=str(exc))
+
+
+class _WouldStartProcess(Exception):
+    """Raised by :class:`_NoProcessRunner` where a tool's check would start a process."""
+
+
+class _NoProcessRunner(Runner):
+    """A runner that starts nothing: what a tool can tell without it, it tells at once."""
+
+    def run(self, argv: Sequence[str | Path], **kwargs: Any) -> CommandResult:
+        raise _WouldStartProcess(str(argv[0]) if argv else "")
 
 
 __all__ = [

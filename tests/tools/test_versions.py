@@ -122,3 +122,21 @@ def test_statuses_probes_every_tool_and_saves_what_it_learned(tmp_path: Path) ->
     learned = [s for n, s in statuses.items() if s.present and TOOLS_BY_NAME[n].version_from_file]
     saved = json.loads(cache_file.read_text())["tools"] if learned else {}
     assert sorted(v["version"] for v in saved.values()) == sorted(s.version for s in learned)
+
+
+@pytest.mark.integration
+def test_a_second_look_starts_only_the_processes_the_cache_cannot_answer(tmp_path: Path) -> None:
+    cache_file = tmp_path / "v.json"
+    first_runner, second_runner = Runner(echo=False), Runner(echo=False)
+    first = Toolbox(first_runner).statuses(versions=VersionCache(cache_file))
+    second = Toolbox(second_runner).statuses(versions=VersionCache(cache_file))
+    assert second == first
+    remembered = {n for n, s in first.items() if s.present and TOOLS_BY_NAME[n].version_from_file}
+    assert remembered, "git and uv are installed for the tests: their versions are remembered"
+
+    def started(runner: Runner) -> set[str]:
+        return {Path(line.split()[0]).name for line in runner.history}
+
+    assert remembered <= started(first_runner)
+    assert not started(second_runner) & remembered
+    assert started(second_runner) <= {n for n, s in first.items() if s.present}

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from shipyard.config.fields import option
+from shipyard.config.fields import Section, option
 from shipyard.errors import ConfigError, PublishConflictError
 from shipyard.fsutil import atomic_write_text, staging_dir
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
@@ -27,8 +26,7 @@ CASK_KINDS = ("dmg",)
 FORMULA_KINDS = ("sidecar", "tar.gz")
 
 
-@dataclass(frozen=True, kw_only=True)
-class HomebrewOptions:
+class HomebrewOptions(Section):
     """``[tool.shipyard.publish.homebrew]``."""
 
     tap: str = option(doc="Git URL of the tap repository (`homebrew-<name>`).")

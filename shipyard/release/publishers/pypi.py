@@ -9,10 +9,9 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from shipyard.config.fields import option
+from shipyard.config.fields import Section, option
 from shipyard.errors import PublishConflictError, ShipyardError
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
 from shipyard.plugins.specs import hookimpl
@@ -54,8 +53,7 @@ class Twine(Tool):
         return ToolStatus(self.name, True, version=version, path=sys.executable)
 
 
-@dataclass(frozen=True, kw_only=True)
-class PyPIOptions:
+class PyPIOptions(Section):
     """``[tool.shipyard.publish.pypi]``."""
 
     repository_url: str = option("https://upload.pypi.org/legacy/", doc="Upload endpoint.")

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from shipyard.config.fields import option
+from shipyard.config.fields import Section, option
 from shipyard.errors import ConfigError, PublishConflictError
 from shipyard.fsutil import atomic_write_text, staging_dir
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
@@ -27,8 +26,7 @@ if TYPE_CHECKING:
 CHECKSUM = re.compile(r'checksum:\s*"([0-9a-f]{64})"')
 
 
-@dataclass(frozen=True, kw_only=True)
-class SwiftPMOptions:
+class SwiftPMOptions(Section):
     """``[tool.shipyard.publish.swiftpm]``."""
 
     repo: str = option(doc="Git URL of the Swift package repository.")

@@ -1,0 +1,124 @@
+"""``Section`` behaves as ``dataclass(frozen=True, kw_only=True)`` does, side by side.
+
+The sections write five of the dataclass methods once instead of compiling them per class
+(see :class:`shipyard.config.fields.Section`); each test does the same thing to a section and
+to a stock frozen dataclass with the same fields and expects the same outcome.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import pickle
+import typing
+from typing import Any
+
+import pytest
+
+from shipyard.config import model
+from shipyard.config.fields import Section
+
+
+class Sec(Section):
+    name: str = "demo"
+    items: list[str] = dataclasses.field(default_factory=list)
+    note: str = dataclasses.field(default="", compare=False, repr=False)
+    size: int = dataclasses.field(default=0, hash=False)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Std:
+    name: str = "demo"
+    items: list[str] = dataclasses.field(default_factory=list)
+    note: str = dataclasses.field(default="", compare=False, repr=False)
+    size: int = dataclasses.field(default=0, hash=False)
+
+
+class Normalised(Section):
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", self.name.strip().lower())
+
+
+BOTH = pytest.mark.parametrize("cls", [Sec, Std], ids=["section", "dataclass"])
+
+
+def test_repr_shows_the_same_fields_in_the_same_order() -> None:
+    shown = repr(Sec(name="a", items=["x"], note="hidden", size=3))
+    assert shown == repr(Std(name="a", items=["x"], note="hidden", size=3)).replace("Std(", "Sec(")
+    assert shown == "Sec(name='a', items=['x'], size=3)"
+
+
+@BOTH
+def test_equality_compares_the_compared_fields_of_the_same_class(cls: Any) -> None:
+    assert cls(name="a", note="one") == cls(name="a", note="two")  # note: compare=False
+    assert cls(name="a") != cls(name="b")
+    assert cls(items=["x"]) != cls(items=["y"])
+    assert cls() != Normalised() and cls() != ("demo", [], 0)
+    assert cls().__eq__(object()) is NotImplemented
+
+
+@BOTH
+def test_hashing_follows_the_hash_and_compare_flags(cls: Any) -> None:
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(cls(items=["x"]))  # a list field, as in the stock dataclass
+    one, two = cls(name="a", items=(), size=1), cls(name="a", items=(), size=2)
+    assert hash(one) == hash(two)  # size: hash=False
+    assert hash(Sec(name="a", items=())) == hash(Std(name="a", items=()))
+
+
+@BOTH
+def test_every_assignment_and_deletion_after_init_is_refused(cls: Any) -> None:
+    value = cls(name="a")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        value.name = "b"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        value.other = 1
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del value.name
+    assert value.name == "a" and not hasattr(value, "other")
+
+
+@BOTH
+def test_fields_are_keyword_only_and_checked_by_name(cls: Any) -> None:
+    with pytest.raises(TypeError):
+        cls("a")
+    with pytest.raises(TypeError, match="unexpected keyword argument 'nmae'"):
+        cls(nmae="a")
+
+
+@BOTH
+def test_the_dataclass_functions_work_alike(cls: Any) -> None:
+    value = cls(name="a", items=["x"], size=2)
+    assert dataclasses.is_dataclass(value)
+    assert [f.name for f in dataclasses.fields(value)] == ["name", "items", "note", "size"]
+    assert dataclasses.asdict(value) == {"name": "a", "items": ["x"], "note": "", "size": 2}
+    changed = dataclasses.replace(value, name="b")
+    assert changed.name == "b" and value.name == "a" and changed.items == ["x"]
+    assert cls().items is not cls().items  # default_factory: one list each
+
+
+@BOTH
+def test_copies_and_pickles_are_equal_and_still_frozen(cls: Any) -> None:
+    value = cls(name="a", items=["x"])
+    for other in (copy.copy(value), copy.deepcopy(value), pickle.loads(pickle.dumps(value))):
+        assert other == value and other is not value
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            other.name = "b"
+
+
+def test_post_init_may_normalise_through_object_setattr() -> None:
+    assert Normalised(name="  MiXed ").name == "mixed"
+
+
+def test_every_configuration_section_is_a_section() -> None:
+    sections = [model.ShipyardConfig]
+    seen = set()
+    while sections:
+        cls = sections.pop()
+        seen.add(cls)
+        assert issubclass(cls, Section), cls
+        sections += [tp for tp in typing.get_type_hints(cls).values()
+                     if isinstance(tp, type) and dataclasses.is_dataclass(tp) and tp not in seen]
+    assert {model.SidecarConfig, model.SignConfig, model.AppConfig} <= seen
