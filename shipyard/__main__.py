@@ -1,5 +1,3 @@
-import sys
+from shipyard.cli import run
 
-from shipyard.cli import main
-
-sys.exit(main())
+run()

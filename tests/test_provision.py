@@ -10,7 +10,7 @@ import pytest
 
 from shipyard.config.hermetic import HostConfig
 from shipyard.errors import ConfigError
-from shipyard.provision import HostCheck, table, version_key
+from shipyard.provision import HostCheck, requirements, table, version_key
 from shipyard.tools.runner import Runner
 from tests.fakes._fakelib import read_calls
 from tests.helpers import run_cli, write_project
@@ -105,3 +105,12 @@ def test_versions_compare_by_their_numeric_parts() -> None:
     assert version_key("17.0.6_1") == (17, 0, 6)
     assert version_key("1:14.0-55.7") == (14, 0)
     assert version_key("20.11.0") > version_key("20.10")
+
+
+@pytest.mark.parametrize("fields", [
+    {}, {"brew": ["cmake"]}, {"xcode_clt": True}, {"metal_toolchain": True},
+    {"python": ["3.12"]}, {"apt": ["patchelf>=0.14"]},
+])
+def test_doctor_skips_the_host_check_exactly_when_nothing_is_required(fields: dict[str, object]) -> None:
+    config = HostConfig(**fields)  # type: ignore[arg-type]
+    assert config.requires_anything == bool(requirements(config))

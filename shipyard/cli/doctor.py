@@ -69,7 +69,7 @@ def cmd_doctor(ctx: Context, args: argparse.Namespace) -> int:
 
 def _host_requirements(ctx: Context, project: Any) -> list[Any]:
     """The same table as `shipyard provision --check` ([tool.shipyard.host])."""
-    if project is None:
+    if project is None or not project.config.host.requires_anything:
         return []
     from shipyard.provision import HostCheck
 

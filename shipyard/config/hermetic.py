@@ -106,6 +106,12 @@ class HostConfig(Section):
         "`name==VERSION`.",
     )
 
+    @property
+    def requires_anything(self) -> bool:
+        """Whether the table lists anything at all (``doctor`` checks nothing otherwise)."""
+        return bool(self.brew or self.xcode_clt or self.metal_toolchain or self.python
+                    or self.apt)
+
     def __post_init__(self) -> None:
         for key in ("brew", "apt"):
             for i, entry in enumerate(getattr(self, key)):

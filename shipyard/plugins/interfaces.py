@@ -39,10 +39,11 @@ from __future__ import annotations
 import abc
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from shipyard.records import Record
 from shipyard.signing.request import SignReport, SignRequest
 
 if TYPE_CHECKING:
@@ -53,8 +54,7 @@ if TYPE_CHECKING:
 
 
 # ------------------------------------------------------------------------------ publishers
-@dataclass(frozen=True, kw_only=True)
-class PublishContext:
+class PublishContext(Record):
     """Everything a publisher needs for one release."""
 
     project: Project
@@ -84,8 +84,7 @@ class PublishContext:
         return published
 
 
-@dataclass(frozen=True, kw_only=True)
-class Published:
+class Published(Record):
     """One thing a publisher put somewhere."""
 
     artifact: str
@@ -159,8 +158,7 @@ class Signer(abc.ABC):
 
 
 # ------------------------------------------------------------------------------ notarizers
-@dataclass(frozen=True, kw_only=True)
-class NotarySubmission:
+class NotarySubmission(Record):
     """A submission to Apple's notary service and its verdict."""
 
     id: str
@@ -220,8 +218,7 @@ class Notarizer(abc.ABC):
 
 
 # ------------------------------------------------------------------------------ nox sessions
-@dataclass(frozen=True, kw_only=True)
-class NoxSession:
+class NoxSession(Record):
     """An extra nox session contributed by a plugin.
 
     ``func`` receives the ``nox.Session``; ``cli_args`` (when ``func`` is None) makes a thin

@@ -5,8 +5,10 @@ upward.  ``shipyard.plugins`` re-exports them for third-party signers."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
+
+from shipyard.records import Record
 
 #: The identity that means "ad-hoc": a signature with no certificate (runs on Apple Silicon,
 #: is not accepted by Gatekeeper).
@@ -15,8 +17,7 @@ ADHOC_IDENTITY = "-"
 APPLE_TIMESTAMP_URL = "http://timestamp.apple.com/ts01"
 
 
-@dataclass(frozen=True, kw_only=True)
-class SignRequest:
+class SignRequest(Record):
     """Sign one tree (or a single file) inside-out."""
 
     root: Path
@@ -40,8 +41,7 @@ class SignRequest:
         return self.identity in ("", ADHOC_IDENTITY) and not self.pem_files
 
 
-@dataclass(frozen=True, kw_only=True)
-class SignReport:
+class SignReport(Record):
     """What a signer signed, in order, and what failed verification."""
 
     signed: list[Path] = field(default_factory=list)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import subprocess
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -103,6 +102,8 @@ class Runner:
         if extra_env:
             full_env.update(extra_env)
         limit = self.default_timeout if timeout is None else timeout
+        import subprocess  # here: a command that answers from caches (doctor) starts nothing
+
         try:
             proc = subprocess.run(
                 args, cwd=cwd, env=full_env, input=input, capture_output=True, text=True,

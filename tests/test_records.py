@@ -1,8 +1,8 @@
-"""``Section`` behaves as ``dataclass(frozen=True, kw_only=True)`` does, side by side.
+"""``Record`` behaves as ``dataclass(frozen=True, kw_only=True)`` does, side by side.
 
-The sections write five of the dataclass methods once instead of compiling them per class
-(see :class:`shipyard.config.fields.Section`); each test does the same thing to a section and
-to a stock frozen dataclass with the same fields and expects the same outcome.
+Records take their dataclass methods from one base instead of compiling them per class (see
+:mod:`shipyard.records`); each test does the same thing to a record and to a stock frozen
+dataclass with the same fields and expects the same outcome.
 """
 
 from __future__ import annotations
@@ -17,13 +17,17 @@ import pytest
 
 from shipyard.config import model
 from shipyard.config.fields import Section
+from shipyard.plugins import interfaces
+from shipyard.records import Record
+from shipyard.signing import request
 
 
-class Sec(Section):
+class Sec(Record):
     name: str = "demo"
     items: list[str] = dataclasses.field(default_factory=list)
     note: str = dataclasses.field(default="", compare=False, repr=False)
     size: int = dataclasses.field(default=0, hash=False)
+    derived: str = dataclasses.field(default="none", init=False)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -32,9 +36,25 @@ class Std:
     items: list[str] = dataclasses.field(default_factory=list)
     note: str = dataclasses.field(default="", compare=False, repr=False)
     size: int = dataclasses.field(default=0, hash=False)
+    derived: str = dataclasses.field(default="none", init=False)
 
 
-class Normalised(Section):
+class Required(Record):
+    first: str
+    second: int
+    third: bool
+    optional: str = ""
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class StdRequired:
+    first: str
+    second: int
+    third: bool
+    optional: str = ""
+
+
+class Normalised(Record):
     name: str = ""
 
     def __post_init__(self) -> None:
@@ -47,7 +67,7 @@ BOTH = pytest.mark.parametrize("cls", [Sec, Std], ids=["section", "dataclass"])
 def test_repr_shows_the_same_fields_in_the_same_order() -> None:
     shown = repr(Sec(name="a", items=["x"], note="hidden", size=3))
     assert shown == repr(Std(name="a", items=["x"], note="hidden", size=3)).replace("Std(", "Sec(")
-    assert shown == "Sec(name='a', items=['x'], size=3)"
+    assert shown == "Sec(name='a', items=['x'], size=3, derived='none')"
 
 
 @BOTH
@@ -84,16 +104,30 @@ def test_every_assignment_and_deletion_after_init_is_refused(cls: Any) -> None:
 def test_fields_are_keyword_only_and_checked_by_name(cls: Any) -> None:
     with pytest.raises(TypeError):
         cls("a")
-    with pytest.raises(TypeError, match="unexpected keyword argument 'nmae'"):
+    with pytest.raises(TypeError, match=r"__init__\(\) got an unexpected keyword argument 'nmae'"):
         cls(nmae="a")
+    with pytest.raises(TypeError, match="unexpected keyword argument 'derived'"):
+        cls(derived="x")  # init=False
+
+
+@pytest.mark.parametrize("given", [{}, {"first": "a"}, {"first": "a", "second": 1},
+                                   {"second": 1, "optional": "o"}])
+def test_a_missing_field_gets_the_same_error(given: dict[str, Any]) -> None:
+    with pytest.raises(TypeError) as ours:
+        Required(**given)
+    with pytest.raises(TypeError) as theirs:
+        StdRequired(**given)
+    assert str(ours.value) == str(theirs.value).replace("StdRequired", "Required")
 
 
 @BOTH
 def test_the_dataclass_functions_work_alike(cls: Any) -> None:
     value = cls(name="a", items=["x"], size=2)
     assert dataclasses.is_dataclass(value)
-    assert [f.name for f in dataclasses.fields(value)] == ["name", "items", "note", "size"]
-    assert dataclasses.asdict(value) == {"name": "a", "items": ["x"], "note": "", "size": 2}
+    assert [f.name for f in dataclasses.fields(value)] == ["name", "items", "note", "size",
+                                                           "derived"]
+    assert dataclasses.asdict(value) == {"name": "a", "items": ["x"], "note": "", "size": 2,
+                                         "derived": "none"}
     changed = dataclasses.replace(value, name="b")
     assert changed.name == "b" and value.name == "a" and changed.items == ["x"]
     assert cls().items is not cls().items  # default_factory: one list each
@@ -110,6 +144,12 @@ def test_copies_and_pickles_are_equal_and_still_frozen(cls: Any) -> None:
 
 def test_post_init_may_normalise_through_object_setattr() -> None:
     assert Normalised(name="  MiXed ").name == "mixed"
+
+
+def test_the_plugin_interface_records_are_records() -> None:
+    for cls in (interfaces.PublishContext, interfaces.Published, interfaces.NotarySubmission,
+                interfaces.NoxSession, request.SignRequest, request.SignReport):
+        assert issubclass(cls, Record), cls
 
 
 def test_every_configuration_section_is_a_section() -> None:
