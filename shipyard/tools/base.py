@@ -21,12 +21,17 @@ MACOS_HINT = "macOS only: run this stage on a macOS host with Xcode or the Comma
 def installed_package(module: str) -> tuple[Path | None, str]:
     """The folder of this interpreter's importable package ``module`` and its version, read from
     the ``<module>-<version>.dist-info`` beside it (``(None, "")`` when it is not importable):
-    importing the package, or starting it to ask, costs more than the rest of ``doctor``."""
-    import importlib.util
+    importing the package, or starting it to ask, costs more than the rest of ``doctor``.
 
+    Only ``sys.path`` is searched (the path finder), not the other import hooks: setuptools'
+    hook answers a lookup of ``pip`` by importing ``traceback`` to see who asks."""
+    from importlib.machinery import PathFinder
+
+    if module in sys.modules and sys.modules[module] is None:  # import blocked: as importing does
+        return None, ""
     try:
-        spec = importlib.util.find_spec(module)
-    except (ImportError, ValueError):  # ValueError: blocked in sys.modules
+        spec = PathFinder.find_spec(module)
+    except (ImportError, ValueError):
         return None, ""
     if spec is None or not spec.origin:
         return None, ""

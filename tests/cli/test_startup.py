@@ -212,22 +212,30 @@ def test_a_mistyped_command_is_refused_with_the_list_of_commands(capsys: pytest.
     assert "invalid choice: 'doktor'" in err and "'doctor'" in err and "'verify-appcast'" in err
 
 
-#: What ``shipyard doctor --json`` in a configured project must not import: it reports tools and
-#: configuration, and each of these costs start-up time without serving that (the hashing and
-#: network stacks, the release manifest, the keychain helpers, an interpreter start for pip or
-#: uv, the suggestions for mistyped keys). None of them changes what doctor reports.
+#: What ``shipyard doctor --json`` in a configured project must not import once it knows the
+#: tools' versions: it reports tools and configuration, and each of these costs start-up time
+#: without serving that (the hashing and network stacks, the release manifest, the keychain
+#: helpers, pip or uv themselves, the suggestions for mistyped keys, the host check of a
+#: project that requires nothing of its host, process and thread machinery when no tool has to
+#: be asked). None of them changes what doctor reports.
 DOCTOR_DENIED = ("httpx", "rich", "cryptography", "cyclonedx", "apple_platform", "nacl",
                  "hashlib", "platform", "pip", "uv", "difflib", "importlib.metadata", "secrets",
+                 "subprocess", "traceback", "shipyard.provision",
                  "shipyard.manifest", "shipyard.signing.keychain", "shipyard.signing.session",
                  "shipyard.sidecar.build", "shipyard.release.plan")
 
 
-def test_doctor_in_a_configured_project_imports_only_what_it_reports() -> None:
+def test_doctor_in_a_configured_project_imports_only_what_it_reports(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     demo = Path(__file__).resolve().parents[2] / "examples" / "demo"
+    monkeypatch.setenv("SHIPYARD_CACHE_DIR", str(tmp_path))
     code = ("import contextlib, io, shipyard.cli as cli\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
             f"    code = cli.main(['-C', {str(demo)!r}, 'doctor', '--json'])\n"
             "assert code == 0, code")
+    warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert warm.returncode == 0, warm.stderr[-2000:]  # the tools' versions are now remembered
+    assert (tmp_path / "tool-versions.json").is_file()
     imports = imports_of(code)
     found = [chain(imports, i) for i, item in enumerate(imports)
              if any(item.name == d or item.name.startswith(d + ".") for d in DOCTOR_DENIED)]

@@ -108,3 +108,23 @@ def test_older_census_key_names_still_work(tmp_path: Path) -> None:
     assert with_cli.source_of("tool.shipyard.sidecar.binary-baseline") == "cli"
     with_env = load_project(root, env={"MACHO_BASELINE_COUNT": "42"})
     assert with_env.config.sidecar.binary_baseline == 42
+
+
+def test_the_loaders_type_hints_are_those_of_get_type_hints() -> None:
+    import dataclasses
+    import typing
+
+    from shipyard.config.loader import type_hints
+    from shipyard.config.model import ShipyardConfig
+    from shipyard.plugins.manager import plugins
+
+    classes = [ShipyardConfig, *[c for c in plugins().publisher_options().values() if c]]
+    seen = []
+    while classes:
+        cls = classes.pop()
+        seen.append(cls)
+        expected = {f.name: typing.get_type_hints(cls)[f.name] for f in dataclasses.fields(cls)}
+        assert type_hints(cls) == expected, cls
+        classes += [tp for tp in expected.values() if dataclasses.is_dataclass(tp)
+                    and isinstance(tp, type) and tp not in seen]
+    assert len(seen) > 15
