@@ -8,9 +8,10 @@ start-up. A subclass of :class:`Record` is still a dataclass (``dataclasses.fiel
 ``asdict``, ``replace`` and type checkers treat it as one), but it takes all six methods from
 here, written once, which behave as the generated ones do:
 
-- ``__init__`` takes each field by keyword only, fills the others from their default or
-  default factory, refuses an unknown or missing one with the same ``TypeError``, and then
-  calls ``__post_init__`` when the class has one;
+- ``__init__`` takes each field by keyword only (or, in a class declared
+  ``class Status(Record, kw_only=False)``, also by position, in field order), fills the
+  others from their default or default factory, refuses an unknown, doubled or missing one
+  with the same ``TypeError``, and then calls ``__post_init__`` when the class has one;
 - ``__eq__`` compares the fields with ``compare=True`` of two instances of the same class;
   ``__hash__`` hashes those fields (``hash=`` overriding ``compare``, as dataclasses do);
   ``__repr__`` shows the fields with ``repr=True`` in order;
@@ -36,17 +37,21 @@ class Record:
     __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
     #: (name, default, default_factory, init) of each field, in order: what ``__init__`` walks.
     __record_plan__: ClassVar[tuple[tuple[str, Any, Any, bool], ...]]
+    #: The fields ``__init__`` also takes by position, in order (none when keyword-only).
+    __record_positional__: ClassVar[tuple[str, ...]]
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, *, kw_only: bool = True, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        dataclasses.dataclass(cls, init=False, repr=False, eq=False)
-        cls.__record_plan__ = tuple((f.name, f.default, f.default_factory, f.init)
-                                    for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+        dataclasses.dataclass(cls, init=False, repr=False, eq=False, kw_only=kw_only)
+        fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+        cls.__record_plan__ = tuple((f.name, f.default, f.default_factory, f.init) for f in fields)
+        cls.__record_positional__ = tuple(f.name for f in fields if f.init and not f.kw_only)
 
-    def __init__(self, **values: Any) -> None:
-        plan = self.__record_plan__
+    def __init__(self, *args: Any, **values: Any) -> None:
+        if args:
+            self._take_positional(args, values)
         missing = []
-        for name, default, factory, init in plan:
+        for name, default, factory, init in self.__record_plan__:
             if init and name in values:
                 value = values.pop(name)
             elif default is not _MISSING:
@@ -61,19 +66,43 @@ class Record:
             object.__setattr__(self, name, value)
         if values:
             unknown = next(iter(values))
-            raise TypeError(f"{self.__class__.__qualname__}.__init__() got an unexpected keyword "
-                            f"argument {unknown!r}")
+            raise TypeError(f"{self._init_name()} got an unexpected keyword argument {unknown!r}")
         if missing:
-            quoted = [repr(n) for n in missing]
-            names = quoted[0] if len(quoted) == 1 else (
-                " and ".join(quoted) if len(quoted) == 2 else
-                ", ".join(quoted[:-1]) + ", and " + quoted[-1])
-            raise TypeError(f"{self.__class__.__qualname__}.__init__() missing {len(missing)} "
-                            f"required keyword-only argument{'s' if len(missing) > 1 else ''}: "
-                            f"{names}")
+            self._refuse_missing(missing)
         post_init = getattr(self, "__post_init__", None)
         if post_init is not None:
             post_init()
+
+    def _init_name(self) -> str:
+        return f"{self.__class__.__qualname__}.__init__()"
+
+    def _take_positional(self, args: tuple[Any, ...], values: dict[str, Any]) -> None:
+        positional = self.__record_positional__
+        if len(args) > len(positional):
+            total = len(positional) + 1  # counting self, as Python's own message does
+            required = 1 + sum(1 for name, default, factory, init in self.__record_plan__
+                               if name in positional and default is _MISSING
+                               and factory is _MISSING)
+            takes = f"{total}" if required == total else f"from {required} to {total}"
+            given = len(args) + 1
+            raise TypeError(f"{self._init_name()} takes {takes} positional argument"
+                            f"{'' if total == 1 else 's'} but {given} "
+                            f"{'was' if given == 1 else 'were'} given")
+        for name, value in zip(positional, args, strict=False):
+            if name in values:
+                raise TypeError(f"{self._init_name()} got multiple values for argument {name!r}")
+            values[name] = value
+
+    def _refuse_missing(self, missing: list[str]) -> None:
+        # Python names the missing positional parameters first, and only them when there are
+        positional = [n for n in missing if n in self.__record_positional__]
+        names, kind = (positional, "positional") if positional else (missing, "keyword-only")
+        quoted = [repr(n) for n in names]
+        listed = quoted[0] if len(quoted) == 1 else (
+            " and ".join(quoted) if len(quoted) == 2 else
+            ", ".join(quoted[:-1]) + ", and " + quoted[-1])
+        raise TypeError(f"{self._init_name()} missing {len(names)} required {kind} argument"
+                        f"{'s' if len(names) > 1 else ''}: {listed}")
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")

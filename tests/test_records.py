@@ -162,3 +162,46 @@ def test_every_configuration_section_is_a_section() -> None:
         sections += [tp for tp in typing.get_type_hints(cls).values()
                      if isinstance(tp, type) and dataclasses.is_dataclass(tp) and tp not in seen]
     assert {model.SidecarConfig, model.SignConfig, model.AppConfig} <= seen
+
+
+class Status(Record, kw_only=False):
+    name: str
+    present: bool
+    version: str = ""
+    extra: list[str] = dataclasses.field(default_factory=list)
+    flag: bool = dataclasses.field(default=False, kw_only=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class StdStatus:
+    name: str
+    present: bool
+    version: str = ""
+    extra: list[str] = dataclasses.field(default_factory=list)
+    flag: bool = dataclasses.field(default=False, kw_only=True)
+
+
+POSITIONAL = pytest.mark.parametrize("cls", [Status, StdStatus], ids=["record", "dataclass"])
+
+
+@POSITIONAL
+def test_a_positional_record_takes_its_fields_in_order(cls: Any) -> None:
+    value = cls("git", True, "2.47", flag=True)
+    assert (value.name, value.present, value.version, value.extra, value.flag) == (
+        "git", True, "2.47", [], True)
+    assert value == cls(name="git", present=True, version="2.47", flag=True)
+    assert repr(value).split("(", 1)[1] == "name='git', present=True, version='2.47', extra=[], flag=True)"
+    assert value.__match_args__ == ("name", "present", "version", "extra")
+
+
+@pytest.mark.parametrize(("args", "kwargs"), [
+    ((), {}), (("git",), {}), (("git", True, "1", [], True), {}),  # flag is keyword-only
+    (("git",), {"name": "again", "present": True}), (("git", True), {"nope": 1}),
+    ((), {"present": True}),
+])
+def test_positional_mistakes_get_the_same_error(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    with pytest.raises(TypeError) as ours:
+        Status(*args, **kwargs)
+    with pytest.raises(TypeError) as theirs:
+        StdStatus(*args, **kwargs)
+    assert str(ours.value) == str(theirs.value).replace("StdStatus", "Status")
