@@ -116,9 +116,10 @@ def command_of(argv: Sequence[str]) -> str | None:
     return None
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+def build_parser(only: str | None = None, *, bare: bool = False) -> argparse.ArgumentParser:
     """The whole parser, or with ``only`` the top level and the one module that registers
-    that subcommand (what running it needs; help and errors list every command)."""
+    that subcommand (what running it needs; help and errors list every command), or with
+    ``bare`` the top level alone (``--version``, which prints and exits before any command)."""
     common = common_options()
     parser = argparse.ArgumentParser(
         prog="shipyard", parents=[common],
@@ -128,7 +129,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"shipyard {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    modules = (COMMANDS[only],) if only in COMMANDS else COMMAND_MODULES
+    modules = () if bare else (COMMANDS[only],) if only in COMMANDS else COMMAND_MODULES
     for module in modules:
         importlib.import_module(f"shipyard.cli.{module}").register(sub, common)
     return parser
@@ -147,7 +148,9 @@ def make_context(args: argparse.Namespace) -> Context:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(only=command_of(argv))
+    command = command_of(argv)
+    version_only = command is None and "--version" in argv and not {"-h", "--help"} & set(argv)
+    parser = build_parser(only=command, bare=version_only)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:

@@ -240,3 +240,12 @@ def test_doctor_in_a_configured_project_imports_only_what_it_reports(
     found = [chain(imports, i) for i, item in enumerate(imports)
              if any(item.name == d or item.name.startswith(d + ".") for d in DOCTOR_DENIED)]
     assert not found, "shipyard doctor --json imports:\n  " + "\n  ".join(found)
+
+
+def test_version_builds_no_command_parser() -> None:
+    code = ("import sys, shipyard.cli as cli\ntry:\n    cli.main(['--version'])\n"
+            "except SystemExit as exc:\n    assert exc.code == 0, exc.code\n"
+            "print(' '.join(m for m in sys.modules if m.startswith('shipyard.cli.')), file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.startswith("shipyard ")
+    assert set(result.stderr.split()) == {"shipyard.cli.context"}
