@@ -8,8 +8,6 @@ decide anything, and a bad configuration never leaves a half-built bundle behind
 
 from __future__ import annotations
 
-import base64
-import binascii
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -203,13 +201,17 @@ def _updates(cfg: AppConfig) -> None:
         raise ConfigError(f"{APP}.feed-url must be an https:// URL, got {cfg.feed_url!r}",
                           hint="Sparkle refuses appcasts over plain http")
     if cfg.public_ed_key:
+        from shipyard.errors import CredentialsError
+        from shipyard.updates.keys import decode_public_key  # the one reader of SUPublicEDKey
+
         try:
-            raw = base64.b64decode(cfg.public_ed_key, validate=True)
-        except (binascii.Error, ValueError):
-            raw = b""
-        if len(raw) != 32:
+            if cfg.public_ed_key != cfg.public_ed_key.strip():  # written to Info.plist as is
+                raise CredentialsError("surrounding whitespace")
+            decode_public_key(cfg.public_ed_key, f"{APP}.public-ed-key")
+        except CredentialsError:  # a configuration value here: exit 4, not 8
             raise ConfigError(f"{APP}.public-ed-key must be the base64 of a 32-byte Ed25519 "
-                              "public key", hint="copy it from the Sparkle key tool's output")
+                              "public key", hint="copy the SUPublicEDKey value `shipyard keys "
+                              "show` prints") from None
 
 
 def _minimum_system(cfg: AppConfig) -> str:

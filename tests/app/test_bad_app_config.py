@@ -58,6 +58,8 @@ CASES = [
      ["tool.shipyard.app.feed-url must be an https:// URL"]),
     ("public-key-length", GOOD + 'public-ed-key = "c2hvcnQ="\n', "1.2.3",
      ["tool.shipyard.app.public-ed-key must be the base64 of a 32-byte Ed25519 public key"]),
+    ("public-key-space", GOOD + f'public-ed-key = "{"A" * 43}= "\n', "1.2.3",
+     ["tool.shipyard.app.public-ed-key must be the base64 of a 32-byte Ed25519 public key"]),
     ("minimum-system-too-old", GOOD + 'minimum-system-version = "13.5"\n', "1.2.3",
      ["tool.shipyard.app.minimum-system-version must be a macOS version of 14.0 or later"]),
     ("unknown-installer", GOOD + 'installers = ["zip", "msi"]\n', "1.2.3",
