@@ -123,7 +123,7 @@ def shipyard_rebuild(project: Path, cache: Path) -> Timings:
     """One ``shipyard sidecar build`` of ``project``, timed per step."""
     os.environ["SHIPYARD_CACHE_DIR"] = str(cache)
     build = steps.SidecarBuild(project=load_project(project), runner=Runner(echo=False),
-                               plugins=plugins(), out_dir=project / "dist", env={})
+                               plugins=plugins(), out_dir=project / "dist", env=dict(os.environ))
     timings: Timings = {}
     originals = {name: getattr(steps, name) for name in SHIPYARD_STEPS}
 

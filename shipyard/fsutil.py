@@ -67,27 +67,27 @@ def read_user_text(path: Path, what: str, *, hint: str | None = None) -> str:
             "causes this)") from None
 
 
+#: The temporary file of an atomic write is ``.<name>.<random>.shipyard.tmp`` beside the file:
+#: held (see :func:`held_new_path`) while written, so a sweep removes only a killed writer's.
+ATOMIC_SUFFIX = ".shipyard.tmp"
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path`` and rename it into place."""
-    import tempfile
+    """Write ``data`` to a temporary file beside ``path`` and rename it into place.
 
+    The file gets the usual mode (0666 less the umask). A writer killed before the rename
+    leaves its temporary file unheld, and the sweep at the start of a build removes it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual file mode
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
+    with held_new_path(path.parent, f".{path.name}.", ATOMIC_SUFFIX) as tmp:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -135,10 +135,13 @@ def held_new_path(parent: Path, prefix: str, suffix: str = "") -> Iterator[Path]
 
 #: Staging entries a build may leave behind when it is killed, by the folder they live in.
 #: Output directory: the sidecar build, tarball signing, notarization zips, publishers.
-OUT_DIR_STAGING = (".sidecar-*", ".sign-*", ".notarize.*", ".tap.*", ".swiftpm.*", ".npm.*")
-#: Cache directory (relative folder, pattern): host PBS synthesis, inflation, packaging.
+OUT_DIR_STAGING = (".sidecar-*", ".sign-*", ".notarize.*", ".tap.*", ".swiftpm.*", ".npm.*",
+                   f".*{ATOMIC_SUFFIX}")
+#: Cache directory (relative folder, pattern): host PBS synthesis, inflation, packaging, and
+#: the atomic writes at the top of the cache (tool versions) and of reuse records.
 CACHE_STAGING = (("pbs-host", ".host-pbs.*"), ("inflated", ".inflate-*.tmp"),
-                 ("packaged", ".store-*.tmp"))
+                 ("packaged", ".store-*.tmp"), (".", f".*{ATOMIC_SUFFIX}"),
+                 ("bundles", f".*{ATOMIC_SUFFIX}"))
 
 
 def sweep_staging(folders: Iterable[tuple[Path, str]]) -> list[Path]:

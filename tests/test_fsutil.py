@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from shipyard.errors import ConfigError
-from shipyard.fsutil import atomic_write_text, safe_out_dir, staging_dir
+from shipyard.fsutil import atomic_write_text, safe_out_dir, staging_dir, sweep_build_staging
+
+#: A writer stopped between writing its temporary file and renaming it into place.
+STOPPED_WRITER = """
+import os, sys
+from pathlib import Path
+from shipyard.fsutil import atomic_write_bytes
+
+def stop(source, target):
+    print("written", flush=True)
+    sys.stdin.read()
+
+os.replace = stop
+atomic_write_bytes(Path(sys.argv[1]), b"half")
+"""
 
 
 def test_atomic_write_leaves_no_temp_file_and_uses_the_umask(tmp_path: Path) -> None:
@@ -39,3 +56,26 @@ def test_out_dir_refuses_empty_and_root(tmp_path: Path, value: str) -> None:
 
 def test_relative_out_dir_is_made_absolute_against_the_project(tmp_path: Path) -> None:
     assert safe_out_dir("build/out", root=tmp_path) == (tmp_path / "build" / "out").resolve()
+
+
+@pytest.mark.integration
+def test_an_atomic_write_killed_before_its_rename_is_swept_only_once_dead(tmp_path: Path) -> None:
+    out_dir = tmp_path / "dist"
+    out_dir.mkdir()
+    (out_dir / "keep.txt").write_text("mine")
+    child = subprocess.Popen([sys.executable, "-c", STOPPED_WRITER, str(out_dir / "manifest.json")],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                             cwd=Path(__file__).parents[1])
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "written"
+        leftover = [p for p in out_dir.iterdir() if p.name.endswith(".shipyard.tmp")]
+        assert len(leftover) == 1 and leftover[0].name.startswith(".manifest.json.")
+        assert sweep_build_staging(out_dir) == []  # its writer is alive: kept
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert sweep_build_staging(out_dir) == leftover
+    assert sorted(p.name for p in out_dir.iterdir()) == ["keep.txt"]

@@ -22,7 +22,7 @@ from typing import Any
 
 from shipyard import ui
 from shipyard.errors import CommandError, ConfigError
-from shipyard.fsutil import atomic_write_text, staging_dir, sweep_staging
+from shipyard.fsutil import ATOMIC_SUFFIX, atomic_write_text, staging_dir, sweep_staging
 from shipyard.kernels import toolchain as tc
 from shipyard.kernels.catalog import CATALOG, catalog_document, catalog_entry
 from shipyard.kernels.plan import (
@@ -70,7 +70,8 @@ def build_kernels(settings: KernelSettings, output_dir: Path, *, runner: Runner,
     metal = metal or Metal(runner)
     check_output_dir(output_dir, settings)
     if not runner.dry_run:  # staging and swapped-out folders of a killed build
-        sweep_staging([(output_dir.parent, f".{output_dir.name}.*")])
+        sweep_staging([(output_dir.parent, f".{output_dir.name}.*"),
+                       (settings.cache_dir, f".*{ATOMIC_SUFFIX}")])
     state_file = settings.cache_dir / f"state-{digest(str(output_dir))[:16]}.json"
     state = _load_state(state_file)
     if state and _is_current(state, settings, metal, env, output_dir):
