@@ -23,17 +23,22 @@ def may_have_entry_points(group: str) -> bool:
     """False only when no distribution of this interpreter declares an entry point in ``group``."""
     if _other_distribution_finders():
         return True
-    section = re.compile(rf"^\s*\[\s*{re.escape(group)}\s*\]\s*$", re.MULTILINE)
+    name = group.encode()
+    section = None
     for candidate in _entry_point_files():
         if candidate is None:
             return True
         try:
-            with open(candidate, encoding="utf-8", errors="replace") as handle:
-                if section.search(handle.read()):
-                    return True
+            with open(candidate, "rb") as handle:
+                data = handle.read()
         except (FileNotFoundError, NotADirectoryError):  # none, or a one-file .egg-info
             continue
         except OSError:
+            return True
+        if name not in data:  # the common case, decided without decoding or a pattern
+            continue
+        section = section or re.compile(rf"^\s*\[\s*{re.escape(group)}\s*\]\s*$", re.MULTILINE)
+        if section.search(data.decode("utf-8", "replace")):
             return True
     return False
 
