@@ -99,14 +99,22 @@ def builtin_modules() -> Iterable[str]:
     return MODULES
 
 
-def _hooks_of(module: object) -> object:
-    """A built-in plugin module's hook implementations alone (its ``shipyard_*`` functions):
-    pluggy inspects every attribute of what it registers, and most of a module's attributes
-    are its imports, so registering the module itself cost ten times as much."""
-    import types
+class _BuiltinHooks:
+    """A built-in plugin module's hook implementations alone (its ``shipyard_*`` functions).
 
-    return types.SimpleNamespace(**{name: value for name, value in vars(module).items()
-                                    if name.startswith(f"{specs.PROJECT}_")})
+    pluggy looks at every name ``dir()`` lists on what it registers, through
+    ``inspect.getattr_static``; a module lists its imports and dunders too, which made
+    registering the built-ins cost more than loading them. This lists only the hooks."""
+
+    def __init__(self, module: object) -> None:
+        prefix = f"{specs.PROJECT}_"
+        self._hook_names = [n for n in vars(module) if n.startswith(prefix)]
+        for name in self._hook_names:
+            setattr(self, name, getattr(module, name))
+        self.__name__ = getattr(module, "__name__", repr(module))
+
+    def __dir__(self) -> list[str]:
+        return list(self._hook_names)
 
 
 def make_manager(*, entry_points: bool = True, extra: Iterable[object] = ()) -> pluggy.PluginManager:
@@ -116,7 +124,7 @@ def make_manager(*, entry_points: bool = True, extra: Iterable[object] = ()) -> 
     pm = pluggy.PluginManager(specs.PROJECT)
     pm.add_hookspecs(specs)
     for module_name in builtin_modules():
-        pm.register(_hooks_of(importlib.import_module(module_name)),
+        pm.register(_BuiltinHooks(importlib.import_module(module_name)),
                     name=f"shipyard.builtin:{module_name}")
     if entry_points and may_have_entry_points(specs.PROJECT):
         try:
