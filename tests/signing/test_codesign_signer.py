@@ -132,3 +132,18 @@ def test_real_macho_files_pass_the_fake(real_macho: RealMachO, fake_tools: FakeT
     report = sign(tree, rules=[("*", SIDECAR_ENTITLEMENTS)])
     assert [p.name for p in report.signed] == ["libf.dylib", "main"]  # type: ignore[attr-defined]
     assert [p.name for p in report.skipped] == ["f.o"]  # type: ignore[attr-defined]
+
+
+def test_signing_changes_a_files_bytes_once_per_signature(fake_tools: FakeTools, tmp_path: Path) -> None:
+    # the fake embeds a signature as the real tool does, so callers that must refresh hashes
+    # after signing (manifest, checksum files, repacked tarballs) are tested for it
+    tree = make_sidecar_tree(tmp_path)
+    library = next(tree.rglob("libmlx.dylib"))
+    unsigned = library.read_bytes()
+    sign(tree)
+    once = library.read_bytes()
+    sign(tree)
+    assert once != unsigned and once.startswith(unsigned) and library.read_bytes() == once
+    sign(tree, rules=[("*", SIDECAR_ENTITLEMENTS)], hardened_runtime=False)
+    assert library.read_bytes() not in (once, unsigned)
+    assert len(library.read_bytes()) == len(once)  # the signature was replaced, not added
