@@ -46,13 +46,26 @@ MAX_BACKOFF = 60.0
 def load_p8(path: Path) -> ec.EllipticCurvePrivateKey:
     """Read an App Store Connect API key (PKCS#8 PEM of a P-256 key)."""
     try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    except (OSError, ValueError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
         raise ConfigError(f"cannot read the App Store Connect API key {path}: {exc}",
                           hint="download the .p8 from App Store Connect → Users and Access → Keys"
                           ) from None
+    return load_p8_bytes(data, str(path))
+
+
+def load_p8_bytes(data: bytes, source: str) -> ec.EllipticCurvePrivateKey:
+    """An App Store Connect API key from its PEM bytes; ``source`` names where they came from
+    (a path, or the environment variable) in errors, which never show the key."""
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except ValueError:
+        raise ConfigError(f"cannot read the App Store Connect API key from {source}: not a PEM "
+                          "private key",
+                          hint="download the .p8 from App Store Connect → Users and Access → Keys"
+                          ) from None
     if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
-        raise ConfigError(f"{path} is not an ES256 (P-256) private key")
+        raise ConfigError(f"{source} is not an ES256 (P-256) private key")
     return key
 
 

@@ -146,3 +146,26 @@ def test_gatekeeper_rejection_fails_the_stage(fake_tools: FakeTools, stage_ctx: 
     fake_tools.script(spctl={"reject": ["*.dmg"]})
     with pytest.raises(NotarizationError, match="Gatekeeper rejects MLXR-0.7.3.dmg"):
         run_notarize(ctx)
+
+
+def test_notarytool_gets_a_key_secret_as_a_private_file_only_while_it_runs(
+        fake_tools: FakeTools, project_dir: Path, stage_ctx: StageFactory) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    text = (project_dir / "pyproject.toml").read_text().replace(
+        'keychain-profile = "shipyard-notary"', 'api-key-id = "ABC123DEFG"\n'
+        'api-issuer = "69a6de70-0000-47e3-e053-5b8c7c11a4d1"')
+    (project_dir / "pyproject.toml").write_text(text)
+    ctx = stage_ctx({"APPLE_API_KEY": pem.decode()})
+    add_dmg(ctx.out_dir)
+    assert run_notarize(ctx)[0].notarized
+    submit = fake_tools.calls("notarytool")[0]  # the strict fake checked that --key is a .p8 file
+    key = Path(submit[submit.index("--key") + 1])
+    assert key.name == "AuthKey.p8" and key.parent.name.startswith("shipyard-api-key-")
+    assert submit[submit.index("--key-id") + 1] == "ABC123DEFG"
+    assert not key.parent.exists()  # removed once notarytool was done
+    waits = [call for call in fake_tools.calls("notarytool") if call[0] == "wait"]
+    assert waits and waits[0][waits[0].index("--key") + 1] == str(key)  # the same file for the wait

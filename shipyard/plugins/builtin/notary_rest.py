@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
 
 class RestNotarizer(Notarizer):
-    """Authenticates with the API key trio: api-key (.p8 path), api-key-id, api-issuer."""
+    """Authenticates with the API key trio: api-key (.p8 path, or the key itself in
+    ``APPLE_API_KEY``), api-key-id, api-issuer."""
 
     name = "rest"
     description = "App Store Connect notary v2 REST API (works without macOS)"
@@ -28,23 +29,34 @@ class RestNotarizer(Notarizer):
     clock: Callable[[], float] = staticmethod(time.monotonic)
 
     def configured(self) -> str:
+        from shipyard.signing.apikey import api_key_from_env
+
         cfg = self.project.config.notarize
-        if not (cfg.api_key and cfg.api_key_id and cfg.api_issuer):
+        from_env = None if cfg.api_key else api_key_from_env(self.env)
+        if not ((cfg.api_key or from_env) and cfg.api_key_id and cfg.api_issuer):
             return ("the rest notarizer needs tool.shipyard.notarize.api-key (.p8 path), "
-                    "api-key-id and api-issuer (or APPLE_API_KEY_PATH, APPLE_API_KEY_ID, APPLE_API_ISSUER)")
-        if not self.project.path(cfg.api_key).is_file():
+                    "api-key-id and api-issuer (or APPLE_API_KEY_PATH or the key itself in "
+                    "APPLE_API_KEY, APPLE_API_KEY_ID, APPLE_API_ISSUER)")
+        if cfg.api_key and not self.project.path(cfg.api_key).is_file():
             return f"the API key file {cfg.api_key} does not exist"
         return ""
 
     def client(self) -> NotaryClient:
         # imported when used: `shipyard doctor` loads every plugin module
-        from shipyard.signing.notary_rest import NotaryClient, load_p8
+        from shipyard.signing.apikey import API_KEY_ENV, api_key_from_env
+        from shipyard.signing.notary_rest import NotaryClient, load_p8, load_p8_bytes
 
         reason = self.configured()
         if reason:
             raise ConfigError(reason)
         cfg = self.project.config.notarize
-        return NotaryClient(base_url=cfg.api_url, key=load_p8(self.project.path(cfg.api_key)),
+        if cfg.api_key:
+            key = load_p8(self.project.path(cfg.api_key))
+        else:
+            pem = api_key_from_env(self.env)
+            assert pem is not None  # configured() said so
+            key = load_p8_bytes(pem, API_KEY_ENV)
+        return NotaryClient(base_url=cfg.api_url, key=key,
                             key_id=cfg.api_key_id, issuer=cfg.api_issuer,
                             s3_endpoint=cfg.s3_endpoint, on_secret=self.runner.add_secret,
                             sleep=self.sleep,

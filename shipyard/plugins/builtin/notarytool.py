@@ -7,6 +7,8 @@ the wait loses nothing, and ``shipyard notarize --resume`` continues with ``nota
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from shipyard import ui
@@ -27,46 +29,77 @@ class NotarytoolNotarizer(Notarizer):
     requires = ("notarytool",)
 
     def configured(self) -> str:
+        from shipyard.signing.apikey import api_key_from_env
+
+        api_key_from_env(self.env)  # a malformed key secret is an error, not a reason to skip
         try:
             self._auth()
         except ConfigError as exc:
             return exc.message
         return ""
 
-    def _auth(self) -> tuple[list[str], list[str]]:
-        """(arguments, secrets) of the first complete credential form."""
+    def _auth(self) -> tuple[list[str], list[str], bytes | None]:
+        """(arguments, secrets, key) of the first complete credential form; ``key`` is the
+        .p8 from ``APPLE_API_KEY`` when that stands in for an ``api-key`` path (the arguments
+        then lack ``--key``, which :meth:`_credentials` adds with a private file)."""
+        from shipyard.signing.apikey import API_KEY_ENV, api_key_from_env
+
         cfg = self.project.config.notarize
         if cfg.keychain_profile:
-            return ["--keychain-profile", cfg.keychain_profile], []
-        if cfg.api_key or cfg.api_key_id or cfg.api_issuer:
+            return ["--keychain-profile", cfg.keychain_profile], [], None
+        from_env = None if cfg.api_key else api_key_from_env(self.env)
+        if cfg.api_key or cfg.api_key_id or cfg.api_issuer or from_env:
             key = self.project.path(cfg.api_key) if cfg.api_key else None
-            if key is None or not cfg.api_key_id or not cfg.api_issuer or not key.is_file():
-                raise ConfigError("tool.shipyard.notarize: api-key (an existing .p8 file), "
-                                  "api-key-id and api-issuer must all be set",
+            have_key = from_env is not None or (key is not None and key.is_file())
+            if not have_key or not cfg.api_key_id or not cfg.api_issuer:
+                raise ConfigError("tool.shipyard.notarize: api-key (an existing .p8 file, or the "
+                                  f"key itself in {API_KEY_ENV}), api-key-id and api-issuer "
+                                  "must all be set",
                                   hint="or use keychain-profile (xcrun notarytool store-credentials)")
-            return ["--key", str(key), "--key-id", cfg.api_key_id, "--issuer", cfg.api_issuer], []
+            rest = ["--key-id", cfg.api_key_id, "--issuer", cfg.api_issuer]
+            if from_env is not None:
+                return rest, [], from_env
+            return ["--key", str(key), *rest], [], None
         password = self.env.get(PASSWORD_ENV, "")
         if cfg.apple_id and cfg.team_id and password:
             return (["--apple-id", cfg.apple_id, "--team-id", cfg.team_id, "--password", password],
-                    [password])
+                    [password], None)
         raise ConfigError("no notarization credentials: set tool.shipyard.notarize.keychain-profile, "
                           f"the api-key trio, or apple-id + team-id with {PASSWORD_ENV} in the environment")
 
+    @contextlib.contextmanager
+    def _credentials(self) -> Iterator[tuple[list[str], list[str]]]:
+        """The arguments and secrets of :meth:`_auth`, with a key from the environment written
+        to a private file for the block (notarytool reads only files)."""
+        args, secrets, key = self._auth()
+        if key is None:
+            yield args, secrets
+            return
+        from shipyard.signing.apikey import api_key_file
+
+        self.runner.add_secret(key.decode("ascii", "replace"))
+        with api_key_file(key) as path:
+            yield ["--key", str(path), *args], secrets
+
     def submit(self, path: Path, *, timeout: int) -> NotarySubmission:
-        args, secrets = self._auth()
-        tool = Notarytool(self.runner)
-        answer = tool.submit(path, args, secrets=secrets)
-        if answer.dry_run:
-            return NotarySubmission(id="dry-run", path=path, status="Accepted")
-        data = self._json(answer, "notarytool submit")
-        submission = NotarySubmission(id=str(data.get("id", "")), path=path)
-        if not submission.id:
-            raise NotarizationError(f"notarytool submit returned no submission id: {data}")
-        self.submitted(submission)
-        return self.resume(submission.id, path, timeout=timeout)
+        with self._credentials() as (args, secrets):
+            tool = Notarytool(self.runner)
+            answer = tool.submit(path, args, secrets=secrets)
+            if answer.dry_run:
+                return NotarySubmission(id="dry-run", path=path, status="Accepted")
+            data = self._json(answer, "notarytool submit")
+            submission = NotarySubmission(id=str(data.get("id", "")), path=path)
+            if not submission.id:
+                raise NotarizationError(f"notarytool submit returned no submission id: {data}")
+            self.submitted(submission)
+            return self._wait(submission.id, path, timeout, args, secrets)
 
     def resume(self, submission_id: str, path: Path, *, timeout: int) -> NotarySubmission:
-        args, secrets = self._auth()
+        with self._credentials() as (args, secrets):
+            return self._wait(submission_id, path, timeout, args, secrets)
+
+    def _wait(self, submission_id: str, path: Path, timeout: int, args: list[str],
+              secrets: list[str]) -> NotarySubmission:
         tool = Notarytool(self.runner)
         ui.info(f"waiting up to {timeout}s for notarization of {path.name} ({submission_id})")
         answer = tool.wait(submission_id, args, timeout=timeout, secrets=secrets)
