@@ -38,9 +38,10 @@ if TYPE_CHECKING:
 RELEASE_FILE = "shipyard-release.yml"
 PR_FILE = "shipyard-pr.yml"
 SIGNING_SECRETS = (IDENTITY_ENV, CERT_ENV, PASSWORD_ENV)
-#: notarytool's Apple-ID and API-key credentials that arrive as environment variables.
-NOTARY_SECRETS = ("APPLE_ID", "APPLE_TEAM_ID", "APPLE_APP_SPECIFIC_PASSWORD", "APPLE_API_KEY_ID",
-                  "APPLE_API_ISSUER")
+#: The notarizers' Apple-ID and API-key credentials that arrive as environment variables
+#: (APPLE_API_KEY: the .p8 itself, so a runner needs no key file).
+NOTARY_SECRETS = ("APPLE_ID", "APPLE_TEAM_ID", "APPLE_APP_SPECIFIC_PASSWORD", "APPLE_API_KEY",
+                  "APPLE_API_KEY_ID", "APPLE_API_ISSUER")
 SHORT_JOB_MINUTES = 10
 PR_EVENTS = ("pull_request", "pull_request_target")
 PUBLISH_IF = ("github.event_name == 'push' && startsWith(github.ref, 'refs/tags/') && "

@@ -271,7 +271,9 @@ class NotarizeConfig(Section):
         "", doc="notarytool keychain profile name.", env=("SHIPYARD_NOTARY_PROFILE",)
     )
     api_key: str = option(
-        "", doc="Path of the App Store Connect API key (.p8).", env=("APPLE_API_KEY_PATH",)
+        "", doc="Path of the App Store Connect API key (.p8). Without it, the key itself "
+        "(its PEM text, or base64 of that) may come from the APPLE_API_KEY secret.",
+        env=("APPLE_API_KEY_PATH",)
     )
     api_key_id: str = option("", doc="App Store Connect API key id.", env=("APPLE_API_KEY_ID",))
     api_issuer: str = option("", doc="App Store Connect issuer UUID.", env=("APPLE_API_ISSUER",))
