@@ -42,10 +42,27 @@ class Record:
 
     def __init_subclass__(cls, *, kw_only: bool = True, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        dataclasses.dataclass(cls, init=False, repr=False, eq=False, kw_only=kw_only)
+        documented = bool(cls.__dict__.get("__doc__"))
+        if cls.__dict__.get("__hash__", False) is None and "__eq__" in cls.__dict__:
+            cls.__hash__ = Record.__hash__  # type: ignore[method-assign]  # as dataclasses do
+        # A record deriving from another must say frozen to dataclasses, which then writes the
+        # two frozen methods for it; Record's own stay in charge (and a stock frozen dataclass
+        # decorating the subclass may write its own).
+        derived = any(dataclasses.is_dataclass(base) for base in cls.__mro__[1:])
+        dataclasses.dataclass(cls, init=False, repr=False, eq=False, kw_only=kw_only,
+                              frozen=derived)
+        if derived:
+            del cls.__setattr__, cls.__delattr__
+        # what it is, for dataclasses and for stock dataclasses deriving from a record
+        # ("cannot inherit frozen dataclass from a non-frozen one" otherwise)
+        cls.__dataclass_params__.frozen = True  # type: ignore[attr-defined]
+        cls.__dataclass_params__.eq = True  # type: ignore[attr-defined]
         fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+        _refuse_unsupported(cls, fields)
         cls.__record_plan__ = tuple((f.name, f.default, f.default_factory, f.init) for f in fields)
         cls.__record_positional__ = tuple(f.name for f in fields if f.init and not f.kw_only)
+        if not documented:  # dataclasses would show the generic signature of Record.__init__
+            cls.__doc__ = f"{cls.__name__}({', '.join(f.name for f in fields if f.init)})"
 
     def __init__(self, *args: Any, **values: Any) -> None:
         if args:
@@ -127,3 +144,21 @@ class Record:
         shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}"
                           for f in dataclasses.fields(self) if f.repr)  # type: ignore[arg-type]
         return f"{self.__class__.__qualname__}({shown})"
+
+
+def _refuse_unsupported(cls: type, fields: tuple[dataclasses.Field[Any], ...]) -> None:
+    """What the generic ``__init__`` cannot do, refused when the class is defined."""
+    init_vars = [name for name, tp in cls.__dict__.get("__annotations__", {}).items()
+                 if isinstance(tp, dataclasses.InitVar) or "InitVar" in str(tp)]
+    if init_vars:
+        raise TypeError(f"{cls.__qualname__}: a Record cannot have InitVar fields ({init_vars[0]}); "
+                        "use a stock dataclass")
+    seen_default = ""
+    for f in fields:
+        if not f.init or f.kw_only:
+            continue
+        has_default = f.default is not _MISSING or f.default_factory is not _MISSING
+        if seen_default and not has_default:
+            raise TypeError(f"non-default argument {f.name!r} follows default argument")
+        if has_default:
+            seen_default = f.name

@@ -205,3 +205,65 @@ def test_positional_mistakes_get_the_same_error(args: tuple[Any, ...], kwargs: d
     with pytest.raises(TypeError) as theirs:
         StdStatus(*args, **kwargs)
     assert str(ours.value) == str(theirs.value).replace("StdStatus", "Status")
+
+
+def test_a_stock_frozen_dataclass_may_derive_from_a_record() -> None:
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class Derived(Sec):
+        extra: str = ""
+
+    value = Derived(name="a", extra="x")
+    assert (value.name, value.extra) == ("a", "x") and value == Derived(name="a", extra="x")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        value.extra = "y"
+    with pytest.raises(TypeError, match="cannot inherit non-frozen dataclass from a frozen one"):
+        @dataclasses.dataclass
+        class Thawed(Sec):
+            pass
+
+
+def test_a_record_may_derive_from_a_record() -> None:
+    class More(Status, kw_only=False):
+        note: str = ""
+
+    value = More("git", True, "2.47", note="n")
+    assert value.note == "n" and value.version == "2.47"
+    assert repr(value).endswith(".More(name='git', present=True, version='2.47', extra=[], "
+                                "flag=False, note='n')")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        value.note = "x"
+
+
+def test_an_own_eq_keeps_the_record_hashable_as_dataclasses_do() -> None:
+    class Custom(Record):
+        name: str = ""
+
+        def __eq__(self, other: object) -> bool:
+            return isinstance(other, Custom)
+
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class StdCustom:
+        name: str = ""
+
+        def __eq__(self, other: object) -> bool:
+            return isinstance(other, StdCustom)
+
+    assert Custom(name="a") == Custom(name="b") and StdCustom(name="a") == StdCustom(name="b")
+    assert hash(Custom(name="a")) == hash(Custom(name="a"))
+    assert hash(StdCustom(name="a")) == hash(StdCustom(name="a"))
+
+
+def test_what_the_generic_init_cannot_do_is_refused_at_definition() -> None:
+    with pytest.raises(TypeError) as ours:
+        class Late(Record, kw_only=False):
+            first: int = 0
+            second: int
+    with pytest.raises(TypeError) as theirs:
+        @dataclasses.dataclass(frozen=True)
+        class StdLate:
+            first: int = 0
+            second: int
+    assert str(ours.value) == str(theirs.value)
+    with pytest.raises(TypeError, match="cannot have InitVar fields"):
+        class WithInitVar(Record):
+            seed: dataclasses.InitVar[int] = 0
