@@ -75,8 +75,10 @@ COMMANDS: dict[str, str] = {
     "cache": "cache",
     "app": "app",
 }
-#: Options before the subcommand that take a value (``-C DIR``, ``--set KEY=VALUE``).
+#: Options before the subcommand that take a value (``-C DIR``, ``--set KEY=VALUE``), and the
+#: ones that do not (help is not among them: before a command it lists every command).
 _VALUED = ("-C", "--project", "--set")
+_FLAGS = ("-v", "--verbose", "-n", "--dry-run")
 
 
 def _exit_codes_epilog() -> str:
@@ -100,18 +102,24 @@ def common_options() -> argparse.ArgumentParser:
 
 
 def command_of(argv: Sequence[str]) -> str | None:
-    """The subcommand ``argv`` names (its first word that is not an option or an option's
-    value), or None when there is none, or it is unknown (``--help``, a typo)."""
+    """The subcommand ``argv`` runs, when the words before it are options this function knows
+    exactly (``-v``, ``-n``, ``-C DIR``, ``-CDIR``, ``--project[=]DIR``, ``--set[=]KEY=VALUE``,
+    their long forms); None otherwise, so the whole parser decides: for help before the
+    command, an abbreviated or bundled option (``--proj``, ``-vC``), a typo or no command."""
     words = iter(argv)
     for word in words:
         if word == "--":
             word = next(words, "")
             return word if word in COMMANDS else None
         if word in _VALUED:
-            next(words, None)
+            if next(words, None) is None:
+                return None
+            continue
+        if word in _FLAGS or word.startswith(("--project=", "--set=")) or (
+                word.startswith("-C") and not word.startswith("--")):
             continue
         if word.startswith("-"):
-            continue
+            return None
         return word if word in COMMANDS else None
     return None
 

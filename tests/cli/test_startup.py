@@ -192,9 +192,37 @@ def test_the_command_table_names_each_registered_command_and_its_module() -> Non
     (["-n", "--", "release"], "release"),
     (["--help"], None), (["--version"], None), ([], None),
     (["doktor"], None),  # a typo gets the whole parser, so its error lists every command
+    (["-Capp", "doctor"], "doctor"), (["doctor", "--help"], "doctor"),
+    # what only argparse can read gets the whole parser: bundled and abbreviated options, and
+    # help before the command (which lists every command)
+    (["-vC", "app", "doctor"], None), (["--proj", "app", "doctor"], None),
+    (["--help", "doctor"], None), (["-h", "sign"], None), (["-C"], None),
 ])
 def test_the_command_is_found_past_the_options_before_it(argv: list[str], command: str | None) -> None:
     assert command_of(argv) == command
+
+
+@pytest.mark.parametrize("before", [["-vC"], ["--proj"], ["-v", "-C"], ["--project"]])
+def test_a_project_folder_named_like_a_command_is_not_taken_for_one(
+        tmp_path: Path, before: list[str], capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from shipyard.cli import main
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1"\n')
+    monkeypatch.chdir(tmp_path)
+    assert main([*before, "app", "doctor", "--json"]) == 0
+    assert '"tools"' in capsys.readouterr().out
+
+
+def test_help_before_the_command_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    from shipyard.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["--help", "doctor"])
+    assert done.value.code == 0
+    shown = capsys.readouterr().out
+    assert all(name in shown for name in ("doctor", "sidecar", "verify-appcast", "provision"))
 
 
 def test_running_a_command_builds_only_its_own_parser() -> None:
