@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import platform
-import signal
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from types import FrameType
 
 from shipyard import ui
 from shipyard.errors import ConfigError
+from shipyard.interrupts import terminate_as_interrupt
 from shipyard.manifest import Artifact, Manifest
 from shipyard.sbom import FORMATS, sbom_artifact, sbom_names
 from shipyard.sidecar.build import (
@@ -32,7 +28,7 @@ def run(ctx: StageContext) -> list[Artifact]:
     if ctx.dry_run:
         _plan(build)
         return []
-    with _terminate_as_interrupt():
+    with terminate_as_interrupt():
         if build.config.backend == "container":
             from shipyard.isolation.container import build_in_container
 
@@ -91,20 +87,3 @@ def _plan(build: SidecarBuild) -> None:
         ui.info("[dry-run] backend: an Apple container on a host-only network, the build proxy "
                 "its only way out")
     ui.info(f"[dry-run] output: {build.out_dir} (nothing written)")
-
-
-@contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM (CI cancel) unwinds like Ctrl-C, so staging directories are removed."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

@@ -108,10 +108,29 @@ def signing_keychain(security: Security, creds: SigningCredentials) -> Iterator[
             _cleanup(security, keychain, p12, workdir, previous)
 
 
+#: The private folders of decoded secrets (see :func:`private_file`), swept like keychains.
+SECRET_PREFIXES = ("shipyard-signing-key", "shipyard-api-key")
+
+
+@contextlib.contextmanager
+def private_file(prefix: str, name: str, data: bytes) -> Iterator[Path]:
+    """``data`` as ``name`` in a fresh folder only this user can enter, for the block.
+
+    The folder is a held staging directory (``<tmp>/.<prefix>.<random>``): removed on
+    success, failure and Ctrl-C, and by :func:`sweep_signing_staging` after a ``kill -9``."""
+    with staging_dir(keychain_parent(), prefix) as workdir:
+        os.chmod(workdir, 0o700)
+        path = workdir / name
+        write_private(path, data)
+        yield path
+
+
 def sweep_signing_staging(out_dir: Path) -> None:
-    """Remove what killed signing runs left: tarball staging in ``out_dir``, keychain folders."""
+    """Remove what killed signing runs left: tarball staging in ``out_dir``, keychain folders
+    and the folders of decoded secrets."""
     sweep_build_staging(out_dir)
-    sweep_staging([(keychain_parent(), f".{KEYCHAIN_PREFIX}.*")])
+    sweep_staging([(keychain_parent(), f".{prefix}.*")
+                   for prefix in (KEYCHAIN_PREFIX, *SECRET_PREFIXES)])
 
 
 def _install(security: Security, keychain: str, password: str, p12: Path,

@@ -9,7 +9,6 @@ PEM files, and signs ad-hoc when there is no identity at all.
 from __future__ import annotations
 
 import contextlib
-import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,6 @@ from shipyard.signing.keychain import (
     decode_p12,
     signing_credentials,
     signing_keychain,
-    write_private,
 )
 from shipyard.signing.request import ADHOC_IDENTITY
 from shipyard.tools.runner import Runner
@@ -96,13 +94,8 @@ def _pem_files(cfg: SignConfig, root: Path) -> list[Path]:
 def _decoded_p12(cert_b64: str, password: str) -> Iterator[Path]:
     """The .p12 secret as a PEM key + certificate in a private folder, always removed."""
     from shipyard.signing.certificate import p12_as_pem  # cryptography: only when signing
+    from shipyard.signing.keychain import private_file
 
     pem = p12_as_pem(decode_p12(cert_b64), password)
-    workdir = Path(tempfile.mkdtemp(prefix="shipyard-signing-key-"))  # mode 0700
-    path = workdir / "signing.pem"
-    try:
-        write_private(path, pem)
+    with private_file("shipyard-signing-key", "signing.pem", pem) as path:
         yield path
-    finally:
-        path.unlink(missing_ok=True)
-        workdir.rmdir()

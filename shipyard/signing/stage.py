@@ -18,6 +18,7 @@ from shipyard import ui
 from shipyard.config.loader import Project
 from shipyard.errors import SigningError
 from shipyard.fsutil import sha256_file, staging_dir
+from shipyard.interrupts import terminate_as_interrupt
 from shipyard.manifest import Artifact, Manifest
 from shipyard.plugins.interfaces import Notarizer, NotarySubmission, Signer, SignReport, SignRequest
 from shipyard.plugins.manager import PluginSet
@@ -41,7 +42,13 @@ NOTARIZABLE = ("app", "dmg", "pkg", "zip", "sidecar", "tar.gz", "xcframework", "
 
 # ------------------------------------------------------------------------------ sign
 def run_sign(ctx: StageContext) -> list[Artifact]:
-    """Sign the manifest's unsigned artifacts; return those now signed."""
+    """Sign the manifest's unsigned artifacts; return those now signed. A cancelled job
+    (SIGTERM) unwinds like Ctrl-C: keychain and decoded secrets are removed."""
+    with terminate_as_interrupt():
+        return _run_sign(ctx)
+
+
+def _run_sign(ctx: StageContext) -> list[Artifact]:
     if not ctx.dry_run:
         sweep_signing_staging(ctx.out_dir)
     manifest = Manifest.load(ctx.out_dir)
@@ -151,7 +158,13 @@ def _refreshed(manifest: Manifest, artifact: Artifact, path: Path, **flags: bool
 
 # ------------------------------------------------------------------------------ notarize
 def run_notarize(ctx: StageContext) -> list[Artifact]:
-    """Notarize (and staple) every signed, not yet notarized artifact; return them."""
+    """Notarize (and staple) every signed, not yet notarized artifact; return them. A
+    cancelled job (SIGTERM) unwinds like Ctrl-C: a key written for notarytool is removed."""
+    with terminate_as_interrupt():
+        return _run_notarize(ctx)
+
+
+def _run_notarize(ctx: StageContext) -> list[Artifact]:
     if not ctx.dry_run:
         sweep_signing_staging(ctx.out_dir)
     manifest = Manifest.load(ctx.out_dir)

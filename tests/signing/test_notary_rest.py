@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from shipyard.errors import ConfigError, CredentialsError, NotarizationError
+from shipyard.errors import CredentialsError, NotarizationError
 from shipyard.manifest import Manifest
 from shipyard.plugins.builtin.notary_rest import RestNotarizer
 from shipyard.signing.notary_rest import load_p8, make_jwt
@@ -172,14 +172,19 @@ def test_a_lasting_outage_gives_up_after_bounded_retries_and_says_how_to_resume(
     assert done[0].notarized and list(server.state.submissions) == [pending["id"]]
 
 
-@pytest.mark.parametrize("encoding", ["pem", "base64"])
+@pytest.mark.parametrize("encoding", ["pem", "base64", "path"])
 def test_the_key_can_arrive_as_a_secret_instead_of_a_file(
-        rest_project: Path, server: NotaryServer, stage_ctx: StageFactory, encoding: str) -> None:
+        rest_project: Path, server: NotaryServer, stage_ctx: StageFactory, encoding: str,
+        tmp_path: Path) -> None:
     pem = (rest_project / "AuthKey.p8").read_bytes()
     (rest_project / "AuthKey.p8").unlink()
     text = (rest_project / "pyproject.toml").read_text().replace('api-key = "AuthKey.p8"\n', "")
     (rest_project / "pyproject.toml").write_text(text)
-    secret = pem.decode() if encoding == "pem" else base64.b64encode(pem).decode()
+    elsewhere = tmp_path / "secrets" / "AuthKey_ABC.p8"  # as other release tools take it
+    elsewhere.parent.mkdir()
+    elsewhere.write_bytes(pem)
+    secret = {"pem": pem.decode(), "base64": base64.b64encode(pem).decode(),
+              "path": str(elsewhere)}[encoding]
     ctx = stage_ctx({"APPLE_API_KEY": secret})
     add_sidecar(ctx.out_dir, signed=True)
     done = run_notarize(ctx)
@@ -192,7 +197,7 @@ def test_a_malformed_key_secret_is_refused_without_showing_it(
     (rest_project / "pyproject.toml").write_text(text)
     ctx = stage_ctx({"APPLE_API_KEY": "not-a-key-but-secret-text"})
     add_sidecar(ctx.out_dir, signed=True)
-    with pytest.raises(ConfigError) as refused:
+    with pytest.raises(CredentialsError) as refused:
         run_notarize(ctx)
     assert "APPLE_API_KEY" in refused.value.message
     assert "secret-text" not in f"{refused.value.message} {refused.value.hint}"

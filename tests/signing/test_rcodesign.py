@@ -183,7 +183,7 @@ def test_bundle_signed_with_a_p12_reads_back_right_everywhere(
             assert PASSWORD.encode() not in data and b64[:40].encode() not in data, path
     assert not list(tmp_path.rglob("*.shipyard-*")), "no staging copy left behind"
     import tempfile
-    assert not list(Path(tempfile.gettempdir()).glob("shipyard-signing-key-*")), "key removed"
+    assert not list(Path(tempfile.gettempdir()).glob(".shipyard-signing-key.*")), "key removed"
 
 
 def test_pem_key_and_certificate_sign_a_single_file(

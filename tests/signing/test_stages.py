@@ -164,8 +164,78 @@ def test_notarytool_gets_a_key_secret_as_a_private_file_only_while_it_runs(
     assert run_notarize(ctx)[0].notarized
     submit = fake_tools.calls("notarytool")[0]  # the strict fake checked that --key is a .p8 file
     key = Path(submit[submit.index("--key") + 1])
-    assert key.name == "AuthKey.p8" and key.parent.name.startswith("shipyard-api-key-")
+    assert key.name == "AuthKey.p8" and key.parent.name.startswith(".shipyard-api-key.")
     assert submit[submit.index("--key-id") + 1] == "ABC123DEFG"
     assert not key.parent.exists()  # removed once notarytool was done
     waits = [call for call in fake_tools.calls("notarytool") if call[0] == "wait"]
     assert waits and waits[0][waits[0].index("--key") + 1] == str(key)  # the same file for the wait
+
+
+@pytest.mark.parametrize("secret", ["not-a-key-at-all", "/nonexistent/AuthKey_X.p8"])
+def test_a_key_secret_does_not_replace_configured_credentials(
+        fake_tools: FakeTools, stage_ctx: StageFactory, secret: str) -> None:
+    # the keychain profile of the test project is used; APPLE_API_KEY is not even read
+    ctx = stage_ctx({"APPLE_API_KEY": secret})
+    add_dmg(ctx.out_dir)
+    assert run_notarize(ctx)[0].notarized
+    submit = fake_tools.calls("notarytool")[0]
+    assert "--keychain-profile" in submit and "--key" not in submit
+
+
+def test_a_key_secret_leaves_the_apple_id_form_alone(
+        fake_tools: FakeTools, project_dir: Path, stage_ctx: StageFactory) -> None:
+    text = (project_dir / "pyproject.toml").read_text().replace(
+        'keychain-profile = "shipyard-notary"', 'apple-id = "dev@example.com"\nteam-id = "TEAM123456"')
+    (project_dir / "pyproject.toml").write_text(text)
+    ctx = stage_ctx({"APPLE_API_KEY": "unused", "APPLE_APP_SPECIFIC_PASSWORD": "abcd-efgh-ijkl-mnop"})
+    add_dmg(ctx.out_dir)
+    assert run_notarize(ctx)[0].notarized
+    submit = fake_tools.calls("notarytool")[0]
+    assert submit[submit.index("--apple-id") + 1] == "dev@example.com" and "--key" not in submit
+
+
+#: Holds a key file the way notarytool's credentials do, then waits to be signalled.
+KEY_HOLDER = """
+import sys
+from shipyard.interrupts import terminate_as_interrupt
+from shipyard.signing.apikey import api_key_file
+with terminate_as_interrupt(), api_key_file(b"-----BEGIN PRIVATE KEY-----\\\\nx\\\\n") as path:
+    print(path, flush=True)
+    sys.stdin.read()
+"""
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
+def test_a_key_file_does_not_outlive_a_cancelled_or_killed_run(
+        how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from shipyard.signing.keychain import sweep_signing_staging
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    child = subprocess.Popen([sys.executable, "-c", KEY_HOLDER], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             cwd=Path(__file__).parents[2])
+    try:
+        assert child.stdout is not None
+        key = Path(child.stdout.readline().strip())
+        assert key.is_file() and key.stat().st_mode & 0o777 == 0o600
+        assert key.parent.stat().st_mode & 0o777 == 0o700
+        child.send_signal(getattr(signal, how))
+        child.wait(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    if how == "SIGTERM":  # unwound like Ctrl-C: nothing left
+        assert not key.parent.exists()
+        return
+    assert key.is_file()  # kill -9 runs no cleanup; the next signing or notarizing run sweeps
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    sweep_signing_staging(tmp_path / "dist")
+    assert not key.parent.exists()

@@ -32,7 +32,10 @@ class RestNotarizer(Notarizer):
         from shipyard.signing.apikey import api_key_from_env
 
         cfg = self.project.config.notarize
-        from_env = None if cfg.api_key else api_key_from_env(self.env)
+        if not (cfg.api_key_id and cfg.api_issuer):
+            from_env = None
+        else:  # a malformed APPLE_API_KEY, when used, is a CredentialsError: not a skip
+            from_env = None if cfg.api_key else api_key_from_env(self.env)
         if not ((cfg.api_key or from_env) and cfg.api_key_id and cfg.api_issuer):
             return ("the rest notarizer needs tool.shipyard.notarize.api-key (.p8 path), "
                     "api-key-id and api-issuer (or APPLE_API_KEY_PATH or the key itself in "

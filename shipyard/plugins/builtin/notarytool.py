@@ -29,9 +29,7 @@ class NotarytoolNotarizer(Notarizer):
     requires = ("notarytool",)
 
     def configured(self) -> str:
-        from shipyard.signing.apikey import api_key_from_env
-
-        api_key_from_env(self.env)  # a malformed key secret is an error, not a reason to skip
+        # a malformed APPLE_API_KEY, when used, is a CredentialsError: an error, not a skip
         try:
             self._auth()
         except ConfigError as exc:
@@ -47,8 +45,8 @@ class NotarytoolNotarizer(Notarizer):
         cfg = self.project.config.notarize
         if cfg.keychain_profile:
             return ["--keychain-profile", cfg.keychain_profile], [], None
-        from_env = None if cfg.api_key else api_key_from_env(self.env)
-        if cfg.api_key or cfg.api_key_id or cfg.api_issuer or from_env:
+        if cfg.api_key or cfg.api_key_id or cfg.api_issuer:
+            from_env = None if cfg.api_key else api_key_from_env(self.env)
             key = self.project.path(cfg.api_key) if cfg.api_key else None
             have_key = from_env is not None or (key is not None and key.is_file())
             if not have_key or not cfg.api_key_id or not cfg.api_issuer:
