@@ -79,3 +79,9 @@ def test_an_atomic_write_killed_before_its_rename_is_swept_only_once_dead(tmp_pa
             child.wait()
     assert sweep_build_staging(out_dir) == leftover
     assert sorted(p.name for p in out_dir.iterdir()) == ["keep.txt"]
+
+
+def test_a_long_file_name_is_still_written_atomically(tmp_path: Path) -> None:
+    target = tmp_path / ("n" * 240 + ".json")  # 245 of the 255 bytes a name may have
+    atomic_write_text(target, "{}\n")
+    assert target.read_text() == "{}\n" and [p.name for p in tmp_path.iterdir()] == [target.name]

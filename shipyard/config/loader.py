@@ -128,8 +128,15 @@ def type_hints(cls: type) -> dict[str, Any]:
     """The evaluated annotation of each field of dataclass ``cls``, as ``get_type_hints`` gives
     them, once per class (a load walks each section several times).
 
-    Each annotation string is evaluated once per module where it is written: most repeat
-    (``str``, ``list[str]``, ``bool``), and compiling every one anew was most of a load."""
+    For shipyard's own sections each annotation string is evaluated once per module where it
+    is written: most repeat (``str``, ``list[str]``, ``bool``), and compiling every one anew
+    was most of a load. Other classes (a plugin's options) get ``get_type_hints`` itself,
+    which also resolves nested forward references and strips ``Annotated``."""
+    if not cls.__module__.startswith("shipyard."):
+        from typing import get_type_hints
+
+        every = get_type_hints(cls)
+        return {fld.name: every[fld.name] for fld in dataclasses.fields(cls)}
     declared_in: dict[str, str] = {}
     for klass in reversed(cls.__mro__):  # a subclass's annotation wins, as in get_type_hints
         for name in klass.__dict__.get("__annotations__", {}):

@@ -76,9 +76,10 @@ class Toolbox:
         """Every built-in tool's status, then that of the ``extra`` ones plugins require;
         ``versions`` answers for tools whose version depends only on their file.
 
-        Each tool is first asked without starting a process (absent from PATH, or its
-        version remembered), which answers most of them; only the rest are probed, in
-        parallel, since each probe mostly waits on its process."""
+        Each of shipyard's own tools is first asked without starting a process (absent from
+        PATH, or its version remembered), which answers most of them; only the rest, and
+        every tool a third-party plugin brings (whose ``verify`` may catch any exception), are
+        probed, in parallel, since each probe mostly waits on its process."""
         classes = list(ALL_TOOLS)
         for cls in map(required_tool, extra):
             if cls.name not in {c.name for c in classes}:
@@ -86,6 +87,9 @@ class Toolbox:
         found: dict[str, ToolStatus] = {}
         to_probe = []
         for cls in classes:
+            if not cls.__module__.startswith("shipyard."):
+                to_probe.append(cls)
+                continue
             try:
                 found[cls.name] = _status(cls(_NoProcessRunner()), versions)
             except _WouldStartProcess:

@@ -37,8 +37,19 @@ def installed_package(module: str) -> tuple[Path | None, str]:
         return None, ""
     package = Path(spec.origin).parent
     prefix = f"{module}-"
-    found = sorted(package.parent.glob(f"{module}-*.dist-info"))
-    return package, found[-1].name[len(prefix):-len(".dist-info")] if found else ""
+    versions = [info.name[len(prefix):].removesuffix(".dist-info").removesuffix(".egg-info")
+                .split("-")[0]
+                for pattern in (f"{module}-*.dist-info", f"{module}-*.egg-info")
+                for info in package.parent.glob(pattern)]
+    return package, max(versions, key=_version_order, default="")
+
+
+def _version_order(version: str) -> tuple[tuple[int, int | str], ...]:
+    """A sort key reading the numbers in a version as numbers (``23.3.1`` after ``9.0.1``)."""
+    import re
+
+    return tuple((0, int(part)) if part.isdigit() else (1, part)
+                 for part in re.split(r"(\d+)", version) if part)
 
 
 def is_macos() -> bool:

@@ -128,3 +128,29 @@ def test_the_loaders_type_hints_are_those_of_get_type_hints() -> None:
         classes += [tp for tp in expected.values() if dataclasses.is_dataclass(tp)
                     and isinstance(tp, type) and tp not in seen]
     assert len(seen) > 15
+
+
+def test_a_plugins_options_get_the_type_hints_python_gives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+    import sys
+    import typing
+
+    from shipyard.config.loader import build, type_hints
+
+    (tmp_path / "third_party_opts.py").write_text(
+        "from __future__ import annotations\n"
+        "import dataclasses\nfrom typing import Annotated\n\n"
+        "@dataclasses.dataclass(frozen=True, kw_only=True)\n"
+        "class Options:\n"
+        "    bucket: Annotated[str, 'the S3 bucket'] = ''\n"
+        "    regions: list['str'] = dataclasses.field(default_factory=list)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = __import__("third_party_opts")
+    try:
+        hints = type_hints(module.Options)
+        assert hints == {"bucket": str, "regions": list[str]}
+        assert hints == typing.get_type_hints(module.Options)
+        built = build(module.Options, {"bucket": "b", "regions": ["eu"]}, "tool.shipyard.publish.s3")
+        assert dataclasses.asdict(built) == {"bucket": "b", "regions": ["eu"]}
+    finally:
+        sys.modules.pop("third_party_opts", None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from shipyard.tools import ALL_TOOLS, TOOLS_BY_NAME, Pip, Runner, Toolbox
-from shipyard.tools.base import Tool
+from shipyard.tools.base import Tool, ToolStatus
 from shipyard.tools.versions import VersionCache
 
 
@@ -140,3 +141,41 @@ def test_a_second_look_starts_only_the_processes_the_cache_cannot_answer(tmp_pat
     assert remembered <= started(first_runner)
     assert not started(second_runner) & remembered
     assert started(second_runner) <= {n for n, s in first.items() if s.present}
+
+
+def test_a_package_version_is_read_from_its_newest_dist_info_or_egg_info(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shipyard.tools.base import installed_package
+
+    for name in ("fakepkg_a", "fakepkg_b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__init__.py").write_text("")
+    (tmp_path / "fakepkg_a-9.0.1.dist-info").mkdir()  # a stale one left beside the current
+    (tmp_path / "fakepkg_a-23.3.1.dist-info").mkdir()
+    (tmp_path / "fakepkg_b-1.4.0-py3.11.egg-info").mkdir()
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert installed_package("fakepkg_a") == (tmp_path / "fakepkg_a", "23.3.1")
+    assert installed_package("fakepkg_b") == (tmp_path / "fakepkg_b", "1.4.0")
+    assert installed_package("fakepkg_nowhere") == (None, "")
+
+
+class CarefulGit(Tool):
+    """A third party's tool whose check turns every failure into "missing"."""
+
+    name = "careful-git"
+    executable = "git"
+
+    def verify(self) -> ToolStatus:
+        try:
+            result = self.run(["--version"], read_only=True, quiet=True, check=False)
+        except Exception:  # noqa: BLE001 - the point: it would swallow shipyard's own signal
+            return ToolStatus(self.name, False, detail="cannot run")
+        return ToolStatus(self.name, result.returncode == 0, version=result.output.strip())
+
+
+@pytest.mark.integration
+def test_a_plugins_tool_is_always_asked_for_real(tmp_path: Path) -> None:
+    assert shutil.which("git"), "git is installed for the tests"
+    statuses = Toolbox(Runner(echo=False)).statuses([CarefulGit],
+                                                    versions=VersionCache(tmp_path / "v.json"))
+    assert statuses["careful-git"].present and statuses["careful-git"].version.startswith("git ")
