@@ -17,6 +17,9 @@ here, written once, which behave as the generated ones do:
   ``__repr__`` shows the fields with ``repr=True`` in order;
 - any assignment or deletion raises :class:`dataclasses.FrozenInstanceError`.
 
+What differs, on purpose: ``inspect.signature`` of a record's class shows the generic
+``(*args, **values)``, and a record cannot have ``InitVar`` fields (refused when the class is
+defined; use a stock dataclass there). A stock frozen dataclass may derive from a record.
 ``tests/test_records.py`` holds a record and a stock frozen dataclass side by side.
 """
 
