@@ -30,14 +30,20 @@ from typing import TYPE_CHECKING, Any
 
 from shipyard.ci import actions
 from shipyard.ci.yaml import Script
-from shipyard.signing.keychain import CERT_ENV, IDENTITY_ENV, PASSWORD_ENV
+from shipyard.signing.keychain import (
+    CERT_ENV,
+    IDENTITY_ENV,
+    INSTALLER_CERT_ENV,
+    INSTALLER_PASSWORD_ENV,
+    PASSWORD_ENV,
+)
 
 if TYPE_CHECKING:
     from shipyard.config.loader import Project
 
 RELEASE_FILE = "shipyard-release.yml"
 PR_FILE = "shipyard-pr.yml"
-SIGNING_SECRETS = (IDENTITY_ENV, CERT_ENV, PASSWORD_ENV)
+SIGNING_SECRETS = (IDENTITY_ENV, CERT_ENV, PASSWORD_ENV, INSTALLER_CERT_ENV, INSTALLER_PASSWORD_ENV)
 #: The notarizers' Apple-ID and API-key credentials that arrive as environment variables
 #: (APPLE_API_KEY: the .p8 itself, so a runner needs no key file).
 NOTARY_SECRETS = ("APPLE_ID", "APPLE_TEAM_ID", "APPLE_APP_SPECIFIC_PASSWORD", "APPLE_API_KEY",

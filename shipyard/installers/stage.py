@@ -46,9 +46,10 @@ def make_pkg(ctx: StageContext, app: Path, out: Path) -> Path:
     if ctx.options.get("pkg_writer", "pkgbuild" if is_macos() else "flat") == "pkgbuild":
         return build_with_pkgbuild(app, out, spec, ctx.runner, identity=identity)
     if identity:
-        ui.notice("pkg: the flat-package writer leaves the pkg unsigned; a signer plugin signs "
-                  "it afterwards (tool.shipyard.package.installer-identity is used by "
-                  "productbuild on macOS only)")
+        ui.notice("pkg: the flat-package writer leaves the pkg unsigned; `shipyard sign` signs "
+                  "it afterwards with the APPLE_INSTALLER_CERTIFICATE and "
+                  "APPLE_INSTALLER_PASSWORD secrets (tool.shipyard.package.installer-identity "
+                  "is used by productbuild on macOS only)")
     return write_flat_pkg(app, out, spec)
 
 

@@ -38,6 +38,7 @@ ALLOWED_PREFIXES = ("LC_",)
 #: Names that are secrets wherever they appear: never inherited, only passed on request.
 SECRET_NAMES = frozenset({
     "APPLE_SIGNING_CERTIFICATE", "APPLE_SIGNING_PASSWORD", "APPLE_APP_SPECIFIC_PASSWORD",
+    "APPLE_INSTALLER_CERTIFICATE", "APPLE_INSTALLER_PASSWORD",
     "APPLE_API_KEY", "GITHUB_TOKEN", "NPM_TOKEN", "PYPI_TOKEN", "TWINE_PASSWORD",
 })
 

@@ -30,9 +30,12 @@ SignFunction = Callable[[Path], SignReport]
 
 
 def signing_method(artifact: Artifact, path: Path) -> str:
-    """How an artifact is signed: tree, image, tarball, binary — or "" when it holds no code."""
+    """How an artifact is signed: tree, image, tarball, binary, package (a flat pkg, with the
+    installer certificate: :mod:`shipyard.signing.packages`) — or "" when it holds no code."""
     if artifact.kind in ("app", "xcframework") and path.is_dir():
         return "tree"
+    if (artifact.kind == "pkg" or path.suffix == ".pkg") and path.is_file():
+        return "package"
     if artifact.kind == "dmg" or path.suffix == ".dmg":
         return "image"
     if artifact.kind in ("sidecar", "tar.gz") or path.name.endswith((".tar.gz", ".tgz")):
@@ -111,7 +114,7 @@ def _sign_tarball(path: Path, sign: SignFunction, *, dry_run: bool) -> SignRepor
             repacked = staging / path.name
             _repack(path, tree, repacked)
             repacked.replace(path)
-            _refresh_checksum_file(path)
+            refresh_checksum_file(path)
     return report
 
 
@@ -142,7 +145,7 @@ def _repack(original: Path, tree: Path, out: Path) -> None:
                 target.addfile(info, handle)
 
 
-def _refresh_checksum_file(archive: Path) -> None:
+def refresh_checksum_file(archive: Path) -> None:
     """Keep ``<archive>.sha256`` (``<hex>  <name>``) true after the archive changed."""
     checksum = archive.with_name(archive.name + ".sha256")
     if checksum.is_file():

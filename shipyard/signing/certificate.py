@@ -21,21 +21,23 @@ from shipyard.errors import CredentialsError
 from shipyard.signing.keychain import CERT_ENV, PASSWORD_ENV
 
 
-def p12_as_pem(data: bytes, password: str) -> bytes:
-    """The .p12's private key and certificate as one PEM bundle (key first), checked."""
+def p12_as_pem(data: bytes, password: str, *, cert_env: str = CERT_ENV,
+               password_env: str = PASSWORD_ENV) -> bytes:
+    """The .p12's private key and certificate as one PEM bundle (key first), checked; errors
+    name the secrets it came from (``cert_env``, ``password_env``)."""
     try:
         key, cert, _chain = pkcs12.load_key_and_certificates(data, password.encode() or None)
     except ValueError as exc:
         if "password" in str(exc).lower():
-            raise CredentialsError(f"{PASSWORD_ENV} does not open the .p12 in {CERT_ENV}",
+            raise CredentialsError(f"{password_env} does not open the .p12 in {cert_env}",
                                    hint="store the password the .p12 was exported with") from None
-        raise CredentialsError(f"{CERT_ENV} is not a PKCS#12 (.p12) file",
+        raise CredentialsError(f"{cert_env} is not a PKCS#12 (.p12) file",
                                hint="store the output of `base64 -i certificate.p12` in the "
                                "secret") from None
     if key is None or cert is None:
-        raise CredentialsError(f"the .p12 in {CERT_ENV} lacks its private key or certificate",
+        raise CredentialsError(f"the .p12 in {cert_env} lacks its private key or certificate",
                                hint="export the certificate together with its private key")
-    _check_not_expired(cert, f"the certificate in {CERT_ENV}")
+    _check_not_expired(cert, f"the certificate in {cert_env}")
     pem_key = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
     return pem_key + cert.public_bytes(serialization.Encoding.PEM)

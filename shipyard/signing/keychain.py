@@ -26,6 +26,9 @@ from shipyard.tools.security import Security
 CERT_ENV = "APPLE_SIGNING_CERTIFICATE"
 PASSWORD_ENV = "APPLE_SIGNING_PASSWORD"
 IDENTITY_ENV = "APPLE_DEVELOPER_ID_APP"
+#: The Developer ID Installer certificate (base64 .p12) and its password: what signs a pkg.
+INSTALLER_CERT_ENV = "APPLE_INSTALLER_CERTIFICATE"
+INSTALLER_PASSWORD_ENV = "APPLE_INSTALLER_PASSWORD"
 #: The temporary keychain's folder: ``<tmp>/.shipyard-keychain.<random>``.
 KEYCHAIN_PREFIX = "shipyard-keychain"
 
@@ -167,16 +170,16 @@ def _cleanup(security: Security, keychain: str, p12: Path, workdir: Path,
                 workdir.rmdir()
 
 
-def decode_p12(value: str) -> bytes:
-    """The .p12 bytes of the base64 ``APPLE_SIGNING_CERTIFICATE`` secret (whitespace ignored)."""
+def decode_p12(value: str, name: str = CERT_ENV) -> bytes:
+    """The .p12 bytes of the base64 secret ``name`` holds (whitespace ignored)."""
     try:
         data = base64.b64decode("".join(value.split()), validate=True)
     except (binascii.Error, ValueError):
-        raise CredentialsError(f"{CERT_ENV} is not valid base64",
+        raise CredentialsError(f"{name} is not valid base64",
                                hint="store the output of `base64 -i certificate.p12` in the secret"
                                ) from None
     if not data:
-        raise CredentialsError(f"{CERT_ENV} decodes to an empty file")
+        raise CredentialsError(f"{name} decodes to an empty file")
     return data
 
 

@@ -22,7 +22,12 @@ from shipyard.interrupts import terminate_as_interrupt
 from shipyard.manifest import Artifact, Manifest
 from shipyard.plugins.interfaces import Notarizer, NotarySubmission, Signer, SignReport, SignRequest
 from shipyard.plugins.manager import PluginSet
-from shipyard.signing.artifacts import sign_artifact, sign_staged, signing_method
+from shipyard.signing.artifacts import (
+    refresh_checksum_file,
+    sign_artifact,
+    sign_staged,
+    signing_method,
+)
 from shipyard.signing.keychain import (
     sweep_signing_staging,
 )
@@ -54,15 +59,19 @@ def _run_sign(ctx: StageContext) -> list[Artifact]:
     manifest = Manifest.load(ctx.out_dir)
     todo = [(a, a.file(ctx.out_dir)) for a in manifest.artifacts if not a.signed]
     todo = [(a, p) for a, p in todo if p.exists() and signing_method(a, p)]
-    if not todo:
+    packages = [(a, p) for a, p in todo if signing_method(a, p) == "package"]
+    todo = [item for item in todo if item not in packages]
+    if not todo and not packages:
         ui.info("nothing to sign in the manifest")
         return []
+    done = _sign_packages(ctx, manifest, packages) if packages else []
+    if not todo:
+        return done
     cfg = ctx.project.config.sign
     signer = choose_signer(ctx.plugins, cfg.signer, ctx.runner)
-    done: list[Artifact] = []
     with signing_session(signer, cfg, ctx.env, ctx.runner, root=ctx.project.root) as fields:
         if fields is None:
-            return []
+            return done
         try:
             for artifact, path in todo:
                 def sign(root: Path) -> SignReport:
@@ -76,6 +85,38 @@ def _run_sign(ctx: StageContext) -> list[Artifact]:
         finally:
             if not ctx.dry_run:  # artifacts signed before a failure stay recorded as signed
                 manifest.save()
+    return done
+
+
+def _sign_packages(ctx: StageContext, manifest: Manifest,
+                   packages: list[tuple[Artifact, Path]]) -> list[Artifact]:
+    """Sign the unsigned flat packages with the installer certificate (or say why not)."""
+    from shipyard.signing.keychain import INSTALLER_CERT_ENV, INSTALLER_PASSWORD_ENV
+    from shipyard.signing.packages import installer_secrets, sign_package
+
+    names = ", ".join(a.name for a, _ in packages)
+    secrets = installer_secrets(ctx.env)
+    if secrets is None:
+        ui.notice(f"{names}: left UNSIGNED: a pkg is signed with a Developer ID Installer "
+                  f"certificate; set {INSTALLER_CERT_ENV} (base64 .p12) and "
+                  f"{INSTALLER_PASSWORD_ENV}, or build it on macOS with "
+                  "tool.shipyard.package.installer-identity")
+        return []
+    for secret in secrets:
+        ctx.runner.add_secret(secret)
+    cfg = ctx.project.config.sign
+    timestamp_url = (cfg.timestamp_url or "none") if cfg.timestamp else "none"
+    done = []
+    try:
+        for artifact, path in packages:
+            ui.step(f"signing {artifact.name} (package)")
+            sign_package(path, secrets, timestamp_url=timestamp_url, dry_run=ctx.dry_run)
+            if not ctx.dry_run:
+                refresh_checksum_file(path)
+            done.append(_refreshed(manifest, artifact, path, signed=not ctx.dry_run))
+    finally:
+        if not ctx.dry_run:
+            manifest.save()
     return done
 
 

@@ -1,0 +1,126 @@
+"""Flat packages are signed with the Developer ID Installer certificate off macOS (rcodesign).
+
+The pkg comes from shipyard's flat-package writer; its signature is read back by rcodesign's
+own reader and the signed pkg is listed again by bsdtar and 7z (readers shipyard did not write).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+
+from shipyard.errors import CredentialsError
+from shipyard.fsutil import sha256_file
+from shipyard.installers.pkg import PkgSpec, write_flat_pkg
+from shipyard.manifest import Artifact, Manifest, record_artifact
+from shipyard.signing.packages import pkg_signature
+from shipyard.signing.stage import run_sign
+from tests.signing.conftest import P12, StageFactory
+
+pytest.importorskip("apple_platform")
+
+INSTALLER = "Developer ID Installer: Canary Team (CANARY1234)"
+
+
+@pytest.fixture(scope="module")
+def installer_p12() -> P12:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, INSTALLER),
+                      x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "CANARY1234")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now).not_valid_after(now + dt.timedelta(days=1))
+            .sign(key, hashes.SHA256()))
+    password = "CANARY-installer-pass-41c2"
+    data = pkcs12.serialize_key_and_certificates(
+        b"installer", key, cert, None, serialization.BestAvailableEncryption(password.encode()))
+    return P12(base64.b64encode(data).decode(), password)
+
+
+@pytest.fixture(autouse=True)
+def no_timestamp_server(project_dir: Path) -> None:
+    """Signatures here carry no timestamp: Apple's timestamp server is not reachable."""
+    text = (project_dir / "pyproject.toml").read_text()
+    (project_dir / "pyproject.toml").write_text(
+        text.replace("[tool.shipyard.sign]\n", "[tool.shipyard.sign]\ntimestamp = false\n", 1))
+
+
+def add_pkg(out_dir: Path) -> Artifact:
+    app = out_dir.parent / "build" / "Demo.app"
+    (app / "Contents" / "MacOS").mkdir(parents=True)
+    (app / "Contents" / "Info.plist").write_text("<plist/>")
+    (app / "Contents" / "MacOS" / "Demo").write_text("#!/bin/sh\n")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pkg = write_flat_pkg(app, out_dir / "Demo-1.2.3.pkg",
+                         PkgSpec(title="Demo", identifier="com.example.demo", version="1.2.3"))
+    (out_dir / f"{pkg.name}.sha256").write_text(f"{sha256_file(pkg)}  {pkg.name}\n")
+    artifact = Artifact.from_file(pkg, out_dir, kind="pkg", signed=False, stage="pkg")
+    record_artifact(out_dir, artifact)
+    return artifact
+
+
+def secrets(p12: P12) -> dict[str, str]:
+    return {"APPLE_INSTALLER_CERTIFICATE": p12.base64, "APPLE_INSTALLER_PASSWORD": p12.password}
+
+
+def listing(tool: list[str], pkg: Path) -> str:
+    return subprocess.run([*tool, str(pkg)], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.integration
+def test_a_pkg_is_signed_with_the_installer_certificate_and_verifies(
+        stage_ctx: StageFactory, installer_p12: P12) -> None:
+    ctx = stage_ctx(secrets(installer_p12))
+    before = add_pkg(ctx.out_dir)
+    pkg = ctx.out_dir / before.path
+    assert not pkg_signature(pkg).get("rsa_signature_verifies")
+    done = run_sign(ctx)
+    assert [a.name for a in done] == ["Demo-1.2.3.pkg"]
+    record = Manifest.load(ctx.out_dir).artifacts[0]
+    assert record.signed and record.sha256 == sha256_file(pkg) != before.sha256
+    assert (ctx.out_dir / f"{pkg.name}.sha256").read_text().split()[0] == record.sha256
+    toc = pkg_signature(pkg)
+    assert toc["checksum_verifies"] and toc["rsa_signature_verifies"] and toc["cms_signature_verifies"]
+    subjects = [c["subject"] for c in toc["cms_signature"]["certificates"]]  # type: ignore[index]
+    assert any(INSTALLER in subject for subject in subjects)
+    for tool in (["bsdtar", "-tf"], ["7z", "l"]):
+        if shutil.which(tool[0]):
+            assert "com.example.demo.pkg/Payload" in listing(tool, pkg)
+    assert not list(ctx.out_dir.glob(".sign-*")), "staging directory left behind"
+
+
+def test_without_the_installer_secrets_a_pkg_stays_unsigned_and_says_so(
+        stage_ctx: StageFactory, capsys: pytest.CaptureFixture[str]) -> None:
+    ctx = stage_ctx({})
+    before = add_pkg(ctx.out_dir)
+    assert run_sign(ctx) == []
+    assert Manifest.load(ctx.out_dir).artifacts[0] == before
+    assert "Demo-1.2.3.pkg: left UNSIGNED" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("broken", ["only-certificate", "wrong-password"])
+def test_broken_installer_secrets_are_credentials_errors(
+        stage_ctx: StageFactory, installer_p12: P12, broken: str) -> None:
+    env = secrets(installer_p12)
+    if broken == "only-certificate":
+        del env["APPLE_INSTALLER_PASSWORD"]
+    else:
+        env["APPLE_INSTALLER_PASSWORD"] = "not-the-password"
+    ctx = stage_ctx(env)
+    before = add_pkg(ctx.out_dir)
+    with pytest.raises(CredentialsError) as refused:
+        run_sign(ctx)
+    assert "APPLE_INSTALLER_PASSWORD" in refused.value.message
+    assert installer_p12.password not in f"{refused.value.message} {refused.value.hint}"
+    assert sha256_file(ctx.out_dir / before.path) == before.sha256  # untouched
