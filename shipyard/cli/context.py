@@ -31,22 +31,19 @@ def path_argument(text: str) -> Path:
 
 
 def parse_set(items: list[str]) -> dict[str, Any]:
-    """``--set sidecar.pbs-tag=20260610`` → {"sidecar.pbs-tag": "20260610"} (TOML values parsed)."""
+    """``--set sidecar.pbs-tag=20260610`` → {"sidecar.pbs-tag": SetText("20260610")}: the
+    loader reads each value by the type of its key (:mod:`shipyard.overrides`)."""
     overrides: dict[str, Any] = {}
     if not items:
         return overrides
-    import tomllib  # a TOML parser is not free to import; most runs have no --set
+    from shipyard.overrides import SetText
 
     for item in items:
         key, sep, text = item.partition("=")
         if not sep or not key.strip():
             raise ConfigError(f"--set {item!r} must look like SECTION.KEY=VALUE",
                               hint="for example: --set sidecar.pbs-tag=20260610")
-        try:
-            value = tomllib.loads(f"v = {text}")["v"]
-        except tomllib.TOMLDecodeError:
-            value = text
-        overrides[key.strip()] = value
+        overrides[key.strip()] = SetText(text)
     return overrides
 
 

@@ -346,9 +346,13 @@ def _apply_env(raw: dict[str, Any], env: Mapping[str, str], sources: dict[str, s
 
 def _apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any],
                      sources: dict[str, str]) -> None:
+    from shipyard.overrides import SetText, set_value
+
     for dotted, value in overrides.items():
         keys = canonical_keys(tuple(dotted.split(".")))
         path = ".".join((ROOT_PATH, *keys))
+        if isinstance(value, SetText):  # as typed on the command line: read by the key's type
+            value = set_value(value, wants_string=_key_type(keys) is str)
         _set(raw, keys, value, path)
         sources[path] = "cli"
         _mark_sources(value, path, "cli", sources)
@@ -399,6 +403,18 @@ def canonical_keys(keys: tuple[str, ...], cls: type = ShipyardConfig) -> tuple[s
     if len(keys) > 1 and dataclasses.is_dataclass(tp) and isinstance(tp, type):
         return (head, *canonical_keys(keys[1:], tp))
     return (head, *keys[1:])
+
+
+def _key_type(keys: tuple[str, ...], cls: type = ShipyardConfig) -> Any:
+    """The annotated type of the key at ``keys`` (None when the model does not say, as for a
+    publisher's options, which its plugin declares)."""
+    hints = type_hints(cls)
+    by_key = {toml_key(f.name): hints[f.name] for f in dataclasses.fields(cls)}
+    tp = by_key.get(keys[0]) if keys else None
+    if len(keys) > 1:
+        return _key_type(keys[1:], tp) if dataclasses.is_dataclass(tp) and isinstance(tp, type) \
+            else None
+    return tp
 
 
 def _set(raw: dict[str, Any], keys: tuple[str, ...], value: Any, path: str) -> None:

@@ -154,3 +154,26 @@ def test_a_plugins_options_get_the_type_hints_python_gives(tmp_path: Path, monke
         assert dataclasses.asdict(built) == {"bucket": "b", "regions": ["eu"]}
     finally:
         sys.modules.pop("third_party_opts", None)
+
+
+@pytest.mark.parametrize(("setting", "path", "shown"), [
+    ("sidecar.pbs-tag=20260610", "tool.shipyard.sidecar.pbs-tag", '"20260610"'),  # a string key
+    ("sidecar.pbs-version=3.10.4", "tool.shipyard.sidecar.pbs-version", '"3.10.4"'),
+    ("macos-version=14.10", "tool.shipyard.sidecar.macos-version", None),
+    ("sidecar.macos-version=14.10", "tool.shipyard.sidecar.macos-version", '"14.10"'),  # not 14.1
+    ('sidecar.pbs-tag="20260611"', "tool.shipyard.sidecar.pbs-tag", '"20260611"'),  # quoted: TOML
+    ("sign.jobs=4", "tool.shipyard.sign.jobs", "4"),  # an integer key
+    ("sidecar.skip-smoke=true", "tool.shipyard.sidecar.skip-smoke", "true"),
+    ('sidecar.packages=["a", "b"]', "tool.shipyard.sidecar.packages", '["a", "b"]'),
+])
+def test_a_set_value_is_read_by_the_type_of_its_key(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], setting: str, path: str,
+        shown: str | None) -> None:
+    root = write_project(tmp_path, DEMO)
+    code, out, err = run_cli(capsys, "-C", str(root), "--set", setting, "config", "show")
+    if shown is None:  # not a key of [tool.shipyard]
+        assert code == 4 and "unknown key tool.shipyard.macos-version" in err
+        return
+    assert code == 0, err
+    lines = {line.split(" = ")[0].strip(): line for line in out.splitlines() if " = " in line}
+    assert lines[path].split(" = ", 1)[1] == f"{shown}  # cli"
