@@ -202,6 +202,7 @@ def test_the_command_is_found_past_the_options_before_it(argv: list[str], comman
     assert command_of(argv) == command
 
 
+@pytest.mark.integration  # doctor asks the installed tools for their versions
 @pytest.mark.parametrize("before", [["-vC"], ["--proj"], ["-v", "-C"], ["--project"]])
 def test_a_project_folder_named_like_a_command_is_not_taken_for_one(
         tmp_path: Path, before: list[str], capsys: pytest.CaptureFixture[str],
