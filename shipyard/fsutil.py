@@ -78,8 +78,9 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     The file gets the usual mode (0666 less the umask). A writer killed before the rename
     leaves its temporary file unheld, and the sweep at the start of a build removes it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    # the name's first 64 characters: a long name plus the suffix and ".lock" must still fit
-    with held_new_path(path.parent, f".{path.name[:64]}.", ATOMIC_SUFFIX) as tmp:
+    # the name's first 64 bytes: a long name plus the suffix and ".lock" must still fit
+    short = path.name.encode()[:64].decode("utf-8", "ignore")
+    with held_new_path(path.parent, f".{short}.", ATOMIC_SUFFIX) as tmp:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
             with os.fdopen(fd, "wb") as handle:

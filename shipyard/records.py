@@ -26,10 +26,13 @@ defined; use a stock dataclass there). A stock frozen dataclass may derive from 
 from __future__ import annotations
 
 import dataclasses
+import re
 import reprlib
 from typing import Any, ClassVar, dataclass_transform
 
 _MISSING: Any = dataclasses.MISSING
+#: An ``InitVar[...]`` annotation written as a string (``from __future__ import annotations``).
+_INIT_VAR = re.compile(r"^\s*(?:\w+\.)*InitVar\b")
 
 
 @dataclass_transform(kw_only_default=True, frozen_default=True,
@@ -52,10 +55,16 @@ class Record:
         # two frozen methods for it; Record's own stay in charge (and a stock frozen dataclass
         # decorating the subclass may write its own).
         derived = any(dataclasses.is_dataclass(base) for base in cls.__mro__[1:])
+        declared = {name: value for name, value in cls.__dict__.items()
+                    if isinstance(value, dataclasses.Field)}
         dataclasses.dataclass(cls, init=False, repr=False, eq=False, kw_only=kw_only,
                               frozen=derived)
         if derived:
             del cls.__setattr__, cls.__delattr__
+            # dataclasses replaced each field(...) by its default; a stock @dataclass applied
+            # to this class next must find them again (repr=False, default_factory, metadata)
+            for name, value in declared.items():
+                setattr(cls, name, value)
         # what it is, for dataclasses and for stock dataclasses deriving from a record
         # ("cannot inherit frozen dataclass from a non-frozen one" otherwise)
         cls.__dataclass_params__.frozen = True  # type: ignore[attr-defined]
@@ -152,7 +161,8 @@ class Record:
 def _refuse_unsupported(cls: type, fields: tuple[dataclasses.Field[Any], ...]) -> None:
     """What the generic ``__init__`` cannot do, refused when the class is defined."""
     init_vars = [name for name, tp in cls.__dict__.get("__annotations__", {}).items()
-                 if isinstance(tp, dataclasses.InitVar) or "InitVar" in str(tp)]
+                 if isinstance(tp, dataclasses.InitVar)
+                 or (isinstance(tp, str) and _INIT_VAR.match(tp))]
     if init_vars:
         raise TypeError(f"{cls.__qualname__}: a Record cannot have InitVar fields ({init_vars[0]}); "
                         "use a stock dataclass")

@@ -81,7 +81,8 @@ def test_an_atomic_write_killed_before_its_rename_is_swept_only_once_dead(tmp_pa
     assert sorted(p.name for p in out_dir.iterdir()) == ["keep.txt"]
 
 
-def test_a_long_file_name_is_still_written_atomically(tmp_path: Path) -> None:
-    target = tmp_path / ("n" * 240 + ".json")  # 245 of the 255 bytes a name may have
+@pytest.mark.parametrize("stem", ["n" * 240, "\N{ROCKET}" * 60])  # 245 and 245 bytes
+def test_a_long_file_name_is_still_written_atomically(tmp_path: Path, stem: str) -> None:
+    target = tmp_path / (stem + ".json")  # of the 255 bytes a name may have
     atomic_write_text(target, "{}\n")
     assert target.read_text() == "{}\n" and [p.name for p in tmp_path.iterdir()] == [target.name]

@@ -135,8 +135,12 @@ def type_hints(cls: type) -> dict[str, Any]:
     if not cls.__module__.startswith("shipyard."):
         from typing import get_type_hints
 
-        every = get_type_hints(cls)
-        return {fld.name: every[fld.name] for fld in dataclasses.fields(cls)}
+        try:
+            every = get_type_hints(cls)
+        except Exception:  # noqa: BLE001 - an annotation that is not a field (a ClassVar of
+            every = {}     # a name imported for type checkers only): read the fields alone
+        if all(fld.name in every for fld in dataclasses.fields(cls)):
+            return {fld.name: every[fld.name] for fld in dataclasses.fields(cls)}
     declared_in: dict[str, str] = {}
     for klass in reversed(cls.__mro__):  # a subclass's annotation wins, as in get_type_hints
         for name in klass.__dict__.get("__annotations__", {}):
@@ -144,8 +148,16 @@ def type_hints(cls: type) -> dict[str, Any]:
     hints = {}
     for fld in dataclasses.fields(cls):
         tp = fld.type
-        hints[fld.name] = _evaluate(tp, declared_in.get(fld.name, cls.__module__)) \
-            if isinstance(tp, str) else tp
+        try:
+            hints[fld.name] = _evaluate(tp, declared_in.get(fld.name, cls.__module__)) \
+                if isinstance(tp, str) else tp
+        except Exception as exc:  # noqa: BLE001 - a plugin's annotation Python cannot read
+            from shipyard.errors import PluginError
+
+            raise PluginError(f"{cls.__module__}.{cls.__qualname__}.{fld.name}: its annotation "
+                              f"{tp!r} cannot be evaluated ({exc})",
+                              hint="import the names a field's annotation uses at run time, "
+                              "not only under TYPE_CHECKING") from None
     return hints
 
 

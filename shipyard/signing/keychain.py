@@ -132,6 +132,11 @@ def sweep_signing_staging(out_dir: Path) -> None:
     """Remove what killed signing runs left: tarball staging in ``out_dir``, keychain folders
     and the folders of decoded secrets."""
     sweep_build_staging(out_dir)
+    sweep_secret_folders()
+
+
+def sweep_secret_folders() -> None:
+    """Remove the keychain and decoded-secret folders no live process holds."""
     sweep_staging([(keychain_parent(), f".{prefix}.*")
                    for prefix in (KEYCHAIN_PREFIX, *SECRET_PREFIXES)])
 

@@ -29,6 +29,7 @@ from shipyard.signing.artifacts import (
     signing_method,
 )
 from shipyard.signing.keychain import (
+    sweep_secret_folders,
     sweep_signing_staging,
 )
 from shipyard.signing.macho import is_macho
@@ -64,14 +65,14 @@ def _run_sign(ctx: StageContext) -> list[Artifact]:
     if not todo and not packages:
         ui.info("nothing to sign in the manifest")
         return []
-    done = _sign_packages(ctx, manifest, packages) if packages else []
     if not todo:
-        return done
+        return _sign_packages(ctx, manifest, packages) if packages else []
     cfg = ctx.project.config.sign
     signer = choose_signer(ctx.plugins, cfg.signer, ctx.runner)
+    done: list[Artifact] = []
     with signing_session(signer, cfg, ctx.env, ctx.runner, root=ctx.project.root) as fields:
         if fields is None:
-            return done
+            return _sign_packages(ctx, manifest, packages) if packages else []
         try:
             for artifact, path in todo:
                 def sign(root: Path) -> SignReport:
@@ -85,17 +86,33 @@ def _run_sign(ctx: StageContext) -> list[Artifact]:
         finally:
             if not ctx.dry_run:  # artifacts signed before a failure stay recorded as signed
                 manifest.save()
-    return done
+    # packages last: a pkg's signature covers the app inside, which must be signed by then
+    return done + (_sign_packages(ctx, manifest, packages) if packages else [])
 
 
 def _sign_packages(ctx: StageContext, manifest: Manifest,
                    packages: list[tuple[Artifact, Path]]) -> list[Artifact]:
     """Sign the unsigned flat packages with the installer certificate (or say why not)."""
+    import importlib.util
+
+    from shipyard.signing import RCODESIGN_INSTALL_HINT
     from shipyard.signing.keychain import INSTALLER_CERT_ENV, INSTALLER_PASSWORD_ENV
     from shipyard.signing.packages import installer_secrets, sign_package
 
+    inside_unsigned = [a.name for a, _ in packages if a.extra.get("content_signed") is False]
+    if inside_unsigned:
+        ui.notice(f"{', '.join(inside_unsigned)}: left UNSIGNED: the app inside was not signed "
+                  "when the pkg was built; sign the app, then build the pkg again")
+        packages = [(a, p) for a, p in packages if a.name not in inside_unsigned]
+        if not packages:
+            return []
     names = ", ".join(a.name for a, _ in packages)
     secrets = installer_secrets(ctx.env)
+    if secrets is not None and importlib.util.find_spec("apple_platform") is None:
+        ui.notice(f"{names}: left UNSIGNED: signing a pkg here needs apple-platform-py "
+                  f"({RCODESIGN_INSTALL_HINT}); on macOS, productbuild signs it while building "
+                  "(tool.shipyard.package.installer-identity)")
+        return []
     if secrets is None:
         ui.notice(f"{names}: left UNSIGNED: a pkg is signed with a Developer ID Installer "
                   f"certificate; set {INSTALLER_CERT_ENV} (base64 .p12) and "
@@ -133,6 +150,16 @@ def sign_tree(root: Path, *, project: Project, runner: Runner, plugins: PluginSe
     if not root.exists():
         raise SigningError(f"nothing to sign: {root} does not exist",
                            hint="pass an existing Mach-O file, bundle or directory")
+    with terminate_as_interrupt():  # a cancelled job removes the keychain and decoded keys
+        if not runner.dry_run:
+            sweep_secret_folders()
+        return _sign_tree(root, project=project, runner=runner, plugins=plugins, env=env,
+                          entitlements=entitlements, staged=staged)
+
+
+def _sign_tree(root: Path, *, project: Project, runner: Runner, plugins: PluginSet,
+               env: Mapping[str, str], entitlements: list[str] | None,
+               staged: bool) -> SignReport | None:
     cfg = project.config.sign
     extra = [("*", list(entitlements))] if entitlements else []
     signer = choose_signer(plugins, cfg.signer, runner)

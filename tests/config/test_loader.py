@@ -177,3 +177,31 @@ def test_a_set_value_is_read_by_the_type_of_its_key(
     assert code == 0, err
     lines = {line.split(" = ")[0].strip(): line for line in out.splitlines() if " = " in line}
     assert lines[path].split(" = ", 1)[1] == f"{shown}  # cli"
+
+
+def test_a_plugins_options_with_a_type_checking_only_class_var_still_load(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from shipyard.config.loader import build
+    from shipyard.errors import PluginError
+
+    (tmp_path / "tc_only_opts.py").write_text(
+        "from __future__ import annotations\n"
+        "import dataclasses\nfrom typing import TYPE_CHECKING, ClassVar\n"
+        "if TYPE_CHECKING:\n    from httpx import Client\n\n"
+        "@dataclasses.dataclass(frozen=True, kw_only=True)\n"
+        "class Options:\n"
+        "    _client: ClassVar[Client | None] = None\n"
+        "    bucket: str = ''\n\n"
+        "@dataclasses.dataclass(frozen=True, kw_only=True)\n"
+        "class Broken:\n"
+        "    client: Client | None = None\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = __import__("tc_only_opts")
+    try:
+        assert build(module.Options, {"bucket": "b"}, "tool.shipyard.publish.s3").bucket == "b"
+        with pytest.raises(PluginError, match=r"tc_only_opts.Broken.client: its annotation"):
+            build(module.Broken, {}, "tool.shipyard.publish.broken")
+    finally:
+        sys.modules.pop("tc_only_opts", None)

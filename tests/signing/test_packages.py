@@ -124,3 +124,95 @@ def test_broken_installer_secrets_are_credentials_errors(
     assert "APPLE_INSTALLER_PASSWORD" in refused.value.message
     assert installer_p12.password not in f"{refused.value.message} {refused.value.hint}"
     assert sha256_file(ctx.out_dir / before.path) == before.sha256  # untouched
+
+
+def test_a_pkg_holding_an_unsigned_app_is_not_signed(
+        stage_ctx: StageFactory, installer_p12: P12, capsys: pytest.CaptureFixture[str]) -> None:
+    ctx = stage_ctx(secrets(installer_p12))
+    before = add_pkg(ctx.out_dir)
+    manifest = Manifest.load(ctx.out_dir)
+    manifest.update(before.path, extra={"app": "Demo.app", "content_signed": False})
+    manifest.save()
+    assert run_sign(ctx) == []
+    assert sha256_file(ctx.out_dir / before.path) == before.sha256
+    assert "the app inside was not signed" in capsys.readouterr().err
+
+
+def test_without_the_rcodesign_library_a_pkg_is_left_unsigned_with_the_install_command(
+        stage_ctx: StageFactory, installer_p12: P12, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *rest: None if name == "apple_platform" else real(name, *rest))
+    ctx = stage_ctx(secrets(installer_p12))
+    before = add_pkg(ctx.out_dir)
+    assert run_sign(ctx) == []
+    assert sha256_file(ctx.out_dir / before.path) == before.sha256
+    assert 'pip install "shipyard[rcodesign]"' in capsys.readouterr().err
+
+
+def test_a_signature_that_does_not_verify_leaves_the_pkg_as_it_was(
+        stage_ctx: StageFactory, installer_p12: P12, monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    import tempfile
+
+    from shipyard.errors import SigningError
+    from shipyard.signing import packages
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where decoded keys go
+    monkeypatch.setattr(packages, "pkg_signature", lambda path: {
+        "checksum_verifies": True, "rsa_signature_verifies": False, "cms_signature_verifies": True})
+    ctx = stage_ctx(secrets(installer_p12))
+    before = add_pkg(ctx.out_dir)
+    with pytest.raises(SigningError, match="rsa_signature_verifies is False"):
+        run_sign(ctx)
+    assert sha256_file(ctx.out_dir / before.path) == before.sha256
+    assert not Manifest.load(ctx.out_dir).artifacts[0].signed
+    assert not list(ctx.out_dir.glob(".sign-*")) and not list(tmp_path.glob(".shipyard-*"))
+
+
+def test_a_dry_run_signs_nothing(stage_ctx: StageFactory, installer_p12: P12,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    ctx = stage_ctx(secrets(installer_p12), dry_run=True)
+    before = add_pkg(ctx.out_dir)
+    run_sign(ctx)
+    assert sha256_file(ctx.out_dir / before.path) == before.sha256
+    assert "[dry-run] would sign Demo-1.2.3.pkg" in capsys.readouterr().err
+
+
+def test_code_is_signed_before_packages_and_stays_signed_when_they_fail(
+        fake_tools: object, stage_ctx: StageFactory, p12_certificate: P12,
+        installer_p12: P12) -> None:
+    from tests.signing.artifacts import add_sidecar
+
+    env = {"CI": "true", "APPLE_SIGNING_CERTIFICATE": p12_certificate.base64,
+           "APPLE_SIGNING_PASSWORD": p12_certificate.password,
+           "APPLE_INSTALLER_CERTIFICATE": installer_p12.base64}  # its password is missing
+    ctx = stage_ctx(env)
+    add_sidecar(ctx.out_dir)
+    add_pkg(ctx.out_dir)
+    with pytest.raises(CredentialsError, match="APPLE_INSTALLER_PASSWORD is not set"):
+        run_sign(ctx)
+    signed = {a.name: a.signed for a in Manifest.load(ctx.out_dir).artifacts}
+    assert signed == {"rapid-mlx-sidecar.tar.gz": True, "Demo-1.2.3.pkg": False}
+
+
+def test_the_sign_stage_turns_sigterm_into_an_interrupt(
+        stage_ctx: StageFactory, installer_p12: P12, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import signal
+
+    from shipyard.signing import packages
+
+    def cancelled(*args: object, **kwargs: object) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)  # a CI job cancelled while signing
+
+    monkeypatch.setattr(packages, "sign_package", cancelled)
+    ctx = stage_ctx(secrets(installer_p12))
+    add_pkg(ctx.out_dir)
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(KeyboardInterrupt):
+        run_sign(ctx)
+    assert signal.getsignal(signal.SIGTERM) == before
