@@ -22,6 +22,7 @@ from shipyard.manifest import Artifact
 from shipyard.sidecar.extract import INFLATE_CEILING, extract_archive
 from shipyard.signing.macho import is_macho
 from shipyard.signing.request import SignReport
+from shipyard.signing.unpack import sign_unpacked
 from shipyard.signing.wheels import holds_macho, sign_wheel
 from shipyard.tools.codesign import Codesign
 
@@ -106,15 +107,9 @@ def _sign_image(path: Path, codesign: Codesign, *, identity: str, keychain: str,
 
 
 def _sign_tarball(path: Path, sign: SignFunction, *, dry_run: bool) -> SignReport:
-    with staging_dir(path.parent, f"sign-{path.name}") as staging:
-        tree = staging / "tree"
-        _extract(path, tree)
-        report = sign(tree)
-        if not dry_run and not report.verify_failures:
-            repacked = staging / path.name
-            _repack(path, tree, repacked)
-            repacked.replace(path)
-            refresh_checksum_file(path)
+    report = sign_unpacked(path, sign, extract=_extract, repack=_repack, dry_run=dry_run)
+    if not dry_run and not report.verify_failures:
+        refresh_checksum_file(path)
     return report
 
 

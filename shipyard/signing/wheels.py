@@ -18,8 +18,8 @@ from pathlib import Path, PurePosixPath
 
 from shipyard.binaries import HEAD_SIZE, is_macho_head
 from shipyard.errors import IntegrityError
-from shipyard.fsutil import staging_dir
 from shipyard.signing.request import SignReport
+from shipyard.signing.unpack import sign_unpacked
 
 
 def holds_macho(wheel: Path) -> bool:
@@ -36,15 +36,7 @@ def holds_macho(wheel: Path) -> bool:
 
 
 def sign_wheel(wheel: Path, sign: Callable[[Path], SignReport], *, dry_run: bool) -> SignReport:
-    with staging_dir(wheel.parent, f"sign-{wheel.name}") as staging:
-        tree = staging / "tree"
-        _extract(wheel, tree)
-        report = sign(tree)
-        if not dry_run and not report.verify_failures:
-            repacked = staging / wheel.name
-            _repack(wheel, tree, repacked)
-            repacked.replace(wheel)
-    return report
+    return sign_unpacked(wheel, sign, extract=_extract, repack=_repack, dry_run=dry_run)
 
 
 def _extract(wheel: Path, tree: Path) -> None:
