@@ -146,3 +146,28 @@ class Tool:
     # -- running --------------------------------------------------------------------------
     def run(self, args: Sequence[str | Path], **kwargs: object) -> CommandResult:
         return self.runner.run([*self.command(), *args], **kwargs)  # type: ignore[arg-type]
+
+
+class PythonModuleTool(Tool):
+    """A tool run as ``python -m <module>`` by this interpreter (pip, twine).
+
+    Unless pointed at another executable, it answers from the package's dist-info (see
+    :func:`installed_package`): no second interpreter starts and the package is not imported."""
+
+    module: ClassVar[str]
+    #: ``detail`` of the status when this interpreter cannot import the module.
+    missing_detail: ClassVar[str] = "not importable"
+
+    def command(self) -> list[str]:
+        return [self._executable or sys.executable, "-m", self.module]
+
+    def which(self) -> str | None:
+        return self.command()[0] if installed_package(self.module)[0] is not None else None
+
+    def verify(self) -> ToolStatus:
+        if self._executable:
+            return super().verify()
+        package, version = installed_package(self.module)
+        if package is None:
+            return ToolStatus(self.name, False, hint=self.hint(), detail=self.missing_detail)
+        return ToolStatus(self.name, True, version=version, path=sys.executable)

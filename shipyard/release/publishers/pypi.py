@@ -7,7 +7,6 @@ What is already there is read from the index's simple page (PEP 503 links carry
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -16,7 +15,7 @@ from shipyard.errors import PublishConflictError, ShipyardError
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
 from shipyard.plugins.specs import hookimpl
 from shipyard.release.publishers import runner_of, secret_from_env
-from shipyard.tools.base import Tool, ToolStatus, installed_package
+from shipyard.tools.base import PythonModuleTool
 
 if TYPE_CHECKING:
     from shipyard.manifest import Artifact
@@ -24,33 +23,21 @@ if TYPE_CHECKING:
 KINDS = ("wheel", "sdist")
 
 
-class Twine(Tool):
-    """twine of the running interpreter (``python -m twine``)."""
+class Twine(PythonModuleTool):
+    """twine of the running interpreter (``python -m twine``); its version comes from its
+    dist-info's name: starting ``python -m twine --version`` costs a quarter second on every
+    ``doctor``."""
 
     name = "twine"
     executable = "twine"
+    module = "twine"
     install_hint = "python -m pip install twine"
-
-    def command(self) -> list[str]:
-        return [self._executable or sys.executable, "-m", "twine"]
+    missing_detail = "not on PATH"
 
     def parse_version(self, output: str) -> str:
         # "twine version 7.0.0 (readme-renderer: 46.0, ...)": keep the version itself
         words = super().parse_version(output).split()
         return words[2] if len(words) >= 3 and words[:2] == ["twine", "version"] else " ".join(words)
-
-    def which(self) -> str | None:
-        return self.command()[0] if installed_package("twine")[0] is not None else None
-
-    def verify(self) -> ToolStatus:
-        """This interpreter's twine answers from its dist-info's name (``twine-7.0.0.dist-info``):
-        starting ``python -m twine --version`` costs a quarter second on every ``doctor``."""
-        if self._executable:
-            return super().verify()
-        package, version = installed_package("twine")
-        if package is None:
-            return ToolStatus(self.name, False, hint=self.hint(), detail="not on PATH")
-        return ToolStatus(self.name, True, version=version, path=sys.executable)
 
 
 class PyPIOptions(Section):
