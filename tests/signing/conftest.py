@@ -149,17 +149,21 @@ class P12:
     password: str
 
 
-@pytest.fixture(scope="session")
-def p12_certificate() -> P12:
-    """A real PKCS#12 (self-signed, CN = the identity) protected by a canary password."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, IDENTITY)])
+def make_p12(key: Any, name: x509.Name, password: str, friendly_name: bytes) -> P12:
+    """A real PKCS#12 of ``key`` and a self-signed certificate for ``name``, valid a day."""
     now = dt.datetime.now(dt.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now).not_valid_after(now + dt.timedelta(days=1))
             .sign(key, hashes.SHA256()))
-    password = "CANARY-p12-pass-7f3a9"
     data = pkcs12.serialize_key_and_certificates(
-        b"signing", key, cert, None, serialization.BestAvailableEncryption(password.encode()))
+        friendly_name, key, cert, None, serialization.BestAvailableEncryption(password.encode()))
     return P12(base64.b64encode(data).decode(), password)
+
+
+@pytest.fixture(scope="session")
+def p12_certificate() -> P12:
+    """A real PKCS#12 (self-signed, CN = the identity) protected by a canary password."""
+    return make_p12(ec.generate_private_key(ec.SECP256R1()),
+                    x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, IDENTITY)]),
+                    "CANARY-p12-pass-7f3a9", b"signing")

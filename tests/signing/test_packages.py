@@ -6,17 +6,13 @@ own reader and the signed pkg is listed again by bsdtar and 7z (readers shipyard
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 from shipyard.errors import CredentialsError
@@ -25,7 +21,7 @@ from shipyard.installers.pkg import PkgSpec, write_flat_pkg
 from shipyard.manifest import Artifact, Manifest, record_artifact
 from shipyard.signing.packages import pkg_signature
 from shipyard.signing.stage import run_sign
-from tests.signing.conftest import P12, StageFactory
+from tests.signing.conftest import P12, StageFactory, make_p12
 
 pytest.importorskip("apple_platform")
 
@@ -34,18 +30,10 @@ INSTALLER = "Developer ID Installer: Canary Team (CANARY1234)"
 
 @pytest.fixture(scope="module")
 def installer_p12() -> P12:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, INSTALLER),
-                      x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "CANARY1234")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now).not_valid_after(now + dt.timedelta(days=1))
-            .sign(key, hashes.SHA256()))
-    password = "CANARY-installer-pass-41c2"
-    data = pkcs12.serialize_key_and_certificates(
-        b"installer", key, cert, None, serialization.BestAvailableEncryption(password.encode()))
-    return P12(base64.b64encode(data).decode(), password)
+    return make_p12(rsa.generate_private_key(public_exponent=65537, key_size=2048),
+                    x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, INSTALLER),
+                               x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "CANARY1234")]),
+                    "CANARY-installer-pass-41c2", b"installer")
 
 
 @pytest.fixture(autouse=True)
