@@ -409,20 +409,23 @@ def canonical_keys(keys: tuple[str, ...], cls: type = ShipyardConfig) -> tuple[s
     if not keys:
         return keys
     head = _section_aliases(cls).get(keys[0], keys[0])
-    hints = type_hints(cls)
-    by_key = {toml_key(f.name): hints[f.name] for f in dataclasses.fields(cls)}
-    tp = by_key.get(head)
+    tp = _key_types(cls).get(head)
     if len(keys) > 1 and dataclasses.is_dataclass(tp) and isinstance(tp, type):
         return (head, *canonical_keys(keys[1:], tp))
     return (head, *keys[1:])
 
 
+@functools.cache
+def _key_types(cls: type) -> dict[str, Any]:
+    """TOML key → annotated type of each field of section ``cls``."""
+    hints = type_hints(cls)
+    return {toml_key(f.name): hints[f.name] for f in dataclasses.fields(cls)}
+
+
 def _key_type(keys: tuple[str, ...], cls: type = ShipyardConfig) -> Any:
     """The annotated type of the key at ``keys`` (None when the model does not say, as for a
     publisher's options, which its plugin declares)."""
-    hints = type_hints(cls)
-    by_key = {toml_key(f.name): hints[f.name] for f in dataclasses.fields(cls)}
-    tp = by_key.get(keys[0]) if keys else None
+    tp = _key_types(cls).get(keys[0]) if keys else None
     if len(keys) > 1:
         return _key_type(keys[1:], tp) if dataclasses.is_dataclass(tp) and isinstance(tp, type) \
             else None
