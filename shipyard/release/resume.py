@@ -28,11 +28,16 @@ from shipyard.errors import IntegrityError, PublishConflictError
 
 if TYPE_CHECKING:
     from shipyard.manifest import Artifact
+    from shipyard.plugins.interfaces import PublishContext, Publisher
     from shipyard.release.orchestrate import PublisherRun, Release
 
 RESTART_HINT = ("publish exactly the artifacts the release started with (restore them from the "
                 "first run's CI artifacts), or pass --restart to start a new release over the "
                 "new manifest: the remotes still refuse a file that differs from what they hold")
+
+
+REPLACED_HINT = ("find out who changed it; restore the published file, or release a new version "
+                 "(published files are never overwritten)")
 
 
 def manifest_identity(artifacts: Sequence[Artifact]) -> dict[str, Any]:
@@ -85,20 +90,30 @@ def verify_published(release: Release, run: PublisherRun, artifacts: Sequence[Ar
     ctx = release.context(run, artifacts)
     for name, recorded in sorted(release.state.published(run.name).items()):
         artifact = by_name.get(name)
-        if artifact is None:
-            continue  # an item the publisher made itself (a launcher package), not an artifact
-        if recorded.get("sha256") and recorded["sha256"] != artifact.sha256:
-            raise IntegrityError(
-                f"{run.name} published {name} with sha256 {recorded['sha256']}, but the "
-                f"manifest now says {artifact.sha256}", hint=RESTART_HINT)
-        try:
-            found = run.publisher.is_published(ctx, artifact)
-        except PublishConflictError as exc:
-            raise IntegrityError(
-                f"{run.name}: {name} was published with sha256 {artifact.sha256}, but the remote "
-                f"copy has changed since: {exc.message}",
-                hint="find out who replaced it; restore the published file or release a new "
-                "version") from None
-        if not found:
-            ui.info(f"{run.name}: {name} cannot be read back from the remote; "
-                    "its sha256 recorded at publishing matches")
+        if artifact is not None:  # else an item the publisher made itself (a launcher package)
+            verify_item(ctx, run.name, run.publisher, artifact, recorded.get("sha256", ""))
+
+
+def verify_item(ctx: PublishContext, name: str, publisher: Publisher, artifact: Artifact,
+                recorded_sha256: str) -> None:
+    """Refuse (exit 11) when ``artifact``, published earlier by ``publisher`` with
+    ``recorded_sha256``, differs from the manifest or from what the remote holds now."""
+    if recorded_sha256 and recorded_sha256 != artifact.sha256:
+        raise IntegrityError(
+            f"{name} published {artifact.name} with sha256 {recorded_sha256}, but the manifest "
+            f"now says {artifact.sha256}", hint=RESTART_HINT)
+    try:
+        found = publisher.is_published(ctx, artifact)
+    except PublishConflictError as exc:
+        raise IntegrityError(
+            f"{name}: {artifact.name} was published with sha256 {artifact.sha256}, but the "
+            f"remote copy has changed since: {exc.message}", hint=REPLACED_HINT) from None
+    if found:
+        return
+    if publisher.reads_back:
+        raise IntegrityError(
+            f"{name}: {artifact.name} was published with sha256 {artifact.sha256}, but the "
+            "remote no longer holds it (deleted, or replaced with other content)",
+            hint=REPLACED_HINT)
+    ui.info(f"{name}: {artifact.name} cannot be read back from the remote; "
+            "the sha256 recorded when it was published matches")
