@@ -24,6 +24,7 @@ from typing import Any
 from shipyard.errors import ShipyardError
 from shipyard.fsutil import atomic_write_text
 from shipyard.plugins.interfaces import Published
+from shipyard.redact import redact_data
 
 SCHEMA = 1
 
@@ -96,4 +97,6 @@ class ReleaseState:
         self.save()
 
     def save(self) -> None:
-        atomic_write_text(self.path, json.dumps(self.data, indent=2, sort_keys=True) + "\n")
+        # Locations are URLs a publisher was given, credentials included: never written.
+        atomic_write_text(self.path, json.dumps(redact_data(self.data), indent=2,
+                                                sort_keys=True) + "\n")
