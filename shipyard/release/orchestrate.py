@@ -28,6 +28,7 @@ from shipyard import ui
 from shipyard.errors import ConfigError, ReleaseRefusedError
 from shipyard.manifest import Artifact, Manifest
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
+from shipyard.redact import add_env_secrets
 from shipyard.release.checksums import SUMS_NAME, verify_artifacts, write_sha256sums
 from shipyard.release.resume import check_manifest, verify_published
 from shipyard.release.state import ReleaseState
@@ -115,6 +116,9 @@ def prepare(project: Project, runner: Runner, plugins: PluginSet, out_dir: Path,
     resolved = resolve_tag(tag, config, project.version)
     publishers = enabled_publishers(project, plugins, only or resolved.family.publishers)
     state = ReleaseState.load(out_dir / config.state_file, tag)
+    # The variables the publishers read credentials from, by whatever name they are configured.
+    add_env_secrets(env, [*project.config.ci.secrets,
+                          *(getattr(run.options, "token_env", "") for run in publishers)])
     return Release(project=project, runner=runner, plugins=plugins, out_dir=out_dir, env=env,
                    tag=resolved, publishers=publishers, state=state, allow_unsigned=allow_unsigned)
 
