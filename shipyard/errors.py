@@ -115,10 +115,12 @@ class CredentialsError(ShipyardError):
 
 
 class IntegrityError(ShipyardError):
-    """A download or file does not match its pinned checksum, or an archive is hostile."""
+    """A download or file does not match its pinned checksum, an archive is hostile, or a
+    resumed release finds a manifest or a published file other than the one it started with."""
 
     exit_code = 11
-    summary = "integrity check failed (checksum mismatch, hostile archive member)"
+    summary = ("integrity check failed (checksum mismatch, hostile archive member, a resume over "
+               "a changed manifest or replaced published file)")
 
 
 class ReleaseRefusedError(ShipyardError):

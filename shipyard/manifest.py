@@ -14,6 +14,7 @@ from typing import Any
 from shipyard import __version__
 from shipyard.errors import ShipyardError
 from shipyard.fsutil import atomic_write_text, sha256_file
+from shipyard.redact import redact_data
 
 MANIFEST_NAME = "manifest.json"
 SCHEMA_VERSION = 1
@@ -88,7 +89,7 @@ class Manifest:
     def to_json(self) -> str:
         body = {"schema": SCHEMA_VERSION, "shipyard": __version__,
                 "artifacts": [asdict(a) for a in sorted(self.artifacts, key=lambda a: a.path)]}
-        return json.dumps(body, indent=2, sort_keys=True) + "\n"
+        return json.dumps(redact_data(body), indent=2, sort_keys=True) + "\n"
 
     def save(self) -> Path:
         atomic_write_text(self.path, self.to_json())

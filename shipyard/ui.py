@@ -21,7 +21,10 @@ def _out() -> TextIO:
 
 def emit(text: str, stream: TextIO | None = None) -> None:
     """Write ``text`` plus a newline in one call, never interleaved with another thread's."""
+    from shipyard.redact import redact
+
     target = stream or _out()
+    text = redact(text)  # secrets never reach the terminal or a CI log
     with _lock:
         target.write(text + "\n")
         target.flush()

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from shipyard.redact import redact
+
 #: Written bare: starts with a letter (so never a number, null or YAML indicator) and holds
 #: nothing that could start a comment, a mapping value or a flow collection.
 PLAIN = re.compile(r"[A-Za-z_][^\x00-\x1f:#{}\[\]\\]*(?<! )")
@@ -47,6 +49,7 @@ def scalar(value: Any) -> str:
         return f"{scalar(value.value)}  # {value.comment}"
     if not isinstance(value, str):
         raise TypeError(f"cannot write {type(value).__name__} as a YAML scalar: {value!r}")
+    value = redact(value)  # a URL from the config may carry credentials: never into a workflow
     if PLAIN.fullmatch(value) and value.lower() not in RESERVED:
         return value
     return json.dumps(value)
@@ -70,7 +73,7 @@ def _mapping(data: dict[str, Any], indent: int) -> list[str]:
             lines += [head, *_sequence(value, indent + 2)]
         elif isinstance(value, Script):
             lines.append(f"{head} |")
-            lines += [f"{pad}  {line}" if line else "" for line in value.text.splitlines()]
+            lines += [f"{pad}  {line}" if line else "" for line in redact(value.text).splitlines()]
         elif isinstance(value, dict | list):
             lines.append(f"{head} {'{}' if isinstance(value, dict) else '[]'}")
         else:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -165,6 +166,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.code == 2:  # argparse's usage error; exit code 2 means census drift here
             return ConfigError.exit_code
         raise
+    from shipyard.redact import add_env_secrets, forget_secrets, redacting
+
+    forget_secrets()
+    add_env_secrets(os.environ)
+    with redacting():  # every line printed, errors included, goes through shipyard.redact
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     verbose = getattr(args, "verbose", False)
     try:
         ctx = make_context(args)

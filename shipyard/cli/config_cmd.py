@@ -66,9 +66,11 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     import json
 
     from shipyard.config.loader import ROOT_PATH
+    from shipyard.redact import redact_data
 
     project = ctx.project
-    rows = [(path, _plain(value), _source(ctx, path)) for path, value in
+    # Values are shown as they would be used, except credentials (a mirror's password).
+    rows = [(path, redact_data(_plain(value)), _source(ctx, path)) for path, value in
             flatten(project.config, ROOT_PATH)]
     if args.json:
         print(json.dumps({"project": {"name": project.name, "version": project.version,

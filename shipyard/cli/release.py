@@ -19,7 +19,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                          help="publish artifacts even when they are not signed")
     release.add_argument("--resume", action="store_true",
                          help="continue an interrupted release: skip the build, publish only "
-                         "what the state file does not record")
+                         "what the state file does not record, after checking that the "
+                         "manifest is the one the release started from and that every "
+                         "published file is unchanged on its remote (exit 11 otherwise)")
+    release.add_argument("--restart", action="store_true",
+                         help="start the release over: forget what the state file records for "
+                         "TAG (the only way to publish a manifest that changed since the first "
+                         "run); remotes still refuse files that differ from what they hold")
     from shipyard.cli.release_split import add_split_options
 
     add_split_options(release)
@@ -36,7 +42,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     publish.set_defaults(func=cmd_publish)
 
 
-def _release(ctx: Context, args: argparse.Namespace, *, only: tuple[str, ...], resume: bool) -> int:
+def _release(ctx: Context, args: argparse.Namespace, *, only: tuple[str, ...], resume: bool,
+             restart: bool = False) -> int:
     from shipyard.release.orchestrate import prepare, run_release
     from shipyard.release.plan import print_plan
 
@@ -45,7 +52,7 @@ def _release(ctx: Context, args: argparse.Namespace, *, only: tuple[str, ...], r
     if ctx.dry_run:
         print_plan(release, sys.stdout, resume=resume)
         return 0
-    run_release(release, resume=resume)
+    run_release(release, resume=resume, restart=restart)
     return 0
 
 
@@ -55,7 +62,7 @@ def cmd_release(ctx: Context, args: argparse.Namespace) -> int:
     split = run_split(ctx, args)  # --plan, --build-only, --publish-only
     if split is not None:
         return split
-    return _release(ctx, args, only=(), resume=args.resume)
+    return _release(ctx, args, only=(), resume=args.resume, restart=args.restart)
 
 
 def cmd_publish(ctx: Context, args: argparse.Namespace) -> int:

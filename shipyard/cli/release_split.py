@@ -51,8 +51,9 @@ def _check_flags(args: argparse.Namespace) -> str | None:
         raise ConfigError("--build-only needs --target T", hint="see the targets with --plan")
     if mode == "publish_only" and not args.artifacts:
         raise ConfigError("--publish-only needs --artifacts DIR")
-    if args.resume and mode in ("plan", "build_only"):
-        raise ConfigError(f"--resume does not apply to --{mode.replace('_', '-')}")
+    for flag in ("resume", "restart"):
+        if getattr(args, flag, False) and mode in ("plan", "build_only"):
+            raise ConfigError(f"--{flag} does not apply to --{mode.replace('_', '-')}")
     return mode
 
 
@@ -103,11 +104,13 @@ def _build_only(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _publish_only(ctx: Context, args: argparse.Namespace) -> int:
-    from shipyard.release.orchestrate import prepare
+    from shipyard.release.orchestrate import prepare, start_over
     from shipyard.release.split import publish_cells
 
     release = prepare(ctx.project, ctx.runner, ctx.plugins, ctx.out_dir, ctx.env, args.tag,
                       allow_unsigned=args.allow_unsigned)
+    if getattr(args, "restart", False) and not ctx.dry_run:
+        start_over(release)
     plan = _release_plan(ctx, args.tag)
     publish_cells(release, plan, Path(args.artifacts).resolve(), resume=args.resume,
                   dry_run=ctx.dry_run)

@@ -20,6 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shipyard import redact
+
 #: Variables a build step may inherit: locale, terminal, reproducibility and the Apple / wheel
 #: build settings cibuildwheel and Xcode set.  Everything else (PIP_*, UV_*, PYTHONPATH,
 #: VIRTUAL_ENV, tokens, passwords ...) is dropped.
@@ -36,11 +38,7 @@ ALLOWED = frozenset({
 ALLOWED_PREFIXES = ("LC_",)
 
 #: Names that are secrets wherever they appear: never inherited, only passed on request.
-SECRET_NAMES = frozenset({
-    "APPLE_SIGNING_CERTIFICATE", "APPLE_SIGNING_PASSWORD", "APPLE_APP_SPECIFIC_PASSWORD",
-    "APPLE_INSTALLER_CERTIFICATE", "APPLE_INSTALLER_PASSWORD",
-    "APPLE_API_KEY", "GITHUB_TOKEN", "NPM_TOKEN", "PYPI_TOKEN", "TWINE_PASSWORD",
-})
+SECRET_NAMES = redact.SECRET_NAMES
 
 XDG_DIRS = ("cache", "config", "data", "state")
 

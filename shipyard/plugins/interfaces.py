@@ -106,6 +106,10 @@ class Publisher(abc.ABC):
     description: ClassVar[str] = ""
     #: The external tools it needs, by name or as Tool classes (``shipyard doctor`` checks them).
     requires: ClassVar[tuple[Requirement, ...]] = ()
+    #: True when :meth:`is_published` reads the remote copy back and compares its sha256: a
+    #: resumed release then refuses an item it published that the remote no longer holds.
+    #: Leave it False when it cannot; the sha256 recorded at publishing is checked instead.
+    reads_back: ClassVar[bool] = False
 
     def select(self, ctx: PublishContext, artifacts: Sequence[Artifact]) -> list[Artifact]:
         """The artifacts of the release this publisher handles (default: all of them)."""

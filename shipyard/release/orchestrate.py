@@ -6,11 +6,14 @@ Order of work, and why:
    before anything runs, so a refused release has changed nothing;
 2. build the family's stages, then ``sign`` and ``notarize`` when configured, through
    :func:`shipyard.stages.stage_function` (``--resume`` skips these and reuses the manifest);
+   a resume refuses a manifest other than the one the release started from
+   (:mod:`shipyard.release.resume`; ``--restart`` starts over instead);
 3. verify every artifact against ``dist/manifest.json`` and write ``SHA256SUMS``;
 4. refuse unsigned artifacts unless ``--allow-unsigned``;
 5. preflight every publisher — credentials (``check``) and what is already on the remote
-   (``is_published``, which raises on different bytes) — so a missing token or a conflict
-   stops the release before anything is uploaded;
+   (``is_published``, which raises on different bytes), and every item already published read
+   back again — so a missing token, a conflict or a replaced file stops the release before
+   anything more is uploaded;
 6. publish with each publisher in turn, recording every item in the state file as it lands.
 """
 
@@ -22,10 +25,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from shipyard import ui
-from shipyard.errors import ConfigError, PublishConflictError, ReleaseRefusedError
+from shipyard.errors import ConfigError, ReleaseRefusedError
 from shipyard.manifest import Artifact, Manifest
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
+from shipyard.redact import add_env_secrets
 from shipyard.release.checksums import SUMS_NAME, verify_artifacts, write_sha256sums
+from shipyard.release.resume import check_manifest, verify_published
 from shipyard.release.state import ReleaseState
 from shipyard.release.tags import ReleaseTag, resolve_tag
 from shipyard.stages import StageContext, stage_function
@@ -111,6 +116,9 @@ def prepare(project: Project, runner: Runner, plugins: PluginSet, out_dir: Path,
     resolved = resolve_tag(tag, config, project.version)
     publishers = enabled_publishers(project, plugins, only or resolved.family.publishers)
     state = ReleaseState.load(out_dir / config.state_file, tag)
+    # The variables the publishers read credentials from, by whatever name they are configured.
+    add_env_secrets(env, [*project.config.ci.secrets,
+                          *(getattr(run.options, "token_env", "") for run in publishers)])
     return Release(project=project, runner=runner, plugins=plugins, out_dir=out_dir, env=env,
                    tag=resolved, publishers=publishers, state=state, allow_unsigned=allow_unsigned)
 
@@ -232,6 +240,7 @@ def preflight(release: Release, artifacts: Sequence[Artifact]) -> None:
         for line in run.publisher.check(release.context(run, artifacts)):
             ui.info(f"{run.name}: {line}")
     for run in release.publishers:
+        verify_published(release, run, artifacts)
         release.todo[run.name] = [] if release.state.is_complete(run.name) else \
             missing_artifacts(release, run, artifacts)
 
@@ -242,13 +251,7 @@ def missing_artifacts(release: Release, run: PublisherRun,
     done = release.state.published(run.name)
     todo = []
     for artifact in run.publisher.select(ctx, artifacts):
-        recorded = done.get(artifact.name)
-        if recorded is not None:
-            if recorded.get("sha256") and recorded["sha256"] != artifact.sha256:
-                raise PublishConflictError(
-                    f"{run.name} already published {artifact.name} with sha256 "
-                    f"{recorded['sha256']}, but the local file is {artifact.sha256}",
-                    hint="published files are never replaced: bump the version and tag again")
+        if artifact.name in done:  # checked against the manifest by verify_published
             continue
         if run.publisher.is_published(ctx, artifact):
             ui.info(f"{run.name}: {artifact.name} is already published (same bytes)")
@@ -277,8 +280,22 @@ def publish_all(release: Release, artifacts: Sequence[Artifact]) -> list[Publish
     return results
 
 
-def run_release(release: Release, *, resume: bool = False) -> list[Published]:
-    """Build (unless resuming), checksum, verify signatures, preflight, publish."""
+def start_over(release: Release) -> None:
+    """``--restart``: forget the tag's state-file record (never what the remotes hold)."""
+    ui.warn(f"--restart: forgetting what {release.state.path.name} records for "
+            f"{release.tag.tag}; the remotes are still checked")
+    release.state.forget()
+
+
+def run_release(release: Release, *, resume: bool = False, restart: bool = False
+                ) -> list[Published]:
+    """Build (unless resuming), checksum, verify signatures, preflight, publish.
+
+    ``restart`` forgets what the state file records for the tag first (a new release over a
+    changed manifest); what the remotes hold is still checked.
+    """
+    if restart:
+        start_over(release)
     if release.state.anything_published() and not resume:
         raise ReleaseRefusedError(
             f"release {release.tag.tag} was already started: {release.state.path} records "
@@ -286,6 +303,7 @@ def run_release(release: Release, *, resume: bool = False) -> list[Published]:
     if not resume:
         run_stages(release)
     built = release_artifacts(release)
+    check_manifest(release, built)
     refuse_unsigned(release, built)
     artifacts = checksummed(release, built)
     preflight(release, artifacts)

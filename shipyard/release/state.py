@@ -4,9 +4,14 @@ It lives under the output directory (``dist/release-state.json``) and is rewritt
 after every publish, so an interrupted release leaves an accurate record and ``--resume``
 publishes only what is missing.  Layout::
 
-    {"schema": 1, "releases": {"sidecar-v0.7.3": {"publishers": {"github": {
-        "complete": true,
-        "artifacts": {"x.tar.gz": {"sha256": "…", "location": "https://…"}}}}}}}
+    {"schema": 1, "releases": {"sidecar-v0.7.3": {
+        "manifest": {"sha256": "…", "artifacts": {"x.tar.gz": "…"}},
+        "publishers": {"github": {
+            "complete": true,
+            "artifacts": {"x.tar.gz": {"sha256": "…", "location": "https://…"}}}}}}}
+
+``manifest`` is the identity of what the first run published from (see
+:mod:`shipyard.release.resume`): ``--resume`` refuses a manifest that differs from it.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Any
 from shipyard.errors import ShipyardError
 from shipyard.fsutil import atomic_write_text
 from shipyard.plugins.interfaces import Published
+from shipyard.redact import redact_data
 
 SCHEMA = 1
 
@@ -67,6 +73,20 @@ class ReleaseState:
         return any(entry.get("artifacts") or entry.get("complete")
                    for entry in release.get("publishers", {}).values())
 
+    def manifest(self) -> dict[str, Any] | None:
+        """The manifest identity recorded by the run that started this release, if any."""
+        found = self.data["releases"].get(self.tag, {}).get("manifest")
+        return found if isinstance(found, dict) else None
+
+    def set_manifest(self, identity: dict[str, Any]) -> None:
+        """Remember ``identity``; it is written with the first published item."""
+        self.data["releases"].setdefault(self.tag, {"publishers": {}})["manifest"] = identity
+
+    def forget(self) -> None:
+        """Drop everything recorded for this tag (``--restart``)."""
+        if self.data["releases"].pop(self.tag, None) is not None and self.path.exists():
+            self.save()
+
     def record(self, publisher: str, published: Published) -> None:
         self._publisher(publisher)["artifacts"][published.artifact] = {
             "sha256": published.sha256, "location": published.location}
@@ -77,4 +97,6 @@ class ReleaseState:
         self.save()
 
     def save(self) -> None:
-        atomic_write_text(self.path, json.dumps(self.data, indent=2, sort_keys=True) + "\n")
+        # Locations are URLs a publisher was given, credentials included: never written.
+        atomic_write_text(self.path, json.dumps(redact_data(self.data), indent=2,
+                                                sort_keys=True) + "\n")

@@ -22,6 +22,7 @@ from urllib.parse import quote
 from shipyard import __version__
 from shipyard.fsutil import atomic_write_text
 from shipyard.manifest import Artifact
+from shipyard.redact import redact
 from shipyard.sbom.inventory import Inventory, Runtime, read_inventory
 from shipyard.sbom.wheelhashes import WheelHashLookup
 
@@ -62,8 +63,10 @@ class SbomDocuments:
     def write(self, directory: Path, artifact: str) -> tuple[Path, Path]:
         """Write ``<artifact>.cdx.json`` and ``<artifact>.spdx.json`` into ``directory``."""
         cdx, spdx = (directory / name for name in sbom_names(artifact))
-        atomic_write_text(cdx, self.cyclonedx)
-        atomic_write_text(spdx, self.spdx)
+        # The runtime's download URL may name a mirror with credentials: masked (the JSON stays
+        # valid: the mask holds no character JSON escapes).
+        atomic_write_text(cdx, redact(self.cyclonedx))
+        atomic_write_text(spdx, redact(self.spdx))
         return cdx, spdx
 
 

@@ -22,7 +22,7 @@ from shipyard import __version__, ui
 from shipyard.errors import IntegrityError, NetworkPolicyError, ShipyardError
 from shipyard.fsutil import default_cache_dir as default_cache_dir  # re-exported: its old home
 from shipyard.fsutil import read_user_text, sha256_file
-from shipyard.sidecar.pbs import redact_url
+from shipyard.redact import redact
 
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
 
@@ -130,7 +130,7 @@ class Downloader:
         if actual != sha256:
             partial.unlink(missing_ok=True)
             raise IntegrityError(
-                f"{name} from {redact_url(source)} has sha256 {actual}, but the lock file pins "
+                f"{name} from {redact(source)} has sha256 {actual}, but the lock file pins "
                 f"{sha256}; nothing was extracted",
                 hint="a corrupted or substituted download; if the release was legitimately "
                 "re-published, re-pin with `shipyard sidecar lock`",
@@ -156,7 +156,7 @@ class _Attempts:
     def __next__(self) -> _Attempt:
         if self.number > self.retries:
             raise ShipyardError(
-                f"download of {redact_url(self.url)} failed after {self.number} attempts: "
+                f"download of {redact(self.url)} failed after {self.number} attempts: "
                 f"{self.failed}", hint="check the network or the mirror (SHIPYARD_PBS_MIRROR)")
         if self.number:
             delay = self.backoff * 2 ** (self.number - 1)
@@ -177,7 +177,7 @@ class _Attempt(contextlib.AbstractContextManager["_Attempt"]):
         if isinstance(exc, httpx.ProxyError) and "403" in str(exc):
             # Refused by the build's allowlist: retrying cannot help.
             raise NetworkPolicyError(
-                f"the build proxy refused {redact_url(self.owner.url)}",
+                f"the build proxy refused {redact(self.owner.url)}",
                 hint="add its host to tool.shipyard.network.allow") from None
         if isinstance(exc, httpx.TransportError):
             self.owner.failed = f"{type(exc).__name__}: {exc}"
@@ -194,9 +194,9 @@ def _client(timeout: float, proxy: str | None = None) -> httpx.Client:
 
 def _raise_for(response: httpx.Response, url: str) -> None:
     if response.status_code in RETRYABLE_STATUS:
-        raise _Retry(f"HTTP {response.status_code} from {redact_url(url)}")
+        raise _Retry(f"HTTP {response.status_code} from {redact(url)}")
     if response.status_code >= 400:
-        raise ShipyardError(f"HTTP {response.status_code} from {redact_url(url)}",
+        raise ShipyardError(f"HTTP {response.status_code} from {redact(url)}",
                             hint="check tool.shipyard.sidecar.pbs-mirror, pbs-version and pbs-tag")
 
 

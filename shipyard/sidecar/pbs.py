@@ -12,10 +12,11 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote
 
 from shipyard.errors import ConfigError, IntegrityError
 from shipyard.fsutil import atomic_write_text, read_user_text, user_path_kind
+from shipyard.redact import redact
 from shipyard.sidecar.target import Target
 
 GITHUB_DOWNLOADS = "https://github.com/astral-sh/python-build-standalone/releases/download"
@@ -80,17 +81,7 @@ class Mirror:
         return str((base if base.is_absolute() else root / base) / tag / name)
 
     def describe(self) -> str:
-        return redact_url(self.spec) if self.spec else "GitHub releases"
-
-
-def redact_url(url: str) -> str:
-    """Drop any ``user:password@`` from a URL before it is printed."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = host + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+        return redact(self.spec) if self.spec else "GitHub releases"
 
 
 def parse_sums(text: str, source: str) -> dict[str, str]:

@@ -191,9 +191,9 @@ class RcodesignEngine:
         return self.request.timestamp_url or "none"
 
     def _mask(self, text: str) -> str:
-        for secret in sorted((s for s in self.secrets if s), key=len, reverse=True):
-            text = text.replace(secret, "********")
-        return text
+        from shipyard.redact import redact
+
+        return redact(text, self.secrets)
 
 
 def identifier(item: SignItem, prefix: str) -> str:

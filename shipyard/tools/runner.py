@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from shipyard import ui
+from shipyard import redact, ui
 from shipyard.errors import CommandError
 from shipyard.records import Record
 
-MASK = "********"
+MASK = redact.MASK
 TAIL_LINES = 25
 
 
@@ -56,11 +56,10 @@ class Runner:
     def add_secret(self, value: str | None) -> None:
         if value and len(value) >= 3:
             self.secrets.add(value)
+            redact.add_secret(value)  # kept out of every message, not only command lines
 
     def mask(self, text: str) -> str:
-        for secret in sorted(self.secrets, key=len, reverse=True):
-            text = text.replace(secret, MASK)
-        return text
+        return redact.redact(text, self.secrets)
 
     def format(self, argv: Sequence[str]) -> str:
         return self.mask(shlex.join(str(a) for a in argv))

@@ -13,11 +13,12 @@ import pytest
 
 from shipyard.archives import write_tarball
 from shipyard.errors import CensusDriftError, ConfigError, IntegrityError
+from shipyard.redact import redact
 from shipyard.sidecar.census import BinaryCensus, binary_kind, census_floor
 from shipyard.sidecar.extract import extract_archive
 from shipyard.sidecar.install import InstallRequest, pip_argv, uv_argv
 from shipyard.sidecar.layout import BundleLayout, console_script, shim_text, strip_paths
-from shipyard.sidecar.pbs import LockFile, Mirror, PbsRelease, parse_sums, redact_url
+from shipyard.sidecar.pbs import LockFile, Mirror, PbsRelease, parse_sums
 from shipyard.sidecar.target import Target
 from shipyard.tools.runner import Runner
 from tests.sidecar.conftest import ELF_SO, macho, write_archive
@@ -37,7 +38,7 @@ def test_mirror_locations(tmp_path: Path) -> None:
     assert Mirror("https://m.example/pbs/").location("t", "a+b.tar.gz", tmp_path) == \
         "https://m.example/pbs/t/a%2Bb.tar.gz"
     assert Mirror("mirror").location("t", "SHA256SUMS", tmp_path) == str(tmp_path / "mirror/t/SHA256SUMS")
-    assert redact_url("https://user:tok@m.example:8443/x") == "https://m.example:8443/x"
+    assert redact("https://user:tok@m.example:8443/x") == "https://user:********@m.example:8443/x"
 
 
 def test_sums_and_lock_round_trip(tmp_path: Path) -> None:

@@ -67,6 +67,7 @@ class AppcastPublisher(Publisher):
     """Push each channel's appcast to a Pages repository and/or attach it to the release."""
 
     name = "appcast"
+    reads_back = True  # is_published compares the remote copy's sha256
     options_class = AppcastOptions
     description = "Sparkle appcasts: pushed to a GitHub Pages style repository or the release"
     requires = ("git",)

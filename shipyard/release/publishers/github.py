@@ -128,6 +128,7 @@ class GitHubPublisher(Publisher):
     """Upload every release artifact to the GitHub release of the tag."""
 
     name = "github"
+    reads_back = True  # is_published compares the remote copy's sha256
     options_class = GitHubOptions
     description = "GitHub Releases: create the release, upload assets with their sha256"
 

@@ -87,6 +87,7 @@ class HomebrewPublisher(Publisher):
     """Write ``Casks/<name>.rb`` and ``Formula/<name>.rb`` to the tap and push."""
 
     name = "homebrew"
+    reads_back = True  # is_published compares the remote copy's sha256
     options_class = HomebrewOptions
     description = "Homebrew tap: cask (app dmg) and formula (CLI tarball), committed and pushed"
     requires = ("git",)

@@ -62,6 +62,7 @@ class NpmPublisher(Publisher):
     """Publish platform packages, then the main package, to an npm registry."""
 
     name = "npm"
+    reads_back = True  # is_published compares the remote copy's sha256
     options_class = NpmOptions
     description = "npm: per-platform binary packages + a main package with a bin launcher"
     requires = ("npm",)

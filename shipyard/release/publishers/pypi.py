@@ -94,6 +94,7 @@ class PyPIPublisher(Publisher):
     """Upload the release's wheels and sdists with twine."""
 
     name = "pypi"
+    reads_back = True  # is_published compares the remote copy's sha256
     options_class = PyPIOptions
     description = "PyPI: upload wheels and sdists (twine)"
     requires = (Twine,)

@@ -71,6 +71,7 @@ class SwiftPMPublisher(Publisher):
     """Commit Package.swift pointing at the released XCFramework zip and tag the version."""
 
     name = "swiftpm"
+    reads_back = True  # is_published compares the remote copy's sha256
     options_class = SwiftPMOptions
     description = "SwiftPM: Package.swift with a binaryTarget, committed and tagged X.Y.Z"
     requires = ("git",)
