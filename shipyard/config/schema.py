@@ -107,7 +107,7 @@ def schema_text() -> str:
 
 
 def reference_markdown() -> str:
-    """The README's configuration reference, one table per section."""
+    """The configuration reference page (docs/reference/configuration.md), one table per section."""
     lines: list[str] = []
 
     def section(cls: type, path: str) -> None:
@@ -134,7 +134,7 @@ def reference_markdown() -> str:
                     suffix = ".<name>" if get_origin(tp) is dict else "[]"
                     nested.append((value_tp, f"{path}.{key}{suffix}"))
         if rows:
-            lines.extend([f"#### `[{path}]`", ""])
+            lines.extend([f"## `[{path}]`", ""])
             if cls.__doc__:
                 lines.extend([" ".join(cls.__doc__.split("\n\n")[0].split()), ""])
             lines.append("| key | type | default | environment | meaning |")
