@@ -1,0 +1,152 @@
+"""``shipyard init``: write a commented ``[tool.shipyard]`` (and a noxfile) for a project."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+from shipyard.cli.context import Context
+
+if TYPE_CHECKING:
+    from shipyard.init import Answers, ProjectFacts
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    parser = sub.add_parser(
+        "init", parents=[common], help="write a commented [tool.shipyard] for this project",
+        description="Read the project's name, version, console scripts and build backend, and "
+        "write a commented [tool.shipyard] into pyproject.toml (the rest of the file is kept "
+        "as it is) and a noxfile.py. On a terminal it asks each question with its default; "
+        "--yes takes the defaults and the flags. Shows the change; --dry-run writes nothing.")
+    parser.add_argument("-y", "--yes", action="store_true",
+                        help="ask nothing: take the defaults and the flags")
+    parser.add_argument("--force", action="store_true",
+                        help="replace an existing [tool.shipyard] (and add to an existing noxfile)")
+    parser.add_argument("--ci", action="store_true",
+                        help="also write the GitHub Actions workflows (shipyard ci generate)")
+    parser.add_argument("--entry", help="what the sidecar's shim runs, module:function "
+                        "(default: the project's console script)")
+    parser.add_argument("--target", help="sidecar target triple (default: this host's)")
+    parser.add_argument("--tag", help="release tag pattern (default: <name>-v{version})")
+    parser.add_argument("--publishers", help="comma-separated publishers (default: github when "
+                        "the repository is known)")
+    parser.add_argument("--github-repo", metavar="OWNER/NAME",
+                        help="the GitHub repository (default: from [project.urls] or the git remote)")
+    parser.add_argument("--option", action="append", default=[], metavar="PUBLISHER.KEY=VALUE",
+                        help="a publisher setting, e.g. --option homebrew.tap=URL (repeatable)")
+    parser.add_argument("--pbs-mirror", help='where the interpreter comes from (default "host": '
+                        'a copy of this machine\'s Python; "" for python-build-standalone releases)')
+    parser.add_argument("--app", metavar="NAME", help="also configure a .app of this name")
+    parser.add_argument("--identifier", help="the app's bundle identifier (default: "
+                        "com.example.<name>)")
+    parser.add_argument("--daemon", action="store_true", help="the app runs a launchd daemon")
+    parser.add_argument("--kernels", action="store_true", help="the project has Metal kernels")
+    parser.set_defaults(func=cmd_init)
+
+
+def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from shipyard import ui
+    from shipyard.init import (
+        default_answers,
+        describe,
+        merge_options,
+        parse_options,
+        plan,
+        read_facts,
+        split_names,
+        write,
+    )
+    from shipyard.sidecar.target import host_triple
+
+    root = ctx.project_dir.resolve()
+    facts = read_facts(root)
+    ui.info(describe(facts))
+    answers = default_answers(facts, target=host_triple())
+    flags: dict[str, Any] = {}
+    if args.entry:
+        flags["entry"] = args.entry
+    if args.target:
+        flags["target"] = args.target
+    if args.tag:
+        flags["tag"] = args.tag
+    if args.publishers is not None:
+        flags["publishers"] = split_names(args.publishers)
+    if args.pbs_mirror is not None:
+        flags["pbs_mirror"] = args.pbs_mirror
+    if args.app:
+        flags["app"] = args.app
+        flags["identifier"] = args.identifier or default_identifier(facts.name)
+    flags["daemon"] = args.daemon
+    flags["kernels"] = args.kernels
+    github = {"github": {"repo": args.github_repo}} if args.github_repo else {}
+    flags["options"] = merge_options(answers.options, github, parse_options(args.option))
+    if args.github_repo and "publishers" not in flags and "github" not in answers.publishers:
+        flags["publishers"] = ("github",)
+    answers = dataclasses.replace(answers, **flags)
+    publishers = ctx.plugins.publisher_options()
+    if not args.yes and sys.stdin.isatty():
+        answers = ask(facts, answers, publishers)
+    result = plan(root, facts, answers, force=args.force, publishers=publishers)
+    sys.stdout.write(result.diff())
+    if result.nox_hint:
+        ui.notice("noxfile.py exists: add these lines to it for shipyard's sessions "
+                  "(or pass --force to append them):\n" + result.nox_hint)
+    if ctx.dry_run:
+        ui.info("dry run: nothing written")
+        if args.ci:
+            ui.info("would write the CI workflows (shipyard ci generate)")
+        return 0
+    for path in write(result):
+        ui.step(f"wrote {path}")
+    if args.ci:
+        from shipyard.ci.generate import generate
+
+        ctx.__dict__.pop("project", None)
+        generate(ctx.project)
+    tag = answers.tag.replace("{version}", facts.version or "VERSION")
+    ui.info(f"next: `shipyard config show`, `nox -s build_sidecar`, "
+            f"`shipyard release {tag} --dry-run`")
+    return 0
+
+
+def default_identifier(name: str) -> str:
+    import re
+
+    return "com.example." + (re.sub(r"[^A-Za-z0-9-]+", "-", name).strip("-").lower() or "app")
+
+
+def ask(facts: ProjectFacts, answers: Answers, publishers: dict[str, type | None]) -> Answers:
+    """The questions, each with the current answer as its default (rich.prompt)."""
+    import dataclasses
+
+    from rich.prompt import Confirm, Prompt
+
+    from shipyard.init import merge_options, required_options, split_names
+
+    entry = Prompt.ask("Entry point the sidecar runs (module:function)", default=answers.entry)
+    target = Prompt.ask("Sidecar target triple", default=answers.target)
+    tag = Prompt.ask("Release tag pattern", default=answers.tag)
+    chosen = split_names(Prompt.ask(
+        f"Publishers, comma-separated ({', '.join(sorted(publishers))})",
+        default=",".join(answers.publishers)))
+    options = merge_options(answers.options)
+    for name in chosen:
+        for key in required_options(publishers, name):
+            default = options.get(name, {}).get(key, "")
+            value = Prompt.ask(f"{name}: {key}", default=default or None)
+            options.setdefault(name, {})[key] = value or ""
+    app, identifier, daemon = answers.app, answers.identifier, answers.daemon
+    if Confirm.ask("Is it an app (a .app bundle with installers)?", default=bool(app)):
+        app = Prompt.ask("App name", default=app or facts.name)
+        identifier = Prompt.ask("Bundle identifier",
+                                default=identifier or default_identifier(facts.name))
+        daemon = Confirm.ask("Does the app run a background daemon (launchd)?", default=daemon)
+    else:
+        app, identifier, daemon = "", "", False
+    kernels = Confirm.ask("Does it have Metal kernels?", default=answers.kernels)
+    return dataclasses.replace(answers, entry=entry, target=target, tag=tag, publishers=chosen,
+                               options=options, app=app, identifier=identifier, daemon=daemon,
+                               kernels=kernels)
