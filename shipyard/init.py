@@ -273,9 +273,9 @@ def shipyard_table(facts: ProjectFacts, answers: Answers) -> tomlkit.items.Table
     family.add("tag", answers.tag)
     family.add("build", build)
     family.add("publishers", list(answers.publishers))
-    if not facts.version:
-        family.add(tomlkit.comment("The project's version is dynamic or unknown here: the tag's "
-                                   "version is not checked against it."))
+    if not facts.version or facts.metadata_from != "pyproject.toml":
+        family.add(tomlkit.comment("The version is not in pyproject.toml's [project] (dynamic, "
+                                   "or in setup.cfg): the tag's version is not checked."))
         family.add("version-from", "none")
     families = tomlkit.table(is_super_table=True)
     families.add(answers.family, family)
