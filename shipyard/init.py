@@ -219,57 +219,78 @@ def shipyard_table(facts: ProjectFacts, answers: Answers) -> tomlkit.items.Table
                                  "its value comes from:"))
     shipyard.add(tomlkit.comment("`shipyard config show`; the configuration reference is in "
                                  "shipyard's docs."))
-
     if answers.kernels:
-        kernels = tomlkit.table()
-        kernels.add(tomlkit.comment("Metal kernels: every .metal file under `directory`, "
-                                    "compiled into metallibs (`nox -s build_kernels`)."))
-        kernels.add("directory", "kernels")
-        kernels.add("deployment-target", "14.0")
-        shipyard.add("kernels", kernels)
+        shipyard.add("kernels", _kernels_table())
+    shipyard.add("sidecar", _sidecar_table(facts, answers))
+    if answers.app:
+        shipyard.add("app", _app_table(answers))
+    shipyard.add("release", _release_table(facts, answers))
+    if answers.publishers:
+        shipyard.add("publish", _publish_table(answers))
+    return shipyard
 
-    sidecar = tomlkit.table()
-    sidecar.add(tomlkit.comment("A python-build-standalone interpreter, this project and its "
-                                "dependencies in one tarball"))
-    sidecar.add(tomlkit.comment("(`nox -s build_sidecar`); `bin/<name>` runs `entry`."))
-    if facts.metadata_from == "setup.cfg":
-        sidecar.add("name", facts.name)
+
+def _table(*comments: str) -> tomlkit.items.Table:
+    import tomlkit
+
+    table = tomlkit.table()
+    for comment in comments:
+        table.add(tomlkit.comment(comment))
+    return table
+
+
+def _kernels_table() -> tomlkit.items.Table:
+    kernels = _table("Metal kernels: every .metal file under `directory`, compiled into "
+                     "metallibs (`nox -s build_kernels`).")
+    kernels.add("directory", "kernels")
+    kernels.add("deployment-target", "14.0")
+    return kernels
+
+
+def _sidecar_table(facts: ProjectFacts, answers: Answers) -> tomlkit.items.Table:
+    import tomlkit
+
+    sidecar = _table("A python-build-standalone interpreter, this project and its dependencies "
+                     "in one tarball", "(`nox -s build_sidecar`); `bin/<name>` runs `entry`.")
+    if facts.metadata_from != "pyproject.toml":
+        sidecar.add("name", facts.name)  # the loader reads the project name from [project]
     sidecar.add("packages", ["."])
     sidecar.add("entry", answers.entry)
     sidecar.add("target", answers.target)
     sidecar.add("smoke-command", list(answers.smoke_command))
     if answers.pbs_mirror:
-        sidecar.add(tomlkit.comment('"host" bundles a copy of this machine\'s Python (no download; '
-                                    "the bundle runs on hosts like this one)."))
-        sidecar.add(tomlkit.comment("To ship: remove it, run `shipyard sidecar lock` and commit "
-                                    "shipyard.lock."))
+        sidecar.add(tomlkit.comment('"host" bundles a copy of this machine\'s Python (no '
+                                    "download; the bundle runs on hosts like this one)."))
+        sidecar.add(tomlkit.comment("To ship: remove it, run `shipyard sidecar lock` and "
+                                    "commit shipyard.lock."))
         sidecar.add("pbs-mirror", answers.pbs_mirror)
-    shipyard.add("sidecar", sidecar)
+    return sidecar
 
-    if answers.app:
-        app = tomlkit.table()
-        app.add(tomlkit.comment("The .app around the sidecar, and its installers "
-                                "(`nox -s build_app`)."))
-        app.add("name", answers.app)
-        app.add("identifier", answers.identifier)
-        app.add("installers", ["zip"])
-        if answers.daemon:
-            daemon = tomlkit.table()
-            daemon.add(tomlkit.comment("A per-user launchd agent running the sidecar's entry "
-                                       "point with these arguments."))
-            daemon.add("label", f"{answers.identifier}.daemon")
-            daemon.add("arguments", ["serve"])
-            daemon.add("scope", "user")
-            app.add("daemon", daemon)
-        shipyard.add("app", app)
+
+def _app_table(answers: Answers) -> tomlkit.items.Table:
+    app = _table("The .app around the sidecar, and its installers (`nox -s build_app`).")
+    app.add("name", answers.app)
+    app.add("identifier", answers.identifier)
+    app.add("installers", ["zip"])
+    if answers.daemon:
+        daemon = _table("A per-user launchd agent running the sidecar's entry point with these "
+                        "arguments.")
+        daemon.add("label", f"{answers.identifier}.daemon")
+        daemon.add("arguments", ["serve"])
+        daemon.add("scope", "user")
+        app.add("daemon", daemon)
+    return app
+
+
+def _release_table(facts: ProjectFacts, answers: Answers) -> tomlkit.items.Table:
+    import tomlkit
 
     build = (["kernels"] if answers.kernels else []) + ["sidecar"]
     if answers.app:
         build += ["app", "zip"]
-    family = tomlkit.table()
-    family.add(tomlkit.comment(f"`shipyard release {answers.tag.replace('{version}', facts.version or '1.0.0')}"
-                               " --dry-run` shows the plan; without --dry-run it builds, signs, "
-                               "notarizes and publishes."))
+    example = answers.tag.replace("{version}", facts.version or "1.0.0")
+    family = _table(f"`shipyard release {example} --dry-run` shows the plan; without "
+                    "--dry-run it builds, signs, notarizes and publishes.")
     family.add("tag", answers.tag)
     family.add("build", build)
     family.add("publishers", list(answers.publishers))
@@ -281,20 +302,20 @@ def shipyard_table(facts: ProjectFacts, answers: Answers) -> tomlkit.items.Table
     families.add(answers.family, family)
     release = tomlkit.table(is_super_table=True)
     release.add("families", families)
-    shipyard.add("release", release)
+    return release
 
-    if answers.publishers:
-        publish = tomlkit.table(is_super_table=True)
-        for name in answers.publishers:
-            table = tomlkit.table()
-            if name == "github":
-                table.add(tomlkit.comment("Its token comes from GITHUB_TOKEN, never from this "
-                                          "file."))
-            for key, value in answers.options.get(name, {}).items():
-                table.add(key, value)
-            publish.add(name, table)
-        shipyard.add("publish", publish)
-    return shipyard
+
+def _publish_table(answers: Answers) -> tomlkit.items.Table:
+    import tomlkit
+
+    publish = tomlkit.table(is_super_table=True)
+    for name in answers.publishers:
+        table = _table("Its token comes from GITHUB_TOKEN, never from this file.") \
+            if name == "github" else tomlkit.table()
+        for key, value in answers.options.get(name, {}).items():
+            table.add(key, value)
+        publish.add(name, table)
+    return publish
 
 
 def render(text: str, facts: ProjectFacts, answers: Answers, *, force: bool) -> str:
@@ -335,8 +356,8 @@ def plan(root: Path, facts: ProjectFacts, answers: Answers, *, force: bool,
         project_from_document(tomllib.loads(new), root=root, env={}, overrides={},
                               publishers=publishers)
     except ConfigError as exc:
-        raise ConfigError(f"the configuration init would write is not valid: {exc}",
-                          hint="change the answer or flag named above") from None
+        raise ConfigError(f"the configuration init would write is not valid: {exc.message}",
+                          hint=exc.hint or "change the answer or the flag that sets it") from None
     noxfile = root / "noxfile.py"
     noxfile_text, nox_hint = NOXFILE, ""
     if noxfile.exists():

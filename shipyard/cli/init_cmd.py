@@ -46,46 +46,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
-    import dataclasses
-
     from shipyard import ui
-    from shipyard.init import (
-        default_answers,
-        describe,
-        merge_options,
-        parse_options,
-        plan,
-        read_facts,
-        split_names,
-        write,
-    )
-    from shipyard.sidecar.target import host_triple
+    from shipyard.init import describe, plan, read_facts, write
 
     root = ctx.project_dir.resolve()
     facts = read_facts(root)
     ui.info(describe(facts))
-    answers = default_answers(facts, target=host_triple())
-    flags: dict[str, Any] = {}
-    if args.entry:
-        flags["entry"] = args.entry
-    if args.target:
-        flags["target"] = args.target
-    if args.tag:
-        flags["tag"] = args.tag
-    if args.publishers is not None:
-        flags["publishers"] = split_names(args.publishers)
-    if args.pbs_mirror is not None:
-        flags["pbs_mirror"] = args.pbs_mirror
-    if args.app:
-        flags["app"] = args.app
-        flags["identifier"] = args.identifier or default_identifier(facts.name)
-    flags["daemon"] = args.daemon
-    flags["kernels"] = args.kernels
-    github = {"github": {"repo": args.github_repo}} if args.github_repo else {}
-    flags["options"] = merge_options(answers.options, github, parse_options(args.option))
-    if args.github_repo and "publishers" not in flags and "github" not in answers.publishers:
-        flags["publishers"] = ("github",)
-    answers = dataclasses.replace(answers, **flags)
+    answers = answers_from_flags(facts, args)
     publishers = ctx.plugins.publisher_options()
     if not args.yes and sys.stdin.isatty():
         answers = ask(facts, answers, publishers)
@@ -95,21 +62,45 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
         ui.notice("noxfile.py exists: add these lines to it for shipyard's sessions "
                   "(or pass --force to append them):\n" + result.nox_hint)
     if ctx.dry_run:
-        ui.info("dry run: nothing written")
-        if args.ci:
-            ui.info("would write the CI workflows (shipyard ci generate)")
+        ui.info("dry run: nothing written" + (" (--ci would also write the CI workflows)"
+                                              if args.ci else ""))
         return 0
     for path in write(result):
         ui.step(f"wrote {path}")
     if args.ci:
         from shipyard.ci.generate import generate
 
-        ctx.__dict__.pop("project", None)
-        generate(ctx.project)
+        generate(ctx.project)  # loaded now, from the file just written
     tag = answers.tag.replace("{version}", facts.version or "VERSION")
     ui.info(f"next: `shipyard config show`, `nox -s build_sidecar`, "
             f"`shipyard release {tag} --dry-run`")
     return 0
+
+
+def answers_from_flags(facts: ProjectFacts, args: argparse.Namespace) -> Answers:
+    """The defaults derived from the project, with each flag given on the command line."""
+    import dataclasses
+
+    from shipyard.init import default_answers, merge_options, parse_options, split_names
+    from shipyard.sidecar.target import host_triple
+
+    answers = default_answers(facts, target=host_triple())
+    flags: dict[str, Any] = {"daemon": args.daemon, "kernels": args.kernels}
+    for key in ("entry", "target", "tag"):
+        if getattr(args, key):
+            flags[key] = getattr(args, key)
+    if args.pbs_mirror is not None:
+        flags["pbs_mirror"] = args.pbs_mirror
+    if args.publishers is not None:
+        flags["publishers"] = split_names(args.publishers)
+    elif args.github_repo and "github" not in answers.publishers:
+        flags["publishers"] = ("github",)
+    if args.app:
+        flags["app"] = args.app
+        flags["identifier"] = args.identifier or default_identifier(facts.name)
+    github = {"github": {"repo": args.github_repo}} if args.github_repo else {}
+    flags["options"] = merge_options(answers.options, github, parse_options(args.option))
+    return dataclasses.replace(answers, **flags)
 
 
 def default_identifier(name: str) -> str:

@@ -190,3 +190,15 @@ def test_ci_writes_the_workflows(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert (workflows / "shipyard-release.yml").is_file() and (workflows / "shipyard-pr.yml").is_file()
     code, _out, err = run_cli(capsys, "-C", str(root), "ci", "generate", "--check")
     assert code == 0, err
+
+
+def test_unknown_publisher_and_malformed_option_are_config_errors(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_layout(tmp_path / "proj", "hatchling-src")
+    code, _out, err = run_cli(capsys, "-C", str(root), "init", "--yes", "--publishers", "githb")
+    assert code == 4
+    assert "tool.shipyard.publish.githb" in err and "did you mean `github`" in err
+    code, _out, err = run_cli(capsys, "-C", str(root), "init", "--yes", "--option", "repo=x")
+    assert code == 4
+    assert "--option 'repo=x' must look like PUBLISHER.KEY=VALUE" in err
+    assert not (root / "noxfile.py").exists()
