@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Regenerate the parts of the docs that come from the code.
 
-- docs/reference/configuration.md: the configuration reference, and docs/exit-codes.md: the
-  exit-code table (each between ``<!-- BEGIN/END generated:... -->`` markers);
+- docs/reference/configuration.md: the configuration reference, docs/stages/releases.md: the
+  built-in publishers' settings, and docs/exit-codes.md: the exit-code table (each between
+  ``<!-- BEGIN/END generated:... -->`` markers);
 - shipyard/config/shipyard.schema.json: the JSON schema for editors.
 
 Run after changing shipyard/config/model.py or shipyard/errors.py; tests/test_docs.py fails
@@ -23,6 +24,7 @@ from shipyard.config.schema import reference_markdown, schema_text  # noqa: E402
 from shipyard.errors import exit_code_table  # noqa: E402
 
 CONFIG_PAGE = ROOT / "docs" / "reference" / "configuration.md"
+RELEASES_PAGE = ROOT / "docs" / "stages" / "releases.md"
 EXIT_CODES_PAGE = ROOT / "docs" / "exit-codes.md"
 SCHEMA = ROOT / "shipyard" / "config" / "shipyard.schema.json"
 
@@ -32,9 +34,22 @@ def exit_codes_markdown() -> str:
     return "\n".join(["| code | meaning |", "|---|---|", *rows]) + "\n"
 
 
+def publishers_markdown() -> str:
+    """One table per built-in publisher (its ``[tool.shipyard.publish.<name>]`` settings)."""
+    from shipyard.plugins.manager import PluginSet, make_manager
+
+    parts = []
+    for name, record in sorted(PluginSet(make_manager(entry_points=False)).named("publisher").items()):
+        path = f"tool.shipyard.publish.{name}"
+        text = reference_markdown(record.cls.options_class, path, heading="###")
+        parts.append(text.replace(f"``[{path}]``.\n", f"{record.description}.\n", 1))
+    return "\n".join(parts)
+
+
 #: Each generated page: the block name inside it and what fills the block.
 GENERATED: dict[Path, tuple[str, Callable[[], str]]] = {
     CONFIG_PAGE: ("config-reference", reference_markdown),
+    RELEASES_PAGE: ("publishers", publishers_markdown),
     EXIT_CODES_PAGE: ("exit-codes", exit_codes_markdown),
 }
 

@@ -71,6 +71,8 @@ def test_reference_and_exit_code_pages_match_the_code() -> None:
             f"{path.relative_to(ROOT)} drifted: run python ci/sync_docs.py"
     reference = (DOCS / "reference" / "configuration.md").read_text(encoding="utf-8")
     assert "## `[tool.shipyard.sidecar]`" in reference and "`binary-baseline`" in reference
+    releases = (DOCS / "stages" / "releases.md").read_text(encoding="utf-8")
+    assert "### `[tool.shipyard.publish.github]`" in releases and "`token-env`" in releases
     codes = (DOCS / "exit-codes.md").read_text(encoding="utf-8")
     assert "| 4 | configuration error" in codes and "| 130 |" in codes
 
