@@ -409,6 +409,16 @@ def split_names(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in re.split(r"[,\s]+", text) if part.strip())
 
 
+def kernels_hint(facts: ProjectFacts) -> str:
+    """How the project's wheel gets its metallibs, which depends on the build backend."""
+    if facts.backend == "hatchling":
+        return ("to put the metallibs into the wheel, add \"shipyard\" to [build-system] requires "
+                "and an empty [tool.hatch.build.hooks.shipyard-metal] table")
+    return (f"the wheel hook that adds metallibs is a hatchling plugin and this project builds "
+            f"with {facts.backend}: `shipyard kernels build` and the release's `kernels` stage "
+            "still compile them")
+
+
 def describe(facts: ProjectFacts) -> str:
     scripts = ", ".join(f"{k} = {v}" for k, v in facts.scripts.items()) or "none"
     return (f"{facts.name} {facts.version or '(dynamic version)'}: {facts.backend} backend, "

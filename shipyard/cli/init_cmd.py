@@ -67,6 +67,10 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
         return 0
     for path in write(result):
         ui.step(f"wrote {path}")
+    if answers.kernels:
+        from shipyard.init import kernels_hint
+
+        ui.notice(kernels_hint(facts))
     if args.ci:
         from shipyard.ci.generate import generate
 

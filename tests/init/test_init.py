@@ -175,6 +175,7 @@ def test_app_with_daemon_and_kernels(tmp_path: Path, capsys: pytest.CaptureFixtu
     code, _out, err = run_cli(capsys, "-C", str(root), "init", "--yes", "--app", "Hatch Tool",
                               "--daemon", "--kernels")
     assert code == 0, err
+    assert "[tool.hatch.build.hooks.shipyard-metal]" in err  # how the wheel gets the metallibs
     config = load_project(root, env={}, publishers=plugins().publisher_options()).config
     assert config.app.name == "Hatch Tool" and config.app.identifier == "com.example.hatch-tool"
     assert config.app.daemon.label == "com.example.hatch-tool.daemon"
