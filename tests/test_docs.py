@@ -201,3 +201,14 @@ def test_site_builds_strictly(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     assert (tmp_path / "site" / "plugins" / "index.html").is_file()
     assert "shipyard_publishers" in (tmp_path / "site" / "plugins" / "index.html").read_text()
+
+
+@pytest.mark.integration
+def test_site_pages_load_nothing_from_elsewhere(tmp_path: Path) -> None:
+    """No web font, script or style sheet from another host: the site works offline too."""
+    subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir",
+                    str(tmp_path), "--config-file", str(ROOT / "mkdocs.yml")], check=True,
+                   capture_output=True)
+    for page in tmp_path.rglob("*.html"):
+        remote = re.findall(r'<(?:link|script)[^>]+(?:href|src)="(https?://[^"]+)"', page.read_text())
+        assert not remote, f"{page.relative_to(tmp_path)} loads {remote}"
