@@ -145,6 +145,12 @@ def test_toml_snippets_load_and_validate(where: str, text: str, tmp_path: Path) 
     project = project_from_document(document, root=tmp_path, env={}, overrides={},
                                     publishers=publisher_options())
     assert project.name
+    # and against the committed JSON schema editors use
+    import jsonschema
+
+    table = document.get("tool", {}).get("shipyard", {})
+    errors = [e.message for e in jsonschema.Draft202012Validator(json_schema()).iter_errors(table)]
+    assert not errors, f"{where}: {errors}"
 
 
 def nox_sessions() -> set[str]:
