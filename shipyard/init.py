@@ -384,31 +384,6 @@ def write(result: Plan) -> list[Path]:
     return written
 
 
-def parse_options(items: Sequence[str]) -> dict[str, dict[str, str]]:
-    """``--option github.repo=acme/tool`` → {"github": {"repo": "acme/tool"}}."""
-    options: dict[str, dict[str, str]] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        name, dot, option_key = key.strip().partition(".")
-        if not sep or not dot or not name or not option_key:
-            raise ConfigError(f"--option {item!r} must look like PUBLISHER.KEY=VALUE",
-                              hint="for example: --option github.repo=acme/tool")
-        options.setdefault(name, {})[option_key] = value
-    return options
-
-
-def merge_options(*layers: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
-    merged: dict[str, dict[str, str]] = {}
-    for layer in layers:
-        for name, values in layer.items():
-            merged.setdefault(name, {}).update({k: v for k, v in values.items() if v})
-    return merged
-
-
-def split_names(text: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in re.split(r"[,\s]+", text) if part.strip())
-
-
 def kernels_hint(facts: ProjectFacts) -> str:
     """How the project's wheel gets its metallibs, which depends on the build backend."""
     if facts.backend == "hatchling":

@@ -7,8 +7,11 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from shipyard.cli.context import Context
+from shipyard.errors import ConfigError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from shipyard.init import Answers, ProjectFacts
 
 
@@ -85,7 +88,7 @@ def answers_from_flags(facts: ProjectFacts, args: argparse.Namespace) -> Answers
     """The defaults derived from the project, with each flag given on the command line."""
     import dataclasses
 
-    from shipyard.init import default_answers, merge_options, parse_options, split_names
+    from shipyard.init import default_answers
     from shipyard.sidecar.target import host_triple
 
     answers = default_answers(facts, target=host_triple())
@@ -119,7 +122,7 @@ def ask(facts: ProjectFacts, answers: Answers, publishers: dict[str, type | None
 
     from rich.prompt import Confirm, Prompt
 
-    from shipyard.init import merge_options, required_options, split_names
+    from shipyard.init import required_options
 
     entry = Prompt.ask("Entry point the sidecar runs (module:function)", default=answers.entry)
     target = Prompt.ask("Sidecar target triple", default=answers.target)
@@ -145,3 +148,30 @@ def ask(facts: ProjectFacts, answers: Answers, publishers: dict[str, type | None
     return dataclasses.replace(answers, entry=entry, target=target, tag=tag, publishers=chosen,
                                options=options, app=app, identifier=identifier, daemon=daemon,
                                kernels=kernels)
+
+
+def parse_options(items: Sequence[str]) -> dict[str, dict[str, str]]:
+    """``--option github.repo=acme/tool`` → {"github": {"repo": "acme/tool"}}."""
+    options: dict[str, dict[str, str]] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        name, dot, option_key = key.strip().partition(".")
+        if not sep or not dot or not name or not option_key:
+            raise ConfigError(f"--option {item!r} must look like PUBLISHER.KEY=VALUE",
+                              hint="for example: --option github.repo=acme/tool")
+        options.setdefault(name, {})[option_key] = value
+    return options
+
+
+def merge_options(*layers: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
+    merged: dict[str, dict[str, str]] = {}
+    for layer in layers:
+        for name, values in layer.items():
+            merged.setdefault(name, {}).update({k: v for k, v in values.items() if v})
+    return merged
+
+
+def split_names(text: str) -> tuple[str, ...]:
+    import re
+
+    return tuple(part.strip() for part in re.split(r"[,\s]+", text) if part.strip())

@@ -203,3 +203,14 @@ def test_unknown_publisher_and_malformed_option_are_config_errors(
     assert code == 4
     assert "--option 'repo=x' must look like PUBLISHER.KEY=VALUE" in err
     assert not (root / "noxfile.py").exists()
+
+
+def test_a_folder_that_is_not_a_project_is_a_config_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _out, err = run_cli(capsys, "-C", str(tmp_path), "init", "--yes")
+    assert code == 4 and "no pyproject.toml" in err
+    (tmp_path / "pyproject.toml").write_text('[build-system]\nrequires = ["setuptools"]\n')
+    code, _out, err = run_cli(capsys, "-C", str(tmp_path), "init", "--yes")
+    assert code == 4
+    assert "no [project] name and there is no setup.cfg" in err and "add a [project] table" in err
+    assert not (tmp_path / "noxfile.py").exists()
