@@ -59,6 +59,11 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
     publishers = ctx.plugins.publisher_options()
     if not args.yes and sys.stdin.isatty():
         answers = ask(facts, answers, publishers)
+    elif not args.yes:
+        ui.info("not a terminal: taking the defaults and the flags, as with --yes")
+    if not facts.scripts and not args.entry:
+        ui.notice(f"the project has no console script: the sidecar runs `python -m "
+                  f"{answers.entry}` (pass --entry module:function to choose)")
     result = plan(root, facts, answers, force=args.force, publishers=publishers)
     sys.stdout.write(result.diff())
     if result.nox_hint:

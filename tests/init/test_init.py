@@ -214,3 +214,14 @@ def test_a_folder_that_is_not_a_project_is_a_config_error(
     assert code == 4
     assert "no [project] name and there is no setup.cfg" in err and "add a [project] table" in err
     assert not (tmp_path / "noxfile.py").exists()
+
+
+def test_without_a_console_script_the_package_runs_as_a_module(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_layout(tmp_path / "proj", "uv-src")
+    text = (root / "pyproject.toml").read_text().replace('[project.scripts]\nuv-tool = "uv_tool:main"\n', "")
+    (root / "pyproject.toml").write_text(text)
+    code, _out, err = run_cli(capsys, "-C", str(root), "init")  # stdin is not a terminal here
+    assert code == 0, err
+    assert "not a terminal" in err and "python -m uv_tool" in err
+    assert shipyard_table(root)["sidecar"]["entry"] == "uv_tool"
