@@ -36,6 +36,14 @@ def lint(session: nox.Session) -> None:
 
 
 @nox.session(python=False, default=False)
+def docs(session: nox.Session) -> None:
+    """Build the documentation site into site/ with mkdocs, every warning an error."""
+    session.run(sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir",
+                str(ROOT / "site"), "--config-file", str(ROOT / "mkdocs.yml"), external=True,
+                env={"NO_MKDOCS_2_WARNING": "1"})  # Material's end-of-life banner
+
+
+@nox.session(python=False, default=False)
 def wheels(session: nox.Session) -> None:
     """Build the demo's macOS arm64 wheels with cibuildwheel (arm64 only, macOS >= 14)."""
     demo = ROOT / "examples" / "demo"

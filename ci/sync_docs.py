@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Regenerate the parts of the docs that come from the code.
 
-- README.md: the configuration reference and the exit-code table (between the
+- docs/reference/configuration.md: the configuration reference, docs/stages/releases.md: the
+  built-in publishers' settings, and docs/exit-codes.md: the exit-code table (each between
   ``<!-- BEGIN/END generated:... -->`` markers);
 - shipyard/config/shipyard.schema.json: the JSON schema for editors.
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,7 +23,9 @@ sys.path.insert(0, str(ROOT))
 from shipyard.config.schema import reference_markdown, schema_text  # noqa: E402
 from shipyard.errors import exit_code_table  # noqa: E402
 
-README = ROOT / "README.md"
+CONFIG_PAGE = ROOT / "docs" / "reference" / "configuration.md"
+RELEASES_PAGE = ROOT / "docs" / "stages" / "releases.md"
+EXIT_CODES_PAGE = ROOT / "docs" / "exit-codes.md"
 SCHEMA = ROOT / "shipyard" / "config" / "shipyard.schema.json"
 
 
@@ -30,29 +34,53 @@ def exit_codes_markdown() -> str:
     return "\n".join(["| code | meaning |", "|---|---|", *rows]) + "\n"
 
 
-def replace_block(text: str, name: str, body: str) -> str:
+def publishers_markdown() -> str:
+    """One table per built-in publisher (its ``[tool.shipyard.publish.<name>]`` settings)."""
+    from shipyard.plugins.manager import PluginSet, make_manager
+
+    parts = []
+    for name, record in sorted(PluginSet(make_manager(entry_points=False)).named("publisher").items()):
+        path = f"tool.shipyard.publish.{name}"
+        text = reference_markdown(record.cls.options_class, path, heading="###")
+        parts.append(text.replace(f"``[{path}]``.\n", f"{record.description}.\n", 1))
+    return "\n".join(parts)
+
+
+#: Each generated page: the block name inside it and what fills the block.
+GENERATED: dict[Path, tuple[str, Callable[[], str]]] = {
+    CONFIG_PAGE: ("config-reference", reference_markdown),
+    RELEASES_PAGE: ("publishers", publishers_markdown),
+    EXIT_CODES_PAGE: ("exit-codes", exit_codes_markdown),
+}
+
+
+def replace_block(text: str, name: str, body: str, where: Path) -> str:
     pattern = re.compile(rf"(<!-- BEGIN generated:{name} -->\n).*?(<!-- END generated:{name} -->)", re.S)
     if not pattern.search(text):
-        raise SystemExit(f"README.md has no generated:{name} block")
+        raise SystemExit(f"{where.relative_to(ROOT)} has no generated:{name} block")
     return pattern.sub(lambda m: m.group(1) + body + m.group(2), text)
 
 
-def expected_readme() -> str:
-    text = README.read_text(encoding="utf-8")
-    text = replace_block(text, "config-reference", reference_markdown())
-    return replace_block(text, "exit-codes", exit_codes_markdown())
+def expected_page(path: Path) -> str:
+    name, body = GENERATED[path]
+    return replace_block(path.read_text(encoding="utf-8"), name, body(), path)
+
+
+def expected() -> dict[Path, str]:
+    """Every generated file with the text it must hold."""
+    return {**{path: expected_page(path) for path in GENERATED}, SCHEMA: schema_text()}
 
 
 def main(argv: list[str]) -> int:
-    readme, schema = expected_readme(), schema_text()
-    drift = [p for p, want in ((README, readme), (SCHEMA, schema))
+    wanted = expected()
+    drift = [p for p, want in wanted.items()
              if not p.exists() or p.read_text(encoding="utf-8") != want]
     if "--check" in argv:
         for path in drift:
             print(f"{path.relative_to(ROOT)} is out of date: run python ci/sync_docs.py")
         return 1 if drift else 0
-    README.write_text(readme, encoding="utf-8")
-    SCHEMA.write_text(schema, encoding="utf-8")
+    for path in drift:
+        path.write_text(wanted[path], encoding="utf-8")
     return 0
 
 

@@ -50,6 +50,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "provision",
     "cache",
     "app",
+    "init_cmd",
 )
 
 #: Each subcommand name and the module in :data:`COMMAND_MODULES` that registers it, so a
@@ -75,6 +76,7 @@ COMMANDS: dict[str, str] = {
     "provision": "provision",
     "cache": "cache",
     "app": "app",
+    "init": "init_cmd",
 }
 #: Options before the subcommand that take a value (``-C DIR``, ``--set KEY=VALUE``), and the
 #: ones that do not (help is not among them: before a command it lists every command).

@@ -19,7 +19,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     schema = actions.add_parser("schema", parents=[common], help="print the JSON schema of [tool.shipyard]")
     schema.set_defaults(func=cmd_schema)
     ref = actions.add_parser("reference", parents=[common],
-                             help="print the Markdown configuration reference (as in the README)")
+                             help="print the Markdown configuration reference (as in the docs)")
     ref.set_defaults(func=cmd_reference)
 
 

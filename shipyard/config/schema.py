@@ -106,8 +106,10 @@ def schema_text() -> str:
     return json.dumps(json_schema(), indent=2, sort_keys=False) + "\n"
 
 
-def reference_markdown() -> str:
-    """The README's configuration reference, one table per section."""
+def reference_markdown(cls: type = ShipyardConfig, path: str = "tool.shipyard", *,
+                       heading: str = "##") -> str:
+    """The configuration reference page (docs/reference/configuration.md), one table per
+    section; with ``cls`` and ``path``, the tables of one options class (a publisher's)."""
     lines: list[str] = []
 
     def section(cls: type, path: str) -> None:
@@ -134,7 +136,7 @@ def reference_markdown() -> str:
                     suffix = ".<name>" if get_origin(tp) is dict else "[]"
                     nested.append((value_tp, f"{path}.{key}{suffix}"))
         if rows:
-            lines.extend([f"#### `[{path}]`", ""])
+            lines.extend([f"{heading} `[{path}]`", ""])
             if cls.__doc__:
                 lines.extend([" ".join(cls.__doc__.split("\n\n")[0].split()), ""])
             lines.append("| key | type | default | environment | meaning |")
@@ -144,5 +146,5 @@ def reference_markdown() -> str:
         for sub, sub_path in nested:
             section(sub, sub_path)
 
-    section(ShipyardConfig, "tool.shipyard")  # publish.<name> is reached through its dict
+    section(cls, path)  # from the top, publish.<name> is reached through its dict
     return "\n".join(lines).rstrip() + "\n"
