@@ -13,7 +13,6 @@ import os
 import plistlib
 import shutil
 import stat
-import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from xml.parsers.expat import ExpatError
 
 from shipyard import ui
 from shipyard.errors import SigningError, ToolMissingError
+from shipyard.fsutil import staging_dir, system_temp_dir
 from shipyard.signing import RCODESIGN_INSTALL_HINT
 from shipyard.signing.certificate import check_pem_files
 from shipyard.signing.codesig import read_slices
@@ -68,8 +68,8 @@ class RcodesignEngine:
         check_pem_files(self.request.pem_files)
         _check_writable(self.plan.items)
         signed: list[Path] = []
-        with tempfile.TemporaryDirectory(prefix="shipyard-entitlements-") as tmp:
-            self.plist_dir = Path(tmp)
+        with staging_dir(system_temp_dir(), "shipyard-entitlements") as tmp:
+            self.plist_dir = tmp
             for number, group in enumerate(self.plan.groups, 1):
                 ui.info(f"signing group {number}/{len(self.plan.groups)}: {len(group)} item(s)")
                 errors = _parallel(group, self.workers, self._sign_one)
