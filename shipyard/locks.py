@@ -127,6 +127,8 @@ def _remove_unheld(path: Path, on_remove: Callable[[Path], None] | None) -> bool
                 return False  # another sweep removed it meanwhile
         except FileNotFoundError:
             return False
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())  # the sweep holds it now: say who
         existed = path.exists() or path.is_symlink()
         if existed:
             if on_remove is not None:
