@@ -92,16 +92,24 @@ def restore(saved: Path, folder: Path) -> None:
     shutil.copytree(saved, folder, symlinks=True)
 
 
-def kill_and_rerun(job: Killable, out: Path, start: Path, *, seed: int, points: int) -> None:
+def kill_and_rerun(job: Killable, out: Path, start: Path, *, seed: int, points: int,
+                   also: Sequence[tuple[Path, Path]] = ()) -> None:
     """From the state saved in ``start``: a run that is not killed gives the clean outputs;
     then for each of ``points`` seeded kill points, a killed run followed by a normal one
-    gives exactly those outputs again, and the rerun names each leftover it removed."""
-    restore(start, out)
+    gives exactly those outputs again, and the rerun names each leftover it removed.
+
+    ``also``: (folder, saved state) pairs the job writes too (a cache), restored before each
+    run and checked for leftovers after each rerun."""
+    def reset() -> None:
+        for folder, saved in [(out, start), *also]:
+            restore(saved, folder)
+
+    reset()
     done = job.run()
     assert done.returncode == 0, done.stderr
     clean, calls = snapshot(out), job.calls()
     for point in sorted(random.Random(seed).sample(range(1, calls + 1), min(points, calls))):
-        restore(start, out)
+        reset()
         killed = job.run(kill_at=point)
         assert killed.returncode == -signal.SIGKILL, (point, killed.stderr)
         left = [p for p in out.iterdir() if p.name.startswith(".") and p.name not in clean
@@ -111,3 +119,10 @@ def kill_and_rerun(job: Killable, out: Path, start: Path, *, seed: int, points: 
         assert snapshot(out) == clean, f"killed at call {point} of {calls}"
         for path in left:
             assert f"removed {path} (" in rerun.stderr, (point, rerun.stderr)
+        for folder, _ in also:
+            assert leftovers(folder) == [], f"killed at call {point} of {calls}"
+
+
+def leftovers(folder: Path) -> list[Path]:
+    """Temporary names and lock files anywhere under ``folder``."""
+    return sorted(p for p in folder.rglob(".*") if p.name.endswith((".shipyard.tmp", ".lock")))
