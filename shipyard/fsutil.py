@@ -188,7 +188,13 @@ def sweep_leftovers(folder: Path, *, legacy: re.Pattern[str] | None = None) -> l
         pid = old.groupdict().get("pid") if old else None
         return old is not None and not (pid and _alive(int(pid)))
 
-    return locks.sweep_stale(folder, leftover, _say_removed)
+    sizes: dict[Path, int] = {}
+    removed = locks.sweep_stale(folder, leftover, lambda path: sizes.update({path: tree_size(path)}))
+    for path in removed:
+        size = sizes.get(path, 0)
+        shown = f"{size / 1e6:.0f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
+        ui.info(f"removed {path} ({shown}): left behind by a build that was killed")
+    return removed
 
 
 def _alive(pid: int) -> bool:
@@ -200,12 +206,6 @@ def _alive(pid: int) -> bool:
     except OSError:
         return True
     return True
-
-
-def _say_removed(path: Path) -> None:
-    size = tree_size(path)
-    shown = f"{size / 1e6:.0f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
-    ui.info(f"removed {path} ({shown}): left behind by a build that was killed")
 
 
 def sweep_build_staging(out_dir: Path, cache_dir: Path | None = None) -> list[Path]:

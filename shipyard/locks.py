@@ -98,7 +98,7 @@ def sweep_stale(parent: Path, match: str | Callable[[str], bool],
     An entry is removed only while this sweep holds its lock itself, so a writer taking the
     same name meanwhile waits and finds it gone.  Lock files without an entry (a writer
     killed between taking the lock and creating the entry) go too.  ``on_remove`` sees each
-    entry just before it goes; returns what was removed.
+    entry just before the attempt; returns what was removed.
     """
     test = match if callable(match) else (lambda name: fnmatch.fnmatchcase(name, match))
     try:
@@ -136,9 +136,10 @@ def _remove_unheld(path: Path, on_remove: Callable[[Path], None] | None) -> bool
             if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path, ignore_errors=True)
             else:
-                with contextlib.suppress(FileNotFoundError):
+                with contextlib.suppress(OSError):
                     path.unlink()
         os.unlink(lock)  # while locked: a writer waiting on it opens a fresh one
-        return existed
+        # an entry that could not go (another user's, read-only) is left and not reported
+        return existed and not (path.exists() or path.is_symlink())
     finally:
         os.close(fd)

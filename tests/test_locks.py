@@ -105,3 +105,19 @@ def test_the_sweep_takes_a_name_test_and_leaves_other_names(tmp_path: Path) -> N
     assert locks.sweep_stale(tmp_path, lambda name: name.startswith(".") and
                              name.endswith(".tmp")) == [tmp_path / ".a.tmp"]
     assert sorted(p.name for p in tmp_path.iterdir()) == [".b.keep", "c.tmp"]
+
+
+def test_an_entry_the_sweep_cannot_remove_is_not_reported_and_gets_no_lock_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another user's leftover in a shared temporary folder, say: left alone, said nothing."""
+    theirs = tmp_path / ".stage.theirs"
+    theirs.write_text("x")
+
+    def refuse(self: Path, missing_ok: bool = False) -> None:
+        if self == theirs:
+            raise PermissionError(13, "Operation not permitted", str(self))
+        os.unlink(self)
+
+    monkeypatch.setattr(Path, "unlink", refuse)
+    assert locks.sweep_stale(tmp_path, ".stage.*") == []
+    assert theirs.exists() and not locks.lock_path(theirs).exists()
