@@ -138,7 +138,8 @@ def _remove_unheld(path: Path, on_remove: Callable[[Path], None] | None) -> bool
             else:
                 with contextlib.suppress(OSError):
                     path.unlink()
-        os.unlink(lock)  # while locked: a writer waiting on it opens a fresh one
+        with contextlib.suppress(OSError):  # while locked: a waiting writer opens a fresh one
+            os.unlink(lock)
         # an entry that could not go (another user's, read-only) is left and not reported
         return existed and not (path.exists() or path.is_symlink())
     finally:
