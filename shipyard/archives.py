@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from shipyard.errors import ConfigError
-from shipyard.fsutil import CHUNK
+from shipyard.fsutil import CHUNK, replacing
 
 #: 1980-01-01T00:00:00Z: used when SOURCE_DATE_EPOCH is not set (the zip epoch).
 DEFAULT_EPOCH = 315532800
@@ -191,27 +191,14 @@ def write_zip_stream(source: Path, fileobj: BinaryIO, *, keep_parent: bool = Tru
 def write_zip(source: Path, out: Path, *, keep_parent: bool = True,
               mtime: int | None = None) -> Path:
     """Write the zip of ``source`` to ``out`` through a temporary file renamed into place."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            write_zip_stream(source, handle, keep_parent=keep_parent, mtime=mtime)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with replacing(out, mode=0o644) as tmp, open(tmp, "xb") as handle:
+        write_zip_stream(source, handle, keep_parent=keep_parent, mtime=mtime)
     return out
 
 
 def write_tar_gz(source: Path, out: Path, *, mtime: int | None = None) -> Path:
     """``source`` (a folder or one file) as ``<name>/…`` in ``out``, renamed into place."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
+    with replacing(out, mode=0o644) as tmp:
         write_tarball(source, source.name, tmp,
                       mtime=source_date_epoch() if mtime is None else mtime)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
     return out

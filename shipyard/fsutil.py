@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from shipyard import locks, ui
@@ -67,64 +68,56 @@ def read_user_text(path: Path, what: str, *, hint: str | None = None) -> str:
             "causes this)") from None
 
 
-#: The temporary file of an atomic write is ``.<name>.<random>.shipyard.tmp`` beside the file:
-#: held (see :func:`held_new_path`) while written, so a sweep removes only a killed writer's.
-ATOMIC_SUFFIX = ".shipyard.tmp"
+#: Every temporary file and staging folder shipyard makes is named by :func:`temp_name`:
+#: ``.<label>.<random>.shipyard.tmp``, beside what it becomes, and held (see
+#: :func:`held_temp_path`) from before it exists until it is renamed into place or removed.
+#: So a name ending in this suffix that no live process holds was left by a killed writer,
+#: and :func:`sweep_leftovers` removes it; nothing else needs to know the writers' names.
+TEMP_SUFFIX = ".shipyard.tmp"
+
+#: Names earlier versions gave their staging folders and temporary files in the output folder
+#: and the cache (``.app-Demo.1a2b``, ``.Demo-1.2.zip.1234.tmp``, ``.Demo.app.old``): swept
+#: there too.
+LEGACY_NAMES = re.compile(r"\.(app|pkg|dmg|sidecar|sign|notarize|tap|swiftpm|npm|wheel|sbom|"
+                          r"cell|appcast|appcast-pages|deltas|container|host-pbs|inflate|"
+                          r"store)[-.].*|"
+                          r"\..+\.app\.old|\..+\.(?P<pid>[0-9]+)\.tmp")
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path`` and rename it into place.
+def temp_name(label: str) -> str:
+    """The name of a new temporary file or staging folder about ``label`` (see TEMP_SUFFIX).
 
-    The file gets the usual mode (0666 less the umask). A writer killed before the rename
-    leaves its temporary file unheld, and the sweep at the start of a build removes it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # the name's first 64 bytes: a long name plus the suffix and ".lock" must still fit
-    short = path.name.encode()[:64].decode("utf-8", "ignore")
-    with held_new_path(path.parent, f".{short}.", ATOMIC_SUFFIX) as tmp:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-@contextlib.contextmanager
-def staging_dir(parent: Path, prefix: str) -> Iterator[Path]:
-    """A temporary directory ``parent/.<prefix>.<random>`` (same filesystem, so renames are
-    atomic), removed on success, failure and Ctrl-C.
-
-    The directory is held through :func:`shipyard.locks.hold` from before it exists until
-    after it is gone, so :func:`sweep_staging` (run when a build starts) removes only the
-    directories of builds that died (``kill -9``, power loss) and never one being created.
-    """
-    parent.mkdir(parents=True, exist_ok=True)
-    with held_new_path(parent, f".{prefix}.") as path:
-        path.mkdir()
-        try:
-            yield path
-        finally:
-            shutil.rmtree(path, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def held_new_path(parent: Path, prefix: str, suffix: str = "") -> Iterator[Path]:
-    """A fresh, not yet existing ``parent/<prefix><random><suffix>``, held for the block.
-
-    The name is chosen, then held, then checked to be unused: whoever creates it afterwards
-    (a directory, a temporary file) does so under the lock.
+    The label's first 64 bytes: a long name plus the suffix and ``.lock`` must still fit.
     """
     import secrets
 
+    short = label.encode()[:64].decode("utf-8", "ignore")
+    return f".{short}.{secrets.token_hex(6)}{TEMP_SUFFIX}"
+
+
+def system_temp_dir() -> Path:
+    """The system temporary directory (``TMPDIR``), for temporary folders not beside an output."""
+    import tempfile
+
+    return Path(tempfile.gettempdir())
+
+
+def is_temp_name(name: str) -> bool:
+    return name.startswith(".") and name.endswith(TEMP_SUFFIX)
+
+
+@contextlib.contextmanager
+def held_temp_path(parent: Path, label: str) -> Iterator[Path]:
+    """A fresh, not yet existing ``parent/<temp_name(label)>``, held for the block.
+
+    The name is chosen, then held, then checked to be unused: whoever creates it afterwards
+    (a directory, a temporary file) does so under the lock.  What killed writers left in
+    ``parent`` is swept first, so leftovers never outlive the next write into their folder.
+    """
+    parent.mkdir(parents=True, exist_ok=True)
+    sweep_leftovers(parent)
     for _ in range(100):
-        candidate = parent / f"{prefix}{secrets.token_hex(6)}{suffix}"
+        candidate = parent / temp_name(label)
         if candidate.exists() or candidate.is_symlink():
             continue
         with locks.hold(candidate):
@@ -132,32 +125,98 @@ def held_new_path(parent: Path, prefix: str, suffix: str = "") -> Iterator[Path]
                 continue
             yield candidate
             return
-    raise FileExistsError(f"no free staging name {prefix}*{suffix} in {parent}")
+    raise FileExistsError(f"no free temporary name for {label} in {parent}")
 
 
-#: Staging entries a build may leave behind when it is killed, by the folder they live in.
-#: Output directory: the sidecar build, tarball signing, notarization zips, publishers.
-OUT_DIR_STAGING = (".sidecar-*", ".sign-*", ".notarize.*", ".tap.*", ".swiftpm.*", ".npm.*",
-                   f".*{ATOMIC_SUFFIX}")
-#: Cache directory (relative folder, pattern): host PBS synthesis, inflation, packaging, and
-#: the atomic writes at the top of the cache (tool versions) and of reuse records.
-CACHE_STAGING = (("pbs-host", ".host-pbs.*"), ("inflated", ".inflate-*.tmp"),
-                 ("packaged", ".store-*.tmp"), (".", f".*{ATOMIC_SUFFIX}"),
-                 ("bundles", f".*{ATOMIC_SUFFIX}"))
+@contextlib.contextmanager
+def staging_dir(parent: Path, label: str) -> Iterator[Path]:
+    """A held temporary directory in ``parent`` (same filesystem, so renames are atomic),
+    removed on success, failure and Ctrl-C, and by the next sweep after a ``kill -9``."""
+    with held_temp_path(parent, label) as path:
+        path.mkdir()
+        try:
+            yield path
+        finally:
+            _remove(path)
 
 
-def sweep_staging(folders: Iterable[tuple[Path, str]]) -> list[Path]:
-    """Remove the staging entries matching each ``(folder, pattern)`` that no live process
-    holds, printing each removed path; return them."""
-    removed: list[Path] = []
-    for folder, pattern in folders:
-        found = folder.glob(pattern) if folder.is_dir() else ()
-        sizes = {path: tree_size(path) for path in found if not locks.is_held(path)}
-        for path in locks.sweep_stale(folder, pattern):
-            size = sizes.get(path, 0)
-            shown = f"{size / 1e6:.0f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
-            ui.info(f"removed {path} ({shown}): staging left behind by a build that was killed")
-            removed.append(path)
+@contextlib.contextmanager
+def replacing(final: Path, *, mode: int | None = None) -> Iterator[Path]:
+    """A held temporary path beside ``final`` for the block to write (a file or a folder):
+    renamed onto ``final`` (after ``chmod mode``) when the block succeeds, removed when it
+    fails, and by the next sweep when the writer is killed."""
+    with held_temp_path(final.parent, final.name) as tmp:
+        try:
+            yield tmp
+            if mode is not None:
+                os.chmod(tmp, mode)
+            os.replace(tmp, final)
+        finally:
+            _remove(tmp)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path`` and rename it into place.
+
+    The file gets the usual mode (0666 less the umask)."""
+    with replacing(path) as tmp:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def sweep_leftovers(folder: Path, *, legacy: re.Pattern[str] | None = None) -> list[Path]:
+    """Remove the temporary files and staging folders in ``folder`` that no live process
+    holds (see TEMP_SUFFIX), printing each; also the names matching ``legacy`` (what earlier
+    versions used there).  The one sweep: every writer's leftovers have such a name."""
+    def leftover(name: str) -> bool:
+        if is_temp_name(name):
+            return True
+        old = legacy.fullmatch(name) if legacy else None
+        pid = old.groupdict().get("pid") if old else None
+        return old is not None and not (pid and _alive(int(pid)))
+
+    sizes: dict[Path, int] = {}
+    removed = locks.sweep_stale(folder, leftover, lambda path: sizes.update({path: tree_size(path)}))
+    for path in removed:
+        size = sizes.get(path, 0)
+        shown = f"{size / 1e6:.0f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
+        ui.info(f"removed {path} ({shown}): left behind by a build that was killed")
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (old temporary files carried their writer's pid)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def sweep_build_staging(out_dir: Path, cache_dir: Path | None = None) -> list[Path]:
+    """The sweep run when a stage starts: the output directory (names of earlier versions
+    included) and, given, the cache with its first level of folders."""
+    removed = sweep_leftovers(out_dir, legacy=LEGACY_NAMES)
+    if cache_dir is not None and cache_dir.is_dir():
+        removed += sweep_leftovers(cache_dir, legacy=LEGACY_NAMES)
+        for sub in sorted(cache_dir.iterdir()):
+            if sub.is_dir() and not sub.is_symlink() and not is_temp_name(sub.name):
+                removed += sweep_leftovers(sub, legacy=LEGACY_NAMES)
     return removed
 
 
@@ -174,14 +233,6 @@ def tree_size(path: Path) -> int:
             with contextlib.suppress(OSError):
                 total += os.lstat(os.path.join(folder, name)).st_size
     return total
-
-
-def sweep_build_staging(out_dir: Path, cache_dir: Path | None = None) -> list[Path]:
-    """The sweep run when a build starts: the output directory and, given, the cache."""
-    folders = [(out_dir, pattern) for pattern in OUT_DIR_STAGING]
-    if cache_dir is not None:
-        folders += [(cache_dir / sub, pattern) for sub, pattern in CACHE_STAGING]
-    return sweep_staging(folders)
 
 
 def safe_out_dir(value: str, *, root: Path, what: str = "OUT_DIR") -> Path:

@@ -6,17 +6,18 @@ drops the ``flock`` when the process dies, even on ``kill -9``, so "is anyone st
 is answered by trying to take the lock, never by guessing from a pid that may have been reused.
 The pid is there for people: error messages and ``cache info`` say who holds what.
 
-Users: staging directories (:func:`shipyard.fsutil.staging_dir`) swept at the start of a build
-when no live process holds them, and cache pruning, which never removes an entry in use.
+Users: every temporary file and staging directory (:func:`shipyard.fsutil.held_temp_path`),
+swept when no live process holds them, and cache pruning, which never removes an entry in use.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import fnmatch
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 LOCK_SUFFIX = ".lock"
@@ -88,36 +89,58 @@ def is_held(path: Path) -> bool:
     return holder(path) is not None
 
 
-def sweep_stale(parent: Path, pattern: str) -> list[Path]:
-    """Remove the entries of ``parent`` matching ``pattern`` that no live process holds.
+def sweep_stale(parent: Path, match: str | Callable[[str], bool],
+                on_remove: Callable[[Path], None] | None = None) -> list[Path]:
+    """Remove the entries of ``parent`` whose name matches that no live process holds.
 
-    For staging directories left behind by a killed build: each one is held by its build
-    while it exists, so one that nobody holds is garbage.  Their stale lock files go too.
-    Returns what was removed, so the caller can say so.
+    ``match`` is a glob pattern or a test of the name.  For what killed builds left behind:
+    each entry is held by its writer while it exists, so one that nobody holds is garbage.
+    An entry is removed only while this sweep holds its lock itself, so a writer taking the
+    same name meanwhile waits and finds it gone.  Lock files without an entry (a writer
+    killed between taking the lock and creating the entry) go too.  ``on_remove`` sees each
+    entry just before the attempt; returns what was removed.
     """
-    removed: list[Path] = []
-    if not parent.is_dir():
-        return removed
-    for entry in sorted({*parent.glob(pattern), *parent.glob(pattern + LOCK_SUFFIX)}):
-        if entry.name.endswith(LOCK_SUFFIX):
-            _drop_orphan_lock(entry)
-            continue
-        if is_held(entry):
-            continue
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry, ignore_errors=True)
-        else:
-            with contextlib.suppress(FileNotFoundError):
-                entry.unlink()
-        with contextlib.suppress(FileNotFoundError):
-            lock_path(entry).unlink()
-        removed.append(entry)
-    return removed
+    test = match if callable(match) else (lambda name: fnmatch.fnmatchcase(name, match))
+    try:
+        names = os.listdir(parent)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    found = sorted({name.removesuffix(LOCK_SUFFIX) for name in names
+                    if test(name.removesuffix(LOCK_SUFFIX))})
+    return [parent / name for name in found if _remove_unheld(parent / name, on_remove)]
 
 
-def _drop_orphan_lock(lock: Path) -> None:
-    """A lock file whose entry was never created (killed between hold and mkdir)."""
-    entry = lock.with_name(lock.name.removesuffix(LOCK_SUFFIX))
-    if not entry.exists() and not entry.is_symlink() and not is_held(entry):
-        with contextlib.suppress(FileNotFoundError):
-            lock.unlink()
+def _remove_unheld(path: Path, on_remove: Callable[[Path], None] | None) -> bool:
+    """Remove ``path`` and its lock file unless a live process holds it; True if it existed."""
+    lock = lock_path(path)
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        return False
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False  # held by a live process
+        try:
+            if os.stat(lock).st_ino != os.fstat(fd).st_ino:
+                return False  # another sweep removed it meanwhile
+        except FileNotFoundError:
+            return False
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())  # the sweep holds it now: say who
+        existed = path.exists() or path.is_symlink()
+        if existed:
+            if on_remove is not None:
+                on_remove(path)
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+        with contextlib.suppress(OSError):  # while locked: a waiting writer opens a fresh one
+            os.unlink(lock)
+        # an entry that could not go (another user's, read-only) is left and not reported
+        return existed and not (path.exists() or path.is_symlink())
+    finally:
+        os.close(fd)

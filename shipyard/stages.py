@@ -57,6 +57,7 @@ STAGES: dict[str, str] = {
 
 
 def stage_function(name: str) -> StageFunction:
+    """The stage ``name``; it first sweeps what killed builds left in its output folder."""
     try:
         target = STAGES[name]
     except KeyError:
@@ -64,4 +65,12 @@ def stage_function(name: str) -> StageFunction:
         raise ConfigError(f"unknown stage {name!r}", hint=f"known stages: {known}") from None
     module, _, func = target.partition(":")
     fn: StageFunction = getattr(importlib.import_module(module), func)
-    return fn
+
+    def run(ctx: StageContext) -> list[Artifact]:
+        if not ctx.dry_run:
+            from shipyard.fsutil import sweep_build_staging
+
+            sweep_build_staging(ctx.out_dir)
+        return fn(ctx)
+
+    return run

@@ -86,3 +86,63 @@ def test_a_long_file_name_is_still_written_atomically(tmp_path: Path, stem: str)
     target = tmp_path / (stem + ".json")  # of the 255 bytes a name may have
     atomic_write_text(target, "{}\n")
     assert target.read_text() == "{}\n" and [p.name for p in tmp_path.iterdir()] == [target.name]
+
+
+def test_every_temporary_name_has_the_one_form_and_is_held_while_it_exists(tmp_path: Path) -> None:
+    from shipyard import locks
+    from shipyard.fsutil import held_temp_path, is_temp_name, replacing
+
+    with held_temp_path(tmp_path, "Demo-1.0.zip") as tmp:
+        assert is_temp_name(tmp.name) and tmp.name.startswith(".Demo-1.0.zip.")
+        assert locks.is_held(tmp) and not tmp.exists()
+    with pytest.raises(OSError), replacing(tmp_path / "out.bin") as tmp:
+        tmp.write_bytes(b"half")
+        raise OSError("disk full")
+    assert list(tmp_path.iterdir()) == []  # neither the temporary file nor its lock
+    with replacing(tmp_path / "out.bin", mode=0o644) as tmp:
+        tmp.write_bytes(b"whole")
+    assert (tmp_path / "out.bin").read_bytes() == b"whole"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.bin"]
+
+
+def test_the_sweep_removes_only_unheld_temporary_names_and_old_names_of_dead_writers(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from shipyard import locks
+    from shipyard.fsutil import sweep_build_staging, temp_name
+
+    dead = tmp_path / temp_name("app-Demo")
+    (dead / "Demo.app").mkdir(parents=True)
+    (dead / "Demo.app" / "big").write_bytes(b"x" * 2_000_000)
+    old_staging = tmp_path / ".pkg-Demo.0a1b2c3d4e5f"  # earlier versions' names
+    old_staging.mkdir()
+    old_zip = tmp_path / ".Demo-1.0.zip.999999999.tmp"  # its writer's pid is gone
+    old_zip.write_bytes(b"zip")
+    live_zip = tmp_path / f".Demo-1.0.zip.{os.getpid()}.tmp"  # a live pid: kept
+    live_zip.write_bytes(b"zip")
+    mine = [tmp_path / n for n in (".gitignore", "Demo.app", "notes.tmp", ".cache")]
+    for path in mine:
+        path.mkdir()
+    live = tmp_path / temp_name("live")
+    with locks.hold(live):
+        live.mkdir()
+        assert sorted(sweep_build_staging(tmp_path)) == sorted([dead, old_staging, old_zip])
+        assert live.is_dir()
+    live.rmdir()
+    err = capsys.readouterr().err
+    assert f"removed {dead} (2 MB): left behind by a build that was killed" in err
+    assert sorted(tmp_path.iterdir()) == sorted([live_zip, *mine])
+
+
+def test_no_module_names_its_own_temporary_files() -> None:
+    """Every temporary file and staging folder is named and held by shipyard.fsutil, so the
+    one sweep finds what any killed writer left; a module making its own would escape it."""
+    import re
+
+    own = re.compile(r"\btempfile\.|mkdtemp|mkstemp|getpid\(\)\}?\.tmp|\.partial\b|"
+                     r"with_name\(f\"\.")
+    package = Path(__file__).parents[1] / "shipyard"
+    found = [f"{path.relative_to(package)}:{number}: {line.strip()}"
+             for path in sorted(package.rglob("*.py")) if path.name != "fsutil.py"
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if own.search(line)]
+    assert found == []

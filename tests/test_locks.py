@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -87,3 +88,36 @@ def test_orphan_lock_files_are_removed_unless_held(tmp_path: Path) -> None:
     with locks.hold(pending):
         assert locks.sweep_stale(tmp_path, ".stage.*") == []
         assert not orphan.exists() and locks.lock_path(pending).exists()
+
+
+def test_the_sweep_removes_an_entry_only_while_it_holds_the_lock_itself(tmp_path: Path) -> None:
+    """A writer taking the name meanwhile waits on the lock and then finds the entry gone."""
+    dead = tmp_path / ".stage.dead"
+    (dead / "inner").mkdir(parents=True)  # no lock file at all: an old build's, or its lock lost
+    seen: list[int | None] = []
+    assert locks.sweep_stale(tmp_path, ".stage.*", lambda p: seen.append(locks.holder(p))) == [dead]
+    assert seen == [os.getpid()] and list(tmp_path.iterdir()) == []
+
+
+def test_the_sweep_takes_a_name_test_and_leaves_other_names(tmp_path: Path) -> None:
+    for name in (".a.tmp", ".b.keep", "c.tmp"):
+        (tmp_path / name).write_text("x")
+    assert locks.sweep_stale(tmp_path, lambda name: name.startswith(".") and
+                             name.endswith(".tmp")) == [tmp_path / ".a.tmp"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".b.keep", "c.tmp"]
+
+
+def test_an_entry_the_sweep_cannot_remove_is_not_reported_and_gets_no_lock_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another user's leftover in a shared temporary folder, say: left alone, said nothing."""
+    theirs = tmp_path / ".stage.theirs"
+    theirs.write_text("x")
+
+    def refuse(self: Path, missing_ok: bool = False) -> None:
+        if self == theirs:
+            raise PermissionError(13, "Operation not permitted", str(self))
+        os.unlink(self)
+
+    monkeypatch.setattr(Path, "unlink", refuse)
+    assert locks.sweep_stale(tmp_path, ".stage.*") == []
+    assert theirs.exists() and not locks.lock_path(theirs).exists()

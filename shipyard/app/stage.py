@@ -16,7 +16,7 @@ from shipyard import ui
 from shipyard.app.bundle import AppInputs, assemble
 from shipyard.app.validate import AppPlan, sidecar_name, validate_app
 from shipyard.errors import ShipyardError
-from shipyard.fsutil import sha256_file, staging_dir
+from shipyard.fsutil import held_temp_path, sha256_file, staging_dir
 from shipyard.manifest import Artifact, Manifest
 from shipyard.stages import StageContext
 
@@ -79,13 +79,13 @@ def _sign(ctx: StageContext, app: Path) -> bool:
 
 
 def _replace(staged: Path, final: Path) -> None:
-    """Swap ``staged`` in for ``final``: the old bundle leaves only once the new one is whole."""
-    old = final.with_name(f".{final.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if final.exists():
-        os.replace(final, old)
-    os.replace(staged, final)
-    shutil.rmtree(old, ignore_errors=True)
+    """Swap ``staged`` in for ``final``: the old bundle leaves only once the new one is whole
+    (through a held temporary name, so a build killed mid-swap leaves nothing the sweep keeps)."""
+    with held_temp_path(final.parent, f"{final.name}.old") as old:
+        if final.exists():
+            os.replace(final, old)
+        os.replace(staged, final)
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _plan(ctx: StageContext, plan: AppPlan) -> None:

@@ -56,7 +56,7 @@ CELL_ARTIFACT = "shipyard-cell-"
 RELEASE_ARTIFACT = "shipyard-release"
 KEYCHAIN_CLEANUP = """\
 # shipyard deletes its keychain itself; this catches a job killed before it could.
-for keychain in "$RUNNER_TEMP"/shipyard-keychain-*/shipyard-signing.keychain-db; do
+for keychain in "${TMPDIR:-/tmp}"/.shipyard-keychain.*/shipyard-signing.keychain-db; do
   if [ -e "$keychain" ]; then security delete-keychain "$keychain" || true; fi
 done
 """

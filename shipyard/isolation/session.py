@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 from shipyard import ui
 from shipyard.config.model import ShipyardConfig
 from shipyard.errors import CommandError, NetworkPolicyError, ShipyardError
+from shipyard.fsutil import staging_dir, system_temp_dir
 from shipyard.isolation import netns
 from shipyard.isolation.environment import BuildEnvironment, ProxySettings
 from shipyard.isolation.policy import build_allowlist
@@ -121,17 +121,18 @@ def _proxy(config: ShipyardConfig, mode: str,
     if mode == "off" or runner.dry_run:
         yield None, None
         return
-    # A short directory of its own: Unix socket paths are limited to ~100 bytes.
-    folder = tempfile.mkdtemp(prefix="shipyard-net.") if mode == "enforce" else None
-    socket_path = f"{folder}/proxy.sock" if folder else None
-    allowlist = build_allowlist(config)
-    proxy = EgressProxy(allowlist, port=config.network.proxy_port, unix_path=socket_path,
-                        log=ui.info)
-    try:
+    # A short directory of its own (a held temporary folder, swept after a kill -9): Unix
+    # socket paths are limited to ~100 bytes.
+    with contextlib.ExitStack() as stack:
+        folder = stack.enter_context(staging_dir(system_temp_dir(), "net")) \
+            if mode == "enforce" else None
+        if folder:
+            folder.chmod(0o700)  # only this user may reach the proxy's socket
+        socket_path = f"{folder}/proxy.sock" if folder else None
+        allowlist = build_allowlist(config)
+        proxy = EgressProxy(allowlist, port=config.network.proxy_port, unix_path=socket_path,
+                            log=ui.info)
         with proxy:
             ui.info(f"network {mode}: build proxy {proxy.url}, allowing "
                     f"{', '.join(allowlist.entries) or 'nothing'}")
             yield proxy, socket_path
-    finally:
-        if folder:
-            shutil.rmtree(folder, ignore_errors=True)

@@ -8,12 +8,13 @@ swap it into place, remember what was seen for the next decision.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import shutil
 import time
-import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import partial
@@ -22,7 +23,13 @@ from typing import Any
 
 from shipyard import ui
 from shipyard.errors import CommandError, ConfigError
-from shipyard.fsutil import ATOMIC_SUFFIX, atomic_write_text, staging_dir, sweep_staging
+from shipyard.fsutil import (
+    atomic_write_text,
+    held_temp_path,
+    staging_dir,
+    sweep_leftovers,
+    temp_name,
+)
 from shipyard.kernels import toolchain as tc
 from shipyard.kernels.catalog import CATALOG, catalog_document, catalog_entry
 from shipyard.kernels.plan import (
@@ -70,8 +77,9 @@ def build_kernels(settings: KernelSettings, output_dir: Path, *, runner: Runner,
     metal = metal or Metal(runner)
     check_output_dir(output_dir, settings)
     if not runner.dry_run:  # staging and swapped-out folders of a killed build
-        sweep_staging([(output_dir.parent, f".{output_dir.name}.*"),
-                       (settings.cache_dir, f".*{ATOMIC_SUFFIX}")])
+        earlier = re.compile(rf"\.{re.escape(output_dir.name)}\.(old-)?[0-9a-z]+")  # old names
+        sweep_leftovers(output_dir.parent, legacy=earlier)
+        sweep_leftovers(settings.cache_dir)
     state_file = settings.cache_dir / f"state-{digest(str(output_dir))[:16]}.json"
     state = _load_state(state_file)
     if state and _is_current(state, settings, metal, env, output_dir):
@@ -82,8 +90,6 @@ def build_kernels(settings: KernelSettings, output_dir: Path, *, runner: Runner,
     if toolchain is None:
         tc.missing(metal, settings.missing_toolchain)
         return KernelsResult(output_dir, skipped=True)
-    import contextlib
-
     from shipyard.locks import hold
 
     # Held while compiling and copying out, so `shipyard cache prune` leaves it alone.
@@ -173,32 +179,35 @@ def _save_state(path: Path, settings: KernelSettings, toolchain: tc.Toolchain, g
 
 # ------------------------------------------------------------------------------ execution
 def _compile(job: Compile, *, metal: Metal, settings: KernelSettings) -> None:
-    final = air_path(settings.cache_dir, job.key)
-    temp = final.with_name(f".{job.key}.{uuid.uuid4().hex[:8]}.air")
     try:
-        metal.compile(job.kernel.path, temp, flags=job.flags, include_dirs=settings.include_dirs)
-        if not metal.runner.dry_run:
-            os.replace(temp, final)
+        with _cache_output(air_path(settings.cache_dir, job.key), metal.runner.dry_run) as temp:
+            metal.compile(job.kernel.path, temp, flags=job.flags,
+                          include_dirs=settings.include_dirs)
     except CommandError as exc:
         exc.message = f"compiling {job.kernel.path} (variant {job.variant.name}) failed: {exc.message}"
         raise
-    finally:
-        temp.unlink(missing_ok=True)
 
 
 def _link(job: Link, *, metal: Metal, settings: KernelSettings) -> None:
-    final = lib_path(settings.cache_dir, job.key)
-    temp = final.with_name(f".{job.key}.{uuid.uuid4().hex[:8]}.metallib")
     airs = [air_path(settings.cache_dir, key) for key in job.air_keys]
     try:
-        metal.link(airs, temp, deployment_target=settings.deployment_target)
-        if not metal.runner.dry_run:
-            os.replace(temp, final)
+        with _cache_output(lib_path(settings.cache_dir, job.key), metal.runner.dry_run) as temp:
+            metal.link(airs, temp, deployment_target=settings.deployment_target)
     except CommandError as exc:
         exc.message = f"linking {job.output} failed: {exc.message}"
         raise
-    finally:
-        temp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _cache_output(final: Path, dry_run: bool) -> Iterator[Path]:
+    """Where a compiler writes ``final`` (same name, so the documented ``-o OUT.air``) in a
+    held staging folder beside it; renamed onto ``final`` when the block succeeds."""
+    if dry_run:  # nothing is written: the command line only shows the name
+        yield final.parent / temp_name(final.name) / final.name
+        return
+    with staging_dir(final.parent, final.name) as stage:
+        yield stage / final.name
+        os.replace(stage / final.name, final)
 
 
 def _execute(compiles: list[Compile], links: list[Link], *, metal: Metal,
@@ -261,8 +270,8 @@ def _assemble(plan: Plan, settings: KernelSettings, toolchain: tc.Toolchain,
 
 
 def _swap(new: Path, target: Path) -> None:
-    old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
-    if target.exists():
-        os.replace(target, old)
-    os.replace(new, target)
-    shutil.rmtree(old, ignore_errors=True)
+    with held_temp_path(target.parent, f"{target.name}.old") as old:
+        if target.exists():
+            os.replace(target, old)
+        os.replace(new, target)
+        shutil.rmtree(old, ignore_errors=True)

@@ -9,12 +9,16 @@ the manifest's app bundles and XCFrameworks (directories) and single-file artifa
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from shipyard import ui
 from shipyard.archives import write_tar_gz, write_zip
 from shipyard.config.model import PackageConfig
 from shipyard.errors import ConfigError
+from shipyard.fsutil import staging_dir
 from shipyard.manifest import Artifact, Manifest
 from shipyard.stages import StageContext
 from shipyard.tools import Hdiutil, Pkgbuild
@@ -38,8 +42,9 @@ def _dmg(ctx: StageContext, source: Path, config: PackageConfig) -> Path | None:
         return None
     out = ctx.out_dir / f"{source.stem}.dmg"
     Hdiutil(ctx.runner).require()
-    Hdiutil(ctx.runner).create(source.parent if source.is_dir() else source, out,
-                               volname=config.volume_name or ctx.project.name)
+    with _staged(ctx, out) as staged:
+        Hdiutil(ctx.runner).create(source.parent if source.is_dir() else source, staged,
+                                   volname=config.volume_name or ctx.project.name)
     return out
 
 
@@ -52,9 +57,21 @@ def _pkg(ctx: StageContext, source: Path, config: PackageConfig) -> Path | None:
     out = ctx.out_dir / f"{source.stem}.pkg"
     Pkgbuild(ctx.runner).require()
     with_root = source.parent
-    Pkgbuild(ctx.runner).build(with_root, out, identifier=config.identifier,
-                               version=ctx.project.version, install_location=config.install_location)
+    with _staged(ctx, out) as staged:
+        Pkgbuild(ctx.runner).build(with_root, staged, identifier=config.identifier,
+                                   version=ctx.project.version,
+                                   install_location=config.install_location)
     return out
+
+
+@contextlib.contextmanager
+def _staged(ctx: StageContext, out: Path) -> Iterator[Path]:
+    """Where a tool writes ``out`` (same name: hdiutil and pkgbuild go by the extension), in
+    a staging folder; renamed into place when it succeeds, so a killed run leaves no half."""
+    with staging_dir(ctx.out_dir, out.name) as work:
+        yield work / out.name
+        if not ctx.runner.dry_run:
+            os.replace(work / out.name, out)
 
 
 def package_one(ctx: StageContext, source: Artifact, fmt: str) -> Path | None:

@@ -14,7 +14,6 @@ does with ``--resume`` (unsigned refused, ``SHA256SUMS``, preflight, publish, st
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,7 +22,13 @@ from typing import Any
 
 from shipyard import __version__, ui
 from shipyard.errors import ConfigError, IntegrityError, ReleaseRefusedError
-from shipyard.fsutil import atomic_write_text, sha256_file, staging_dir
+from shipyard.fsutil import (
+    atomic_write_text,
+    held_temp_path,
+    replacing,
+    sha256_file,
+    staging_dir,
+)
 from shipyard.manifest import Artifact, Manifest
 from shipyard.plugins.interfaces import Published
 from shipyard.release.cells import Cell, ReleasePlan
@@ -81,12 +86,11 @@ def build_cell(release: Release, cell: Cell, *, dry_run: bool = False) -> Path:
 
 def _replace_dir(new: Path, final: Path) -> None:
     new.chmod(0o755)  # a staging directory is private (0700); the cell is an ordinary folder
-    old = final.with_name(f".{final.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if final.exists():
-        final.rename(old)
-    new.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
+    with held_temp_path(final.parent, f"{final.name}.old") as old:
+        if final.exists():
+            final.rename(old)
+        new.rename(final)
+        shutil.rmtree(old, ignore_errors=True)
 
 
 # ------------------------------------------------------------------------------ reading cells
@@ -191,10 +195,8 @@ def merged_artifacts(cells: Sequence[BuiltCell]) -> list[tuple[BuiltCell, Artifa
 def _copy_in(source: Path, dest: Path, sha256: str) -> None:
     if dest.is_file() and sha256_file(dest) == sha256:
         return
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    partial = dest.with_name(f".{dest.name}.partial")
-    shutil.copyfile(source, partial)
-    os.replace(partial, dest)
+    with replacing(dest) as partial:
+        shutil.copyfile(source, partial)
 
 
 def merge_cells(release: Release, cells: Sequence[BuiltCell]) -> list[Artifact]:

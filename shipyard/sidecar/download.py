@@ -10,7 +10,6 @@ import contextlib
 import hashlib
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ import httpx
 from shipyard import __version__, ui
 from shipyard.errors import IntegrityError, NetworkPolicyError, ShipyardError
 from shipyard.fsutil import default_cache_dir as default_cache_dir  # re-exported: its old home
-from shipyard.fsutil import read_user_text, sha256_file
+from shipyard.fsutil import read_user_text, replacing, sha256_file
 from shipyard.redact import redact
 
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
@@ -205,11 +204,8 @@ def hash_and_store(path: Path, cache_dir: Path) -> str:
     digest = sha256_file(path)
     final = cache_dir / "sha256" / digest
     if not final.exists():
-        final.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=final.parent)
-        os.close(fd)
-        shutil.copyfile(path, tmp)
-        os.replace(tmp, final)
+        with replacing(final) as tmp:
+            shutil.copyfile(path, tmp)
     return digest
 
 

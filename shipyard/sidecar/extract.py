@@ -30,7 +30,7 @@ from typing import BinaryIO
 
 from shipyard import ui
 from shipyard.errors import IntegrityError
-from shipyard.fsutil import CHUNK, held_new_path, sha256_file
+from shipyard.fsutil import CHUNK, held_temp_path, sha256_file
 
 GZIP_MAGIC = b"\x1f\x8b"
 #: Default of ``tool.shipyard.sidecar.max-inflate-ratio``: real PBS archives inflate 3-5x.
@@ -123,7 +123,7 @@ def _inflate_into(archive: Path, archive_sha256: str, directory: Path, limit: in
                   label: str) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     # Held while written, so the sweep at the start of another build leaves it alone.
-    with held_new_path(directory, ".inflate-", ".tmp") as tmp:
+    with held_temp_path(directory, "inflate") as tmp:
         try:
             with open(tmp, "xb") as out:
                 digest = _gunzip(archive, out, limit, label)

@@ -23,9 +23,9 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from shipyard import locks, ui
+from shipyard import ui
 from shipyard.archives import COMPRESS_LEVEL, tar_stream_sha256, write_tarball
-from shipyard.fsutil import CHUNK, held_new_path, sha256_file
+from shipyard.fsutil import CHUNK, held_temp_path, sha256_file, sweep_leftovers
 
 #: Bump when write_tarball's output for the same stream changes (gzip header, framing).
 FORMAT_VERSION = "shipyard-sidecar-targz-1"
@@ -81,7 +81,7 @@ class PackageCache:
         """Add ``source`` (sha256 ``digest``) as the entry of ``key``; a failure only warns."""
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            with held_new_path(self.directory, ".store-", ".tmp") as tmp:
+            with held_temp_path(self.directory, "store") as tmp:
                 try:
                     with open(tmp, "xb") as out, open(source, "rb") as src:
                         while chunk := src.read(CHUNK):
@@ -100,7 +100,7 @@ class PackageCache:
         for old in entries[self.keep:]:
             old.unlink(missing_ok=True)
         # Temporary files of killed builds; one a live build is writing is held, so kept.
-        locks.sweep_stale(self.directory, ".store-*.tmp")
+        sweep_leftovers(self.directory)
 
 
 def copy_hashing(source: Path, output: Path) -> str:

@@ -12,15 +12,15 @@ import base64
 import binascii
 import contextlib
 import os
+import re
 import secrets
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from shipyard import ui
 from shipyard.errors import CredentialsError
-from shipyard.fsutil import staging_dir, sweep_build_staging, sweep_staging
+from shipyard.fsutil import staging_dir, sweep_build_staging, sweep_leftovers, system_temp_dir
 from shipyard.tools.security import Security
 
 CERT_ENV = "APPLE_SIGNING_CERTIFICATE"
@@ -29,13 +29,15 @@ IDENTITY_ENV = "APPLE_DEVELOPER_ID_APP"
 #: The Developer ID Installer certificate (base64 .p12) and its password: what signs a pkg.
 INSTALLER_CERT_ENV = "APPLE_INSTALLER_CERTIFICATE"
 INSTALLER_PASSWORD_ENV = "APPLE_INSTALLER_PASSWORD"
-#: The temporary keychain's folder: ``<tmp>/.shipyard-keychain.<random>``.
+#: The temporary keychain's folder: ``<tmp>/.shipyard-keychain.<random>.shipyard.tmp``.
 KEYCHAIN_PREFIX = "shipyard-keychain"
+#: The keychain and decoded-secret folders of earlier versions (``.shipyard-keychain.1a2b``).
+LEGACY_SECRET_FOLDERS = re.compile(r"\.shipyard-(keychain|signing-key|api-key)\.[0-9a-z]+")
 
 
 def keychain_parent() -> Path:
     """Where temporary keychain folders go: the system temporary directory."""
-    return Path(tempfile.gettempdir())
+    return system_temp_dir()
 
 
 
@@ -137,8 +139,7 @@ def sweep_signing_staging(out_dir: Path) -> None:
 
 def sweep_secret_folders() -> None:
     """Remove the keychain and decoded-secret folders no live process holds."""
-    sweep_staging([(keychain_parent(), f".{prefix}.*")
-                   for prefix in (KEYCHAIN_PREFIX, *SECRET_PREFIXES)])
+    sweep_leftovers(keychain_parent(), legacy=LEGACY_SECRET_FOLDERS)
 
 
 def _install(security: Security, keychain: str, password: str, p12: Path,

@@ -13,7 +13,6 @@ import os
 import plistlib
 import shutil
 import stat
-import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from xml.parsers.expat import ExpatError
 
 from shipyard import ui
 from shipyard.errors import SigningError, ToolMissingError
+from shipyard.fsutil import held_temp_path, replacing, staging_dir, system_temp_dir
 from shipyard.signing import RCODESIGN_INSTALL_HINT
 from shipyard.signing.certificate import check_pem_files
 from shipyard.signing.codesig import read_slices
@@ -68,8 +68,8 @@ class RcodesignEngine:
         check_pem_files(self.request.pem_files)
         _check_writable(self.plan.items)
         signed: list[Path] = []
-        with tempfile.TemporaryDirectory(prefix="shipyard-entitlements-") as tmp:
-            self.plist_dir = Path(tmp)
+        with staging_dir(system_temp_dir(), "shipyard-entitlements") as tmp:
+            self.plist_dir = tmp
             for number, group in enumerate(self.plan.groups, 1):
                 ui.info(f"signing group {number}/{len(self.plan.groups)}: {len(group)} item(s)")
                 errors = _parallel(group, self.workers, self._sign_one)
@@ -88,16 +88,14 @@ class RcodesignEngine:
         check_pem_files(self.request.pem_files)
         item = SignItem(image, image.name, "image")
         _check_writable([item])
-        staging = image.with_name(f".{image.name}.shipyard-signing")
         try:
-            self.lib.sign(image, staging, signer=self._signer(), timestamp_url=self._timestamp_url(),
-                          binary_identifier=identifier(item, self.request.identifier_prefix))
-            os.replace(staging, image)
+            with replacing(image) as staging:
+                self.lib.sign(image, staging, signer=self._signer(),
+                              timestamp_url=self._timestamp_url(),
+                              binary_identifier=identifier(item, self.request.identifier_prefix))
         except self.lib.ApplePlatformError as exc:
             raise SigningError(f"rcodesign failed for {image.name}: {self._mask(_describe(exc))}",
                                hint="the image is unchanged") from None
-        finally:
-            staging.unlink(missing_ok=True)
 
     def _sign_one(self, item: SignItem) -> str:
         """Sign one item through a staging copy; return "" or why it failed."""
@@ -114,18 +112,16 @@ class RcodesignEngine:
         return ""
 
     def _sign_file(self, item: SignItem) -> None:
-        staging = item.path.with_name(f".{item.path.name}.shipyard-signing")
-        try:
+        with replacing(item.path, mode=stat.S_IMODE(item.path.stat().st_mode)) as staging:
             self.lib.sign(item.path, staging, **self._settings(item))
-            os.chmod(staging, stat.S_IMODE(item.path.stat().st_mode))
-            os.replace(staging, item.path)
-        finally:
-            staging.unlink(missing_ok=True)
 
     def _sign_bundle(self, item: SignItem) -> None:
-        staging = item.path.with_name(f".{item.path.name}.shipyard-signing")
-        previous = item.path.with_name(f".{item.path.name}.shipyard-unsigned")
-        shutil.rmtree(staging, ignore_errors=True)
+        parent, name = item.path.parent, item.path.name
+        with held_temp_path(parent, name) as staging, \
+                held_temp_path(parent, f"{name}.unsigned") as previous:
+            self._swap_signed(item, staging, previous)
+
+    def _swap_signed(self, item: SignItem, staging: Path, previous: Path) -> None:
         try:
             # Shallow: nested bundles are plan items of their own, already signed.  A
             # framework's versions (Versions/A) are nested bundles to rcodesign, though, and

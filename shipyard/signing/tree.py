@@ -8,7 +8,6 @@ harmless "unsupported format for signature" are skipped, not failed.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from shipyard import ui
 from shipyard.errors import SigningError
+from shipyard.fsutil import staging_dir, system_temp_dir
 from shipyard.signing.order import SignItem, SignPlan
 from shipyard.tools.codesign import UNSUPPORTED_FORMAT, Codesign
 from shipyard.tools.runner import CommandResult
@@ -44,11 +44,11 @@ class TreeResult:
 def sign_plan(codesign: Codesign, plan: SignPlan, options: SignOptions) -> TreeResult:
     """Sign every item of ``plan`` inside-out; raise SigningError naming every failed path."""
     result = TreeResult(skipped=[path for path, _ in plan.skipped])
-    with tempfile.TemporaryDirectory(prefix="shipyard-entitlements-") as tmp:
+    with staging_dir(system_temp_dir(), "shipyard-entitlements") as tmp:
         for number, group in enumerate(plan.groups, 1):
             ui.info(f"signing group {number}/{len(plan.groups)}: {len(group)} item(s)")
             outcomes = _parallel(group, options.workers,
-                                 lambda item: _sign_one(codesign, item, options, Path(tmp)))
+                                 lambda item: _sign_one(codesign, item, options, tmp))
             _collect(group, outcomes, result)
     return result
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import binascii
 import os
-import tempfile
 import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from shipyard import ui
 from shipyard.errors import IntegrityError, ShipyardError
+from shipyard.fsutil import staging_dir, system_temp_dir
 from shipyard.updates.appcast import AppcastItem, Enclosure, order_problems, parse_appcast
 from shipyard.updates.keys import KeyRing, decode_public_key
 from shipyard.updates.signatures import verify_raw
@@ -132,8 +132,7 @@ def verify_appcast(source: str, check: AppcastCheck) -> int:
     """Check every item; raise :class:`IntegrityError` listing each failure; return the count."""
     cast = parse_appcast(read_source(source), source)
     check.problems += order_problems(cast.items)
-    with tempfile.TemporaryDirectory(prefix="shipyard-verify-appcast.") as tmp_name:
-        tmp = Path(tmp_name)
+    with staging_dir(system_temp_dir(), "shipyard-verify-appcast") as tmp:
         for item in cast.items:
             keys = check.keys_for(item)
             for enclosure in (item.enclosure, *item.deltas):

@@ -162,18 +162,22 @@ def test_duplicate_kernel_names_are_refused(kernel_project: Path, fake_log: Fake
 
 def test_staging_left_by_a_killed_build_is_swept_and_a_live_one_kept(
         kernel_project: Path, fake_log: FakeLog, capsys: pytest.CaptureFixture[str]) -> None:
-    from shipyard.fsutil import staging_dir
+    from shipyard.fsutil import staging_dir, temp_name
 
-    stale = kernel_project / ".out.x1y2z3"  # `kill -9` mid-assembly: no live holder
+    stale = kernel_project / temp_name("out")  # `kill -9` mid-assembly: no live holder
     (stale / "float16").mkdir(parents=True)
-    swapped_out = kernel_project / ".out.old-1234abcd"  # killed between the two renames
+    swapped_out = kernel_project / temp_name("out.old")  # killed between the two renames
     swapped_out.mkdir()
+    earlier = [kernel_project / ".out.x1y2z3", kernel_project / ".out.old-1234abcd"]
+    for path in earlier:  # the names of earlier versions
+        path.mkdir()
     with staging_dir(kernel_project, "out") as live:
         build(kernel_project)
         assert live.is_dir()
-    assert not stale.exists() and not swapped_out.exists()
     err = capsys.readouterr().err
-    assert f"removed {stale} (0 kB): staging left behind by a build that was killed" in err
+    for path in [stale, swapped_out, *earlier]:
+        assert not path.exists()
+        assert f"removed {path} (0 kB): left behind by a build that was killed" in err
     assert not [p.name for p in kernel_project.iterdir() if p.name.startswith(".out")]
 
 

@@ -29,17 +29,23 @@ with staging_dir(Path(sys.argv[1]), sys.argv[2]) as work:
 """
 
 
-def killed_build(parent: Path, prefix: str) -> Path:
-    """Run a build that dies by SIGKILL inside ``staging_dir(parent, prefix)``; its directory."""
-    child = subprocess.Popen([sys.executable, "-c", KILLED_BUILD, str(parent), prefix],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert child.stdout is not None
-    work = Path(child.stdout.readline().strip())
-    assert locks.is_held(work)
-    child.send_signal(signal.SIGKILL)
-    child.wait()
-    assert work.is_dir() and not locks.is_held(work)
-    return work
+def killed_builds(*staging: tuple[Path, str]) -> list[Path]:
+    """Run builds that die by SIGKILL inside ``staging_dir(parent, prefix)``; their directories.
+
+    All are started before any is killed: a build sweeps what dead ones left where it writes."""
+    children = [subprocess.Popen([sys.executable, "-c", KILLED_BUILD, str(parent), prefix],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                for parent, prefix in staging]
+    works = []
+    for child in children:
+        assert child.stdout is not None
+        works.append(Path(child.stdout.readline().strip()))
+        assert locks.is_held(works[-1])
+    for child, work in zip(children, works, strict=True):
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        assert work.is_dir() and not locks.is_held(work)
+    return works
 
 
 def test_build_sweeps_what_a_killed_build_left_and_keeps_what_a_live_one_holds(
@@ -47,8 +53,8 @@ def test_build_sweeps_what_a_killed_build_left_and_keeps_what_a_live_one_holds(
         capsys: pytest.CaptureFixture[str]) -> None:
     project = sidecar_project(FAST)
     dist, cache = project / "dist", tmp_path / "cache"
-    stale = [killed_build(dist, "sidecar-tool"), killed_build(cache / "pbs-host", "host-pbs"),
-             killed_build(dist, "sign-tool.tar.gz")]
+    stale = killed_builds((dist, "sidecar-tool"), (cache / "pbs-host", "host-pbs"),
+                          (dist, "sign-tool.tar.gz"))
     old_style = dist / ".sidecar-tool.k3j2l1"  # no lock file at all: also nobody's
     old_style.mkdir()
     orphan_lock = cache / "inflated" / ".inflate-0123.tmp.lock"

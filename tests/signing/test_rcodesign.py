@@ -336,7 +336,7 @@ def test_a_file_the_library_cannot_sign_leaves_the_whole_tree_unchanged(
     write_macho(tree / "libbroken.dylib", DYLIB, install_name="@rpath/libbroken.dylib")
     code, err = sign_fails(capsys, project(tmp_path / "proj"), tree)
     assert code == 7 and "libbroken.dylib: unable to locate __LINKEDIT" in err
-    assert not list(tree.parent.rglob(".*shipyard-signing*")) and not list(tree.parent.glob(".sign-*"))
+    assert not list(tree.parent.rglob(".*.shipyard.tmp*")) and not list(tree.parent.glob(".sign-*"))
 
 
 def test_rewritten_code_with_rehashed_pages_loses_its_certificate_signature(
