@@ -50,6 +50,43 @@ class Project(Record):
 
 
 # ------------------------------------------------------------------------------ public API
+def find_project_root(start: Path) -> Path | None:
+    """The folder of the project a command run in ``start`` works on, searched upward like
+    cargo and git do: the nearest ``pyproject.toml`` (in ``start`` or a folder above it) that
+    has a ``[tool.shipyard]`` table, else the nearest ``pyproject.toml``; None when there is
+    none. A ``pyproject.toml`` that is not valid TOML counts as configured, so its error is
+    reported rather than skipped."""
+    nearest: Path | None = None
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if not candidate.is_file():
+            continue
+        nearest = nearest or folder
+        try:
+            document = tomllib.loads(candidate.read_text(encoding="utf-8", errors="replace"))
+        except (tomllib.TOMLDecodeError, OSError):
+            return folder
+        tool = document.get("tool")
+        if isinstance(tool, dict) and "shipyard" in tool:
+            return folder
+    return nearest
+
+
+def default_project(
+    root: Path,
+    *,
+    env: Mapping[str, str],
+    overrides: Mapping[str, Any],
+    publishers: Mapping[str, type | None] | None = None,
+) -> Project:
+    """The project of a command run outside any project (``verify``, ``sign PATH``, ``keys``):
+    every value at its default (paths relative to ``root``, the current folder), with the
+    environment and ``--set`` applied as usual."""
+    return project_from_document({"project": {"name": root.name}}, root=root.resolve(), env=env,
+                                 overrides=overrides, publishers=publishers)
+
+
 def load_project(
     root: str | Path = ".",
     *,
