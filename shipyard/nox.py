@@ -72,6 +72,7 @@ def register(project_dir: str | Path | None = None) -> list[str]:
     for name, args, description in BUILTIN_SESSIONS:
         add(name, cli_session(args, description, root), tags=["shipyard"])
     found = plugins()
+    found.warn_broken()
     for name, record in sorted(found.named("publisher").items()):
         description = record.description or f"Publish a release with the {name} publisher"
         add(f"publish-{name}",

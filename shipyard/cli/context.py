@@ -101,7 +101,9 @@ class Context:
 
     @cached_property
     def plugins(self) -> PluginSet:
-        return plugins()
+        found = plugins()
+        found.warn_broken()
+        return found
 
     @cached_property
     def project_dir(self) -> Path:
@@ -132,7 +134,8 @@ class Context:
             raise ConfigError(f"no pyproject.toml in {Path.cwd()} or any folder above it",
                               hint="run shipyard inside the project, or pass --project DIR")
         return load_project(self.project_dir, env=self.env, overrides=self.overrides,
-                            publishers=self.plugins.publisher_options())
+                            publishers=self.plugins.publisher_options(),
+                            unknown_publishers=bool(self.plugins.broken))
 
     def override(self, key: str, value: Any) -> None:
         """Record a stage flag as a command-line override (before the project is loaded)."""

@@ -93,12 +93,16 @@ def load_project(
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
     publishers: Mapping[str, type | None] | None = None,
+    unknown_publishers: bool = False,
 ) -> Project:
     """Read ``root/pyproject.toml`` and return the validated :class:`Project`.
 
     ``overrides`` maps TOML paths relative to ``tool.shipyard`` (``sidecar.pbs-tag``) to values
     from the command line.  ``publishers`` maps publisher names to their options dataclass
     (``None`` for no options); when omitted, ``publish.<name>`` options are not checked.
+    ``unknown_publishers`` keeps a ``publish.<name>`` table whose plugin is not among them
+    unchecked instead of refusing it (a plugin failed to load: only the commands that need it
+    fail, naming it).
     """
     root = Path(root).resolve()
     pyproject = root / "pyproject.toml"
@@ -113,7 +117,7 @@ def load_project(
         raise ConfigError(f"{pyproject.name} is not valid TOML: {exc}") from None
     return project_from_document(
         document, root=root, env=os.environ if env is None else env,
-        overrides=overrides or {}, publishers=publishers,
+        overrides=overrides or {}, publishers=publishers, unknown_publishers=unknown_publishers,
     )
 
 
@@ -124,6 +128,7 @@ def project_from_document(
     env: Mapping[str, str],
     overrides: Mapping[str, Any],
     publishers: Mapping[str, type | None] | None,
+    unknown_publishers: bool = False,
 ) -> Project:
     project_table = document.get("project", {})
     if not isinstance(project_table, dict):
@@ -144,7 +149,7 @@ def project_from_document(
         config = build(ShipyardConfig, raw, ROOT_PATH)
     except ConfigError as exc:
         raise _as_written(exc, renamed, sources) from None
-    config = _validate_publishers(config, publishers)
+    config = _validate_publishers(config, publishers, unknown_ok=unknown_publishers)
     name = str(project_table.get("name", root.name))
     version = str(project_table.get("version", ""))
     validate_config(config, project_name=name, project_version=version, sources=sources,
@@ -481,13 +486,16 @@ def _set(raw: dict[str, Any], keys: tuple[str, ...], value: Any, path: str) -> N
 
 
 # ------------------------------------------------------------------------------ publishers
-def _validate_publishers(config: ShipyardConfig,
-                         publishers: Mapping[str, type | None] | None) -> ShipyardConfig:
+def _validate_publishers(config: ShipyardConfig, publishers: Mapping[str, type | None] | None,
+                         *, unknown_ok: bool = False) -> ShipyardConfig:
     if publishers is None:
         return config
     checked: dict[str, PublishConfig] = {}
     for name, raw in config.publish.items():
         path = f"{ROOT_PATH}.publish.{name}"
+        if name not in publishers and unknown_ok:
+            checked[name] = raw
+            continue
         if name not in publishers:
             hint = _suggest(name, publishers) or "no publisher plugins are installed"
             raise ConfigError(f"{path}: no publisher plugin named {json.dumps(name)}", hint=hint)
