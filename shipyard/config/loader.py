@@ -143,17 +143,18 @@ def project_from_document(
     _rename_aliases(raw, ShipyardConfig, ROOT_PATH, sources, renamed)
     configured = frozenset(key for key in raw if key in STAGES)
     _apply_env(raw, env, sources)
-    _apply_overrides(raw, overrides, sources)
+    flags: dict[str, str] = {}
+    _apply_overrides(raw, overrides, sources, flags)
     _split_publish(raw)
-    try:
-        config = build(ShipyardConfig, raw, ROOT_PATH)
-    except ConfigError as exc:
-        raise _as_written(exc, renamed, sources) from None
-    config = _validate_publishers(config, publishers, unknown_ok=unknown_publishers)
     name = str(project_table.get("name", root.name))
     version = str(project_table.get("version", ""))
-    validate_config(config, project_name=name, project_version=version, sources=sources,
-                    sidecar_configured="sidecar" in configured)
+    try:
+        config = build(ShipyardConfig, raw, ROOT_PATH)
+        config = _validate_publishers(config, publishers, unknown_ok=unknown_publishers)
+        validate_config(config, project_name=name, project_version=version, sources=sources,
+                        sidecar_configured="sidecar" in configured)
+    except ConfigError as exc:
+        raise _as_written(exc, renamed, sources, flags) from None
     return Project(
         root=root,
         name=name,
@@ -399,13 +400,16 @@ def _apply_env(raw: dict[str, Any], env: Mapping[str, str], sources: dict[str, s
 
 
 def _apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any],
-                     sources: dict[str, str]) -> None:
+                     sources: dict[str, str], flags: dict[str, str]) -> None:
+    """Apply command-line values; ``flags`` gets each ``--set`` as typed, by TOML path (an
+    error about that value names the flag)."""
     from shipyard.overrides import SetText, set_value
 
     for dotted, value in overrides.items():
         keys = canonical_keys(tuple(dotted.split(".")))
         path = ".".join((ROOT_PATH, *keys))
         if isinstance(value, SetText):  # as typed on the command line: read by the key's type
+            flags[path] = f"--set {dotted}={value}"
             value = set_value(value, wants_string=_key_type(keys) is str)
         _set(raw, keys, value, path)
         sources[path] = "cli"
@@ -437,12 +441,20 @@ def _rename_aliases(raw: dict[str, Any], cls: type, path: str, sources: dict[str
             _rename_aliases(raw[key], tp, f"{path}.{key}", sources, renamed)
 
 
-def _as_written(exc: ConfigError, renamed: Mapping[str, str], sources: Mapping[str, str]) -> ConfigError:
-    """Name a value by the key the user wrote (``macho-baseline``), not by its current name."""
+def _as_written(exc: ConfigError, renamed: Mapping[str, str], sources: Mapping[str, str],
+                flags: Mapping[str, str]) -> ConfigError:
+    """Name a value by the key the user wrote (``macho-baseline``), not by its current name,
+    and a value given with ``--set`` by that flag."""
+    import re
+
     message = exc.message
     for current, written in renamed.items():
         if sources.get(current) == "pyproject":
             message = message.replace(current, written)
+    for path, flag in flags.items():
+        if sources.get(path) == "cli" and re.search(re.escape(path) + r"(?![\w.-])", message):
+            message = f"{flag}: {message}"
+            break
     return ConfigError(message, hint=exc.hint) if message != exc.message else exc
 
 
