@@ -171,6 +171,9 @@ def test_commands_that_do_not_need_it_warn_in_one_line(
                         "shipyard_gone_module`) cannot be loaded: ModuleNotFoundError: No module "
                         "named 'shipyard_gone_module'; commands that need it will fail"]
     assert "Traceback" not in err
+    code, out, err = run_cli(capsys, "plugins", "list")
+    assert code == 0, err
+    assert "(cannot load) gone = shipyard_gone_module  shipyard-gone 0.3: ModuleNotFoundError" in out
 
 
 def test_a_release_that_needs_the_missing_publisher_names_the_broken_plugin(

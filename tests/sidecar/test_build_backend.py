@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
+import shipyard.cli.context as cli_context
 from shipyard.buildbackend import missing_backend
 from shipyard.config.loader import load_project
 from shipyard.doctor import check_sidecar
 from shipyard.plugins.manager import PluginSet, make_manager
 from shipyard.tools import ToolStatus
 from tests.helpers import run_cli
+from tests.plugins.test_broken_plugins import broken_distribution
 
 MISSING = ('\n[build-system]\nrequires = ["nohatch>=1.2", "shipyard"]\n'
            'build-backend = "nohatch.build"\n')
@@ -60,3 +62,18 @@ def test_doctor_says_the_sidecar_cannot_build_without_it(
     assert verdict.can_run is False
     assert "nohatch.build" in verdict.reasons[0]
     assert "-m pip install 'nohatch>=1.2' shipyard" in verdict.reasons[0]
+
+
+def test_a_plugin_that_cannot_load_does_not_block_the_sidecar_build(
+        sidecar_project: Callable[..., Path], fast_install: list, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    site = tmp_path / "site"
+    broken_distribution(site)
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setattr(cli_context, "plugins", lambda: PluginSet(make_manager()))
+    project = sidecar_project("skip-smoke = true")
+    code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "build")
+    assert code == 0, err
+    assert list((project / "dist").glob("tool-sidecar-*.tar.gz"))
+    assert "warning: plugin shipyard-gone 0.3 (entry point `gone = shipyard_gone_module`) " \
+           "cannot be loaded" in err
