@@ -103,6 +103,7 @@ class NotarytoolNotarizer(Notarizer):
         with ui.progress(f"notarizing {path.name}", unit="wait") as waiting:
             waiting.update(status="In Progress")
             answer = tool.wait(submission_id, args, timeout=timeout, secrets=secrets)
+            waiting.update(status="the wait ended")
         if answer.dry_run:
             return NotarySubmission(id=submission_id, path=path, status="Accepted")
         data = self._json(answer, "notarytool wait")
