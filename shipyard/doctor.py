@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import field
 from pathlib import Path
 
+from shipyard.buildbackend import missing_backend
 from shipyard.config.loader import Project
 from shipyard.plugins.manager import PluginRecord, PluginSet
 from shipyard.records import Record
@@ -129,6 +130,9 @@ def check_sidecar(project: Project, statuses: Statuses, plugins: PluginSet) -> S
         reason = enforce_unavailable()
         if reason:
             return StageVerdict("sidecar", False, [reason])
+    backends = [m for m in map(missing_backend, local_projects(project, cfg.packages)) if m]
+    if backends:
+        return StageVerdict("sidecar", False, [f"{why}; install it: {fix}" for why, fix in backends])
     target = cfg.target or "host"
     if "apple-darwin" in target and not is_macos():
         notes.append(f"target {target} is assembled here, but its smoke test is skipped on this host")
@@ -137,6 +141,18 @@ def check_sidecar(project: Project, statuses: Statuses, plugins: PluginSet) -> S
         if not sign.can_run:
             return StageVerdict("sidecar", False, [f"signing: {r}" for r in sign.reasons])
     return StageVerdict("sidecar", True, notes)
+
+
+def local_projects(project: Project, packages: list[str]) -> list[Path]:
+    """The project folders of ``sidecar.packages`` (the build makes a wheel of each), by the
+    installer's rule for what is a local path."""
+    found = []
+    for item in packages:
+        if item.startswith((".", "/", "~")) or os.sep in item:
+            path = project.path(item).resolve()
+            if (path / "pyproject.toml").is_file():
+                found.append(path)
+    return found
 
 
 def enforce_unavailable() -> str:

@@ -34,12 +34,20 @@ BUILTIN_SESSIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
 )
 
 
+#: Sessions whose command needs the release tag, given after ``--``.
+NEEDS_TAG = ("release", "publish")
+
+
 def cli_session(args: Sequence[str], description: str,
-                project_dir: Path | None) -> Callable[[Any], None]:
+                project_dir: Path | None, name: str = "") -> Callable[[Any], None]:
     """A session function running ``python -m shipyard [-C DIR] ARGS <posargs>``."""
     prefix = ["-C", str(project_dir)] if project_dir is not None else []
 
     def session_func(session: Any) -> None:
+        if args[:1] and args[0] in NEEDS_TAG and not [a for a in session.posargs
+                                                      if not a.startswith("-")]:
+            session.error(f"{name or args[0]} needs the release tag, passed to nox after `--`: "
+                          f"nox -s {name or args[0]} -- sidecar-v0.7.3")
         session.run(sys.executable, "-m", "shipyard", *prefix, *args, *session.posargs,
                     external=True)
 
@@ -70,12 +78,14 @@ def register(project_dir: str | Path | None = None) -> list[str]:
         names.append(name)
 
     for name, args, description in BUILTIN_SESSIONS:
-        add(name, cli_session(args, description, root), tags=["shipyard"])
+        add(name, cli_session(args, description, root, name), tags=["shipyard"])
     found = plugins()
+    found.warn_broken()
     for name, record in sorted(found.named("publisher").items()):
         description = record.description or f"Publish a release with the {name} publisher"
         add(f"publish-{name}",
-            cli_session(("publish", name), f"{description} ({record.distribution}).", root),
+            cli_session(("publish", name), f"{description} ({record.distribution}).", root,
+                        f"publish-{name}"),
             tags=["publish"])
     for extra in found.nox_sessions:
         func = extra.func or cli_session(extra.cli_args, extra.description, root)

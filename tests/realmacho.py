@@ -4,18 +4,18 @@ sidecar tests and the signing benchmark."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+
+from tests.system_tools import find_tool
 
 COMMON = ["-arch", "arm64", "-platform_version", "macos", "14.0", "14.0", "-adhoc_codesign",
           "-undefined", "dynamic_lookup"]
 
 
 def tools() -> tuple[str, str] | None:
-    clang = shutil.which("clang")
-    ld = shutil.which("ld64.lld-14") or shutil.which("ld64.lld")
+    clang, ld = find_tool("clang"), find_tool("ld64.lld")
     return (clang, ld) if clang and ld else None
 
 

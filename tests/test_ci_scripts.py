@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.system_tools import require_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 PROVISION = ROOT / "ci" / "provision-macos.sh"
@@ -17,9 +18,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.mark.parametrize("shell", ["sh", "dash", "bash"])
 def test_provisioner_is_valid_posix_sh(shell: str) -> None:
-    if shutil.which(shell) is None:
-        pytest.skip(f"{shell} is not installed")
-    subprocess.run([shell, "-n", str(PROVISION)], check=True)
+    subprocess.run([require_tool(shell), "-n", str(PROVISION)], check=True)
 
 
 def test_unknown_option_is_refused_with_the_fix() -> None:

@@ -4,6 +4,8 @@ brew, xcode-select, xcodebuild, dpkg-query and apt-get; a second run has nothing
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,6 +31,11 @@ def host(tmp_path: Path, fakes_path: Path, monkeypatch: pytest.MonkeyPatch) -> P
                       "dpkg": {"patchelf": "0.17.2-1", "clang": "1:15.0.7-1"}}}))
     monkeypatch.setenv("SHIPYARD_FAKE_HOST", str(state))
     monkeypatch.setenv("SHIPYARD_FAKE_LOG", str(tmp_path / "calls.jsonl"))
+    # python3.11 is present on this host whatever Python the machine running the tests has
+    interpreters = tmp_path / "interpreters"
+    interpreters.mkdir()
+    (interpreters / "python3.11").symlink_to(sys.executable)
+    monkeypatch.setenv("PATH", f"{interpreters}{os.pathsep}{os.environ['PATH']}")
     return tmp_path
 
 

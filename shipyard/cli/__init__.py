@@ -97,7 +97,9 @@ def common_options() -> argparse.ArgumentParser:
     common.add_argument("-n", "--dry-run", action="store_true", default=argparse.SUPPRESS,
                         help="print the commands that would run, change nothing")
     common.add_argument("-C", "--project", metavar="DIR", default=argparse.SUPPRESS,
-                        help="project directory holding pyproject.toml (default: .)")
+                        help="project directory holding pyproject.toml (default: the nearest "
+                        "folder, from here upward, whose pyproject.toml has [tool.shipyard], "
+                        "else the nearest with a pyproject.toml)")
     common.add_argument("--set", metavar="KEY=VALUE", action="append", dest="set",
                         default=argparse.SUPPRESS,
                         help="override a [tool.shipyard] value, e.g. --set sidecar.pbs-tag=20260610")
@@ -149,8 +151,10 @@ def build_parser(only: str | None = None, *, bare: bool = False) -> argparse.Arg
 def make_context(args: argparse.Namespace) -> Context:
     from pathlib import Path
 
+    given = getattr(args, "project", None)
     return Context(
-        project_dir=Path(getattr(args, "project", ".")),
+        project_dir=None if given is None else Path(given),
+        standalone=getattr(args, "standalone", False),
         verbose=getattr(args, "verbose", False),
         dry_run=getattr(args, "dry_run", False),
         overrides=parse_set(getattr(args, "set", []) or []),

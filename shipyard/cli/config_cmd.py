@@ -28,11 +28,18 @@ def flatten(value: Any, path: str) -> list[tuple[str, Any]]:
     import dataclasses
 
     from shipyard.config.fields import toml_key
+    from shipyard.config.model import PublishConfig
 
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out: list[tuple[str, Any]] = []
         for fld in dataclasses.fields(value):
-            out += flatten(getattr(value, fld.name), f"{path}.{toml_key(fld.name)}")
+            item = getattr(value, fld.name)
+            if isinstance(value, PublishConfig) and fld.name == "options":
+                # a publisher's options are written in its own table, beside `enabled`
+                out += flatten(item, path) if dataclasses.is_dataclass(item) else \
+                    [(f"{path}.{key}", v) for key, v in (item or {}).items()]
+                continue
+            out += flatten(item, f"{path}.{toml_key(fld.name)}")
         return out
     if isinstance(value, dict) and value and all(
         dataclasses.is_dataclass(v) for v in value.values()

@@ -76,10 +76,11 @@ class Context:
 
     def __init__(self, project_dir: Path | None = None, *, verbose: bool = False,
                  dry_run: bool = False, overrides: dict[str, Any] | None = None,
-                 env: dict[str, str] | None = None) -> None:
-        from pathlib import Path
-
-        self.project_dir = Path(".") if project_dir is None else project_dir
+                 env: dict[str, str] | None = None, standalone: bool = False) -> None:
+        #: ``-C DIR`` as given; None: search upward from the current folder.
+        self.given_dir = project_dir
+        #: The command works outside any project, with default settings (``verify``, ``keys``).
+        self.standalone = standalone
         self.verbose = verbose
         self.dry_run = dry_run
         self.overrides: dict[str, Any] = {} if overrides is None else overrides
@@ -100,14 +101,41 @@ class Context:
 
     @cached_property
     def plugins(self) -> PluginSet:
-        return plugins()
+        found = plugins()
+        found.warn_broken()
+        return found
+
+    @cached_property
+    def project_dir(self) -> Path:
+        """``-C DIR``, else the project found from the current folder upward (the nearest
+        pyproject.toml with [tool.shipyard], else the nearest pyproject.toml), else ``.``."""
+        from pathlib import Path
+
+        if self.given_dir is not None:
+            return self.given_dir
+        from shipyard.config.loader import find_project_root
+
+        return find_project_root(Path.cwd()) or Path(".")
+
+    @property
+    def has_project(self) -> bool:
+        return (self.project_dir / "pyproject.toml").is_file()
 
     @cached_property
     def project(self) -> Project:
-        from shipyard.config.loader import load_project
+        from pathlib import Path
 
+        from shipyard.config.loader import default_project, load_project
+
+        if self.standalone and not self.has_project:
+            return default_project(Path.cwd(), env=self.env, overrides=self.overrides,
+                                   publishers=self.plugins.publisher_options())
+        if self.given_dir is None and not self.has_project:
+            raise ConfigError(f"no pyproject.toml in {Path.cwd()} or any folder above it",
+                              hint="run shipyard inside the project, or pass --project DIR")
         return load_project(self.project_dir, env=self.env, overrides=self.overrides,
-                            publishers=self.plugins.publisher_options())
+                            publishers=self.plugins.publisher_options(),
+                            unknown_publishers=bool(self.plugins.broken))
 
     def override(self, key: str, value: Any) -> None:
         """Record a stage flag as a command-line override (before the project is loaded)."""

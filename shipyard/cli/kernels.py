@@ -30,7 +30,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     inspect.add_argument("file", metavar="FILE", help="a .metallib file")
     inspect.add_argument("--json", action="store_true", help="machine-readable output")
     inspect.add_argument("--verify", action="store_true", help="check each function's HASH")
-    inspect.set_defaults(func=cmd_inspect)
+    inspect.set_defaults(func=cmd_inspect, standalone=True)
     wheel = sub.add_parser(
         "wheel", parents=[common], help="build the project's wheel (python -m build --wheel)",
         description="Build the project's wheel into the output directory and record it.")

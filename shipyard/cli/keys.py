@@ -26,14 +26,14 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                              "and its public key to the key ring, then print the public key.")
     gen.add_argument("--key-file", type=Path, help="where to write the private key (default: "
                      "tool.shipyard.updates.private-key-file)")
-    gen.set_defaults(func=cmd_generate)
+    gen.set_defaults(func=cmd_generate, standalone=True)
     show = actions.add_parser("show", parents=[common], help="print the public keys",
                               description="Print the SUPublicEDKey of the private key (file or "
                               "SPARKLE_PRIVATE_KEY) when one is available, and every key of the "
                               "ring with its state. Exit 10 when the private key does not match "
                               "the ring's current key.")
     show.add_argument("--key-file", type=Path, help=KEY_FILE_HELP)
-    show.set_defaults(func=cmd_show)
+    show.set_defaults(func=cmd_show, standalone=True)
     rotate = actions.add_parser(
         "rotate", parents=[common], help="switch to a new key, keeping the old one listed",
         description="Generate a new key, write it to --new-key-file, make it the ring's current "
@@ -45,7 +45,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                         help="where to write the new private key (must not exist)")
     rotate.add_argument("--transition-days", type=int,
                         help="days the old public key stays listed (updates.transition-days)")
-    rotate.set_defaults(func=cmd_rotate)
+    rotate.set_defaults(func=cmd_rotate, standalone=True)
 
 
 def _key_file(ctx: Context, given: Path | None) -> Path | None:

@@ -34,4 +34,7 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
         print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
     for session in ctx.plugins.nox_sessions:
         print(f"(nox session) {session.name}  {session.description}")
+    for broken in ctx.plugins.broken:
+        print(f"(cannot load) {broken.entry_point}  {broken.distribution} {broken.version}: "
+              f"{broken.error}")
     return 0

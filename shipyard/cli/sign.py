@@ -55,6 +55,7 @@ def cmd_sign(ctx: Context, args: argparse.Namespace) -> int:
     ctx.override("sign.identity", args.identity)
     ctx.override("out-dir", args.out_dir)
     if args.path is not None:
+        ctx.standalone = True  # a tree given on the command line needs no project
         report = sign_tree(args.path.resolve(), project=ctx.project, runner=ctx.runner,
                            plugins=ctx.plugins, env=ctx.env)
         if report is not None:

@@ -23,7 +23,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     sign.add_argument("files", nargs="+", type=Path, metavar="FILE", help="files to sign")
     sign.add_argument("--key-file", type=Path, help="private key file (base64 Ed25519 seed)")
     sign.add_argument("--rule", choices=("raw", "digest"), default="", help=RULE_HELP)
-    sign.set_defaults(func=cmd_sign_files)
+    sign.set_defaults(func=cmd_sign_files, standalone=True)
     verify = sub.add_parser(
         "verify-files", parents=[common], help="check <file>.sha256 and <file>.sig",
         description="Check each FILE against its .sha256 and its .sig with the public key(s); "
@@ -31,7 +31,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     verify.add_argument("files", nargs="+", type=Path, metavar="FILE", help="files to check")
     _key_options(verify)
     verify.add_argument("--rule", choices=("raw", "digest"), default="", help=RULE_HELP)
-    verify.set_defaults(func=cmd_verify_files)
+    verify.set_defaults(func=cmd_verify_files, standalone=True)
     appcast = sub.add_parser(
         "appcast", parents=[common], help="sign the release archive and update each channel's appcast",
         description="The release stage `appcast` on its own: sign the zip/dmg of TAG, make "
@@ -51,7 +51,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     _key_options(check)
     check.add_argument("--archives", type=Path, metavar="DIR",
                        help="directory holding the archives by file name (instead of downloading)")
-    check.set_defaults(func=cmd_verify_appcast)
+    check.set_defaults(func=cmd_verify_appcast, standalone=True)
 
 
 def _key_options(parser: argparse.ArgumentParser) -> None:
@@ -85,7 +85,7 @@ def cmd_sign_files(ctx: Context, args: argparse.Namespace) -> int:
     from shipyard.updates.signatures import rule_for, sign_file
 
     key_file = args.key_file
-    if key_file is None and (ctx.project_dir / "pyproject.toml").is_file():
+    if key_file is None and ctx.has_project:
         configured = ctx.project.config.updates.private_key_file
         key_file = ctx.project.path(configured) if configured else None
     key = read_private_key(key_file=key_file, env=ctx.env)

@@ -22,7 +22,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "hardened-runtime is on.")
     verify.add_argument("path", type=Path, help="Mach-O file, bundle, directory, .tar.gz, .zip or .whl")
     verify.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
-    verify.set_defaults(func=cmd_verify)
+    verify.set_defaults(func=cmd_verify, standalone=True)
 
 
 def cmd_verify(ctx: Context, args: argparse.Namespace) -> int:
@@ -48,6 +48,6 @@ def cmd_verify(ctx: Context, args: argparse.Namespace) -> int:
 
 def _require_runtime(ctx: Context) -> bool:
     """The project's hardened-runtime setting; on by default outside a project."""
-    if not (ctx.project_dir / "pyproject.toml").is_file():
+    if not ctx.has_project:
         return True
     return ctx.project.config.sign.hardened_runtime

@@ -50,18 +50,59 @@ class Project(Record):
 
 
 # ------------------------------------------------------------------------------ public API
+def find_project_root(start: Path) -> Path | None:
+    """The folder of the project a command run in ``start`` works on, searched upward like
+    cargo and git do: the nearest ``pyproject.toml`` (in ``start`` or a folder above it) that
+    has a ``[tool.shipyard]`` table, else the nearest ``pyproject.toml``; None when there is
+    none. A ``pyproject.toml`` that is not valid TOML counts as configured, so its error is
+    reported rather than skipped."""
+    nearest: Path | None = None
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if not candidate.is_file():
+            continue
+        nearest = nearest or folder
+        try:
+            document = tomllib.loads(candidate.read_text(encoding="utf-8", errors="replace"))
+        except (tomllib.TOMLDecodeError, OSError):
+            return folder
+        tool = document.get("tool")
+        if isinstance(tool, dict) and "shipyard" in tool:
+            return folder
+    return nearest
+
+
+def default_project(
+    root: Path,
+    *,
+    env: Mapping[str, str],
+    overrides: Mapping[str, Any],
+    publishers: Mapping[str, type | None] | None = None,
+) -> Project:
+    """The project of a command run outside any project (``verify``, ``sign PATH``, ``keys``):
+    every value at its default (paths relative to ``root``, the current folder), with the
+    environment and ``--set`` applied as usual."""
+    return project_from_document({"project": {"name": root.name}}, root=root.resolve(), env=env,
+                                 overrides=overrides, publishers=publishers)
+
+
 def load_project(
     root: str | Path = ".",
     *,
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
     publishers: Mapping[str, type | None] | None = None,
+    unknown_publishers: bool = False,
 ) -> Project:
     """Read ``root/pyproject.toml`` and return the validated :class:`Project`.
 
     ``overrides`` maps TOML paths relative to ``tool.shipyard`` (``sidecar.pbs-tag``) to values
     from the command line.  ``publishers`` maps publisher names to their options dataclass
     (``None`` for no options); when omitted, ``publish.<name>`` options are not checked.
+    ``unknown_publishers`` keeps a ``publish.<name>`` table whose plugin is not among them
+    unchecked instead of refusing it (a plugin failed to load: only the commands that need it
+    fail, naming it).
     """
     root = Path(root).resolve()
     pyproject = root / "pyproject.toml"
@@ -76,7 +117,7 @@ def load_project(
         raise ConfigError(f"{pyproject.name} is not valid TOML: {exc}") from None
     return project_from_document(
         document, root=root, env=os.environ if env is None else env,
-        overrides=overrides or {}, publishers=publishers,
+        overrides=overrides or {}, publishers=publishers, unknown_publishers=unknown_publishers,
     )
 
 
@@ -87,6 +128,7 @@ def project_from_document(
     env: Mapping[str, str],
     overrides: Mapping[str, Any],
     publishers: Mapping[str, type | None] | None,
+    unknown_publishers: bool = False,
 ) -> Project:
     project_table = document.get("project", {})
     if not isinstance(project_table, dict):
@@ -101,17 +143,18 @@ def project_from_document(
     _rename_aliases(raw, ShipyardConfig, ROOT_PATH, sources, renamed)
     configured = frozenset(key for key in raw if key in STAGES)
     _apply_env(raw, env, sources)
-    _apply_overrides(raw, overrides, sources)
+    flags: dict[str, str] = {}
+    _apply_overrides(raw, overrides, sources, flags)
     _split_publish(raw)
-    try:
-        config = build(ShipyardConfig, raw, ROOT_PATH)
-    except ConfigError as exc:
-        raise _as_written(exc, renamed, sources) from None
-    config = _validate_publishers(config, publishers)
     name = str(project_table.get("name", root.name))
     version = str(project_table.get("version", ""))
-    validate_config(config, project_name=name, project_version=version, sources=sources,
-                    sidecar_configured="sidecar" in configured)
+    try:
+        config = build(ShipyardConfig, raw, ROOT_PATH)
+        config = _validate_publishers(config, publishers, unknown_ok=unknown_publishers)
+        validate_config(config, project_name=name, project_version=version, sources=sources,
+                        sidecar_configured="sidecar" in configured)
+    except ConfigError as exc:
+        raise _as_written(exc, renamed, sources, flags) from None
     return Project(
         root=root,
         name=name,
@@ -357,13 +400,16 @@ def _apply_env(raw: dict[str, Any], env: Mapping[str, str], sources: dict[str, s
 
 
 def _apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any],
-                     sources: dict[str, str]) -> None:
+                     sources: dict[str, str], flags: dict[str, str]) -> None:
+    """Apply command-line values; ``flags`` gets each ``--set`` as typed, by TOML path (an
+    error about that value names the flag)."""
     from shipyard.overrides import SetText, set_value
 
     for dotted, value in overrides.items():
         keys = canonical_keys(tuple(dotted.split(".")))
         path = ".".join((ROOT_PATH, *keys))
         if isinstance(value, SetText):  # as typed on the command line: read by the key's type
+            flags[path] = f"--set {dotted}={value}"
             value = set_value(value, wants_string=_key_type(keys) is str)
         _set(raw, keys, value, path)
         sources[path] = "cli"
@@ -395,12 +441,20 @@ def _rename_aliases(raw: dict[str, Any], cls: type, path: str, sources: dict[str
             _rename_aliases(raw[key], tp, f"{path}.{key}", sources, renamed)
 
 
-def _as_written(exc: ConfigError, renamed: Mapping[str, str], sources: Mapping[str, str]) -> ConfigError:
-    """Name a value by the key the user wrote (``macho-baseline``), not by its current name."""
+def _as_written(exc: ConfigError, renamed: Mapping[str, str], sources: Mapping[str, str],
+                flags: Mapping[str, str]) -> ConfigError:
+    """Name a value by the key the user wrote (``macho-baseline``), not by its current name,
+    and a value given with ``--set`` by that flag."""
+    import re
+
     message = exc.message
     for current, written in renamed.items():
         if sources.get(current) == "pyproject":
             message = message.replace(current, written)
+    for path, flag in flags.items():
+        if sources.get(path) == "cli" and re.search(re.escape(path) + r"(?![\w.-])", message):
+            message = f"{flag}: {message}"
+            break
     return ConfigError(message, hint=exc.hint) if message != exc.message else exc
 
 
@@ -444,13 +498,16 @@ def _set(raw: dict[str, Any], keys: tuple[str, ...], value: Any, path: str) -> N
 
 
 # ------------------------------------------------------------------------------ publishers
-def _validate_publishers(config: ShipyardConfig,
-                         publishers: Mapping[str, type | None] | None) -> ShipyardConfig:
+def _validate_publishers(config: ShipyardConfig, publishers: Mapping[str, type | None] | None,
+                         *, unknown_ok: bool = False) -> ShipyardConfig:
     if publishers is None:
         return config
     checked: dict[str, PublishConfig] = {}
     for name, raw in config.publish.items():
         path = f"{ROOT_PATH}.publish.{name}"
+        if name not in publishers and unknown_ok:
+            checked[name] = raw
+            continue
         if name not in publishers:
             hint = _suggest(name, publishers) or "no publisher plugins are installed"
             raise ConfigError(f"{path}: no publisher plugin named {json.dumps(name)}", hint=hint)

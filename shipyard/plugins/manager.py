@@ -12,6 +12,7 @@ from shipyard import __version__
 from shipyard.errors import PluginError
 from shipyard.plugins import specs
 from shipyard.plugins.discovery import may_have_entry_points
+from shipyard.plugins.guard import guarded
 from shipyard.plugins.interfaces import Notarizer, NoxSession, Publisher, Signer
 from shipyard.records import Record
 
@@ -30,12 +31,60 @@ class PluginRecord(Record, kw_only=False):
     description: str = ""
 
 
+class BrokenPlugin(Record):
+    """A ``shipyard`` entry point whose module or object cannot be loaded."""
+
+    distribution: str
+    version: str
+    #: As written in the distribution's entry points: ``s3 = my_publisher``.
+    entry_point: str
+    error: str
+
+    def describe(self) -> str:
+        return (f"plugin {self.distribution} {self.version} (entry point `{self.entry_point}`) "
+                f"cannot be loaded: {self.error}")
+
+
+class PluginManager(pluggy.PluginManager):
+    """pluggy's manager, loading ``shipyard`` entry points one by one: an entry point that
+    cannot be loaded is kept in :attr:`broken` instead of stopping every command."""
+
+    def __init__(self) -> None:
+        super().__init__(specs.PROJECT)
+        self.broken: list[BrokenPlugin] = []
+        self.entry_point_dists: dict[int, tuple[str, str]] = {}
+
+    def load_entry_points(self) -> None:
+        import importlib.metadata
+
+        for dist in list(importlib.metadata.distributions()):
+            for ep in dist.entry_points:
+                if ep.group != specs.PROJECT or self.get_plugin(ep.name) or self.is_blocked(ep.name):
+                    continue
+                name, version = dist.metadata["name"] or "?", dist.version or "?"
+                try:
+                    plugin = ep.load()
+                except Exception as exc:  # noqa: BLE001 - a broken third-party plugin
+                    self.broken.append(BrokenPlugin(
+                        distribution=name, version=version, entry_point=f"{ep.name} = {ep.value}",
+                        error=f"{type(exc).__name__}: {exc}"))
+                    continue
+                try:
+                    self.register(plugin, name=ep.name)
+                except ValueError as exc:  # pluggy: "Plugin name already registered"
+                    raise PluginError(f"a shipyard plugin is registered twice: {exc}") from None
+                self.entry_point_dists[id(plugin)] = (name, version)
+
+
 class PluginSet:
     """All plugins of this environment, indexed by kind and name."""
 
     def __init__(self, pm: pluggy.PluginManager) -> None:
         self.pm = pm
         self._dist = _distributions(pm)
+        #: Entry points that could not be loaded: a warning, and an error for a command
+        #: that looks for a plugin it then does not find.
+        self.broken: list[BrokenPlugin] = list(getattr(pm, "broken", []))
         self.records: list[PluginRecord] = []
         self._by_kind: dict[str, dict[str, PluginRecord]] = {k: {} for k in KINDS}
         self._collect("publisher", pm.hook.shipyard_publishers)
@@ -52,6 +101,8 @@ class PluginSet:
                 name = getattr(cls, "name", None)
                 if not isinstance(name, str) or not name:
                     raise PluginError(f"{kind} plugin {cls!r} from {dist} has no `name`")
+                if dist != BUILTIN_DIST:
+                    cls = guarded(cls, kind=kind, name=name, distribution=dist, version=version)
                 record = PluginRecord(name, kind, cls, dist, version,
                                       getattr(cls, "description", "") or "")
                 if name in self._by_kind[kind]:
@@ -85,12 +136,34 @@ class PluginSet:
             return self._by_kind[kind][name]
         except KeyError:
             known = ", ".join(sorted(self._by_kind[kind])) or "none"
-            raise PluginError(f"no {kind} plugin named {name!r} (installed: {known})") from None
+            raise PluginError(f"no {kind} plugin named {name!r} (installed: {known})"
+                              f"{self.broken_note()}", hint=self.broken_hint()) from None
+
+    def broken_note(self) -> str:
+        """``; it may be the one that cannot be loaded: …`` when an entry point is broken."""
+        if not self.broken:
+            return ""
+        return "; it may be the one that cannot be loaded: " + \
+            "; ".join(b.describe() for b in self.broken)
+
+    def broken_hint(self) -> str:
+        if not self.broken:
+            return ""
+        names = " ".join(sorted({b.distribution for b in self.broken}))
+        return f"reinstall or fix it, or uninstall it: pip uninstall {names}"
+
+    def warn_broken(self) -> None:
+        """One line per broken entry point, for commands that do not need it."""
+        from shipyard import ui
+
+        for broken in self.broken:
+            ui.warn(f"{broken.describe()}; commands that need it will fail")
 
 
 def _distributions(pm: pluggy.PluginManager) -> dict[int, tuple[str, str]]:
-    return {id(plugin): (dist.project_name, dist.version)
-            for plugin, dist in pm.list_plugin_distinfo()}
+    found = {id(plugin): (dist.project_name, dist.version)
+             for plugin, dist in pm.list_plugin_distinfo()}
+    return {**found, **getattr(pm, "entry_point_dists", {})}
 
 
 def builtin_modules() -> Iterable[str]:
@@ -121,19 +194,13 @@ def make_manager(*, entry_points: bool = True, extra: Iterable[object] = ()) -> 
     """A plugin manager with the built-ins, ``shipyard`` entry points and ``extra`` plugins."""
     import importlib
 
-    pm = pluggy.PluginManager(specs.PROJECT)
+    pm = PluginManager()
     pm.add_hookspecs(specs)
     for module_name in builtin_modules():
         pm.register(_BuiltinHooks(importlib.import_module(module_name)),
                     name=f"shipyard.builtin:{module_name}")
     if entry_points and may_have_entry_points(specs.PROJECT):
-        try:
-            pm.load_setuptools_entrypoints(specs.PROJECT)
-        except ValueError as exc:  # pluggy: "Plugin name already registered"
-            raise PluginError(f"a shipyard plugin is registered twice: {exc}") from None
-        except Exception as exc:  # noqa: BLE001 - a broken third-party plugin
-            raise PluginError(f"a shipyard plugin failed to load: {exc!r}",
-                              hint="`pip list` shows installed plugins; uninstall the broken one") from None
+        pm.load_entry_points()
     for plugin in extra:
         pm.register(plugin)
     try:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from shipyard import ui
-from shipyard.errors import ConfigError, ReleaseRefusedError
+from shipyard.errors import ConfigError, PluginError, ReleaseRefusedError
 from shipyard.manifest import Artifact, Manifest
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
 from shipyard.redact import add_env_secrets
@@ -98,6 +98,9 @@ def enabled_publishers(project: Project, plugins: PluginSet, wanted: Sequence[st
     for name in names:
         if name not in available:
             known = ", ".join(sorted(available)) or "none"
+            if plugins.broken:
+                raise PluginError(f"no publisher plugin named {name!r} (installed: {known})"
+                                  f"{plugins.broken_note()}", hint=plugins.broken_hint())
             raise ConfigError(f"no publisher plugin named {name!r} (installed: {known})",
                               hint="check the family's `publishers` list and `shipyard plugins list`")
         section = configured.get(name)

@@ -100,12 +100,14 @@ def run(ctx: StageContext) -> list[Artifact]:
     manifest = Manifest.load(ctx.out_dir)
     sources = [a for a in manifest.artifacts if a.kind in SOURCE_KINDS and a.stage != "package"]
     made: list[Artifact] = []
-    for source in sources:
-        for fmt in config.formats:
+    jobs = [(source, fmt) for source in sources for fmt in config.formats]
+    with ui.progress("packaging", total=len(jobs), unit="items") as bar:
+        for source, fmt in jobs:
             if ctx.dry_run:
                 ui.info(f"would package {source.name} as {fmt}")
                 continue
             out = package_one(ctx, source, fmt)
+            bar.advance()
             if out is None:
                 continue
             kind = fmt if fmt in ("zip", "dmg", "pkg", "tar.gz") else "other"

@@ -114,10 +114,16 @@ class Downloader:
             resumed = response.status_code == 206
             if have and resumed:
                 ui.info(f"resuming {partial.name.removesuffix('.part')} at byte {have}")
+            start = have if resumed else 0
+            size = int(response.headers.get("content-length") or 0)
             try:
-                with open(partial, "ab" if resumed else "wb") as handle:
+                with open(partial, "ab" if resumed else "wb") as handle, ui.progress(
+                        f"downloading {partial.name.removesuffix('.part')}", unit="bytes",
+                        total=start + size if size else None) as bar:
+                    bar.update(completed=start)
                     for chunk in response.iter_bytes():  # unbuffered: keep every byte received
                         handle.write(chunk)
+                        bar.advance(len(chunk))
             except httpx.TransportError as exc:
                 raise _Retry(f"connection lost after {partial.stat().st_size} bytes: {exc}") from None
 

@@ -16,6 +16,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from shipyard.buildbackend import missing_backend
 from shipyard.config.loader import Project
 from shipyard.errors import ConfigError, ToolMissingError
 from shipyard.sidecar.target import Target
@@ -92,6 +93,9 @@ def _local_path(project: Project, item: str) -> Path | None:
 def build_wheel(source: Path, build_dir: Path, runner: Runner, installer: str,
                 extra_env: dict[str, str] | None = None) -> Path:
     """Build the project at ``source`` into a wheel in ``build_dir`` (no build isolation)."""
+    missing = missing_backend(source)
+    if missing is not None:
+        raise ToolMissingError(missing[0], hint=missing[1])
     out = build_dir / f"wheel-{len(list(build_dir.glob('wheel-*')))}"
     out.mkdir(parents=True)
     if installer == "uv":

@@ -70,17 +70,18 @@ class RcodesignEngine:
         signed: list[Path] = []
         with staging_dir(system_temp_dir(), "shipyard-entitlements") as tmp:
             self.plist_dir = tmp
-            for number, group in enumerate(self.plan.groups, 1):
-                ui.info(f"signing group {number}/{len(self.plan.groups)}: {len(group)} item(s)")
-                errors = _parallel(group, self.workers, self._sign_one)
-                failures = [f"{item.relative}: {why}" for item, why in zip(group, errors, strict=True)
-                            if why]
-                if failures:
-                    raise SigningError(f"rcodesign failed for {len(failures)} item(s):\n  "
-                                       + "\n  ".join(failures),
-                                       hint="no file is ever half-written, and a directory "
-                                       "given to `shipyard sign` stays as it was")
-                signed += [item.path for item in group]
+            with ui.progress("signing", total=len(self.plan.items), unit="items") as bar:
+                for group in self.plan.groups:
+                    errors = _parallel(group, self.workers, self._sign_one)
+                    bar.advance(len(group))
+                    failures = [f"{item.relative}: {why}"
+                                for item, why in zip(group, errors, strict=True) if why]
+                    if failures:
+                        raise SigningError(f"rcodesign failed for {len(failures)} item(s):\n  "
+                                           + "\n  ".join(failures),
+                                           hint="no file is ever half-written, and a directory "
+                                           "given to `shipyard sign` stays as it was")
+                    signed += [item.path for item in group]
         return signed
 
     def sign_image(self, image: Path) -> None:

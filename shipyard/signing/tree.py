@@ -45,11 +45,12 @@ def sign_plan(codesign: Codesign, plan: SignPlan, options: SignOptions) -> TreeR
     """Sign every item of ``plan`` inside-out; raise SigningError naming every failed path."""
     result = TreeResult(skipped=[path for path, _ in plan.skipped])
     with staging_dir(system_temp_dir(), "shipyard-entitlements") as tmp:
-        for number, group in enumerate(plan.groups, 1):
-            ui.info(f"signing group {number}/{len(plan.groups)}: {len(group)} item(s)")
-            outcomes = _parallel(group, options.workers,
-                                 lambda item: _sign_one(codesign, item, options, tmp))
-            _collect(group, outcomes, result)
+        with ui.progress("signing", total=len(plan.items), unit="items") as bar:
+            for group in plan.groups:
+                outcomes = _parallel(group, options.workers,
+                                     lambda item: _sign_one(codesign, item, options, tmp))
+                bar.advance(len(group))
+                _collect(group, outcomes, result)
     return result
 
 

@@ -17,6 +17,7 @@ from shipyard.app.validate import DaemonPlan
 from shipyard.errors import ShipyardError
 from tests.fakes._fakelib import read_calls
 from tests.helpers import run_cli
+from tests.system_tools import require_tool
 
 LABEL = "com.example.demo.daemon"
 
@@ -62,7 +63,7 @@ def installed_app(app_project: Callable[..., Path], capsys: pytest.CaptureFixtur
 def _run(script: Path, home: Path, state: Path, log: Path, path: Path) -> str:
     env = {"HOME": str(home), "PATH": f"{path}:{os.environ['PATH']}",
            "SHIPYARD_FAKE_LAUNCHD": str(state), "SHIPYARD_FAKE_LOG": str(log)}
-    done = subprocess.run(["dash", str(script)], env=env, capture_output=True, text=True)
+    done = subprocess.run([require_tool("dash"), str(script)], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -103,5 +104,5 @@ def test_postinstall_is_valid_posix_sh(tmp_path: Path) -> None:
         script = tmp_path / f"postinstall-{scope}"
         script.write_text(postinstall_script(plan(scope=scope, stdout="/l/o", stderr="/l/e"),
                                              "My Demo"))
-        subprocess.run(["dash", "-n", str(script)], check=True)
+        subprocess.run([require_tool("dash"), "-n", str(script)], check=True)
         assert "'My Demo.app'" in script.read_text()

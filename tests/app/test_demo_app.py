@@ -14,6 +14,7 @@ import pytest
 from apple_platform import packaging
 
 from tests.installers.bomreader import read_bom
+from tests.system_tools import require_tool
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -64,12 +65,12 @@ def test_demo_pkg_read_back_lists_the_app(two_builds: tuple[Path, Path], tmp_pat
     bom = read_bom(packaging.pkg_extract_member(str(pkg), f"{IDENT}.pkg/Bom"))
     assert {p.path for p in bom} == expected
     payload = gzip.decompress(packaging.pkg_extract_member(str(pkg), f"{IDENT}.pkg/Payload"))
-    listed = subprocess.run(["cpio", "-it"], input=payload, capture_output=True,
+    listed = subprocess.run([require_tool("cpio"), "-it"], input=payload, capture_output=True,
                             check=True).stdout.decode().splitlines()
     assert set(listed) == expected
     raw = tmp_path / "Payload"
     raw.write_bytes(gzip.compress(payload))
-    bsdtar = subprocess.run(["bsdtar", "-tf", str(raw)], capture_output=True, text=True,
+    bsdtar = subprocess.run([require_tool("bsdtar"), "-tf", str(raw)], capture_output=True, text=True,
                             check=True).stdout.splitlines()
     assert set(bsdtar) == expected
 

@@ -19,6 +19,7 @@ from shipyard.ci import actions
 from shipyard.ci.generate import render
 from shipyard.ci.workflows import PR_FILE, RELEASE_FILE
 from shipyard.cli.context import Context
+from tests.system_tools import require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "examples" / "demo"
@@ -72,6 +73,7 @@ def test_generated_workflows_pass_actionlint(tmp_path: Path, generated: dict[str
     for name, text in generated.items():
         (tmp_path / name).write_text(text)
         files.append(str(tmp_path / name))
+    require_tool("shellcheck")  # actionlint checks each run: script with it, when it is on PATH
     result = subprocess.run([tool("actionlint"), "-no-color", *files], capture_output=True,
                             text=True)
     assert result.returncode == 0, result.stdout + result.stderr

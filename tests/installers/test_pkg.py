@@ -17,6 +17,7 @@ from shipyard.installers.bom import bom_bytes, cksum
 from shipyard.installers.cpio import payload_entries
 from tests.helpers import run_cli
 from tests.installers.bomreader import read_bom
+from tests.system_tools import require_tool
 
 COMPONENT = "com.example.demo.pkg"
 
@@ -89,28 +90,29 @@ def test_payload_read_by_cpio_and_bsdtar(built: Path, tmp_path: Path) -> None:
     app = built / "Demo.app"
     payload = tmp_path / "Payload"
     payload.write_bytes(member(built / "Demo-1.2.3.pkg", "Payload"))
-    listing = subprocess.run(["cpio", "-it"], input=gzip.decompress(payload.read_bytes()),
+    cpio, bsdtar = require_tool("cpio"), require_tool("bsdtar")
+    listing = subprocess.run([cpio, "-it"], input=gzip.decompress(payload.read_bytes()),
                              capture_output=True, check=True).stdout.decode().split("\n")
     assert set(filter(None, listing)) == app_paths(app)
-    verbose = subprocess.run(["bsdtar", "-tvf", str(payload)], capture_output=True, text=True,
+    verbose = subprocess.run([bsdtar, "-tvf", str(payload)], capture_output=True, text=True,
                              check=True).stdout
     assert "./Demo.app/Contents/Frameworks/Fake.framework/Versions/Current -> A" in verbose
     assert all(" 0 " in line or " root " in line for line in verbose.splitlines())
     out = tmp_path / "x"
     out.mkdir()
-    subprocess.run(["bsdtar", "-xf", str(payload), "-C", str(out)], check=True)
+    subprocess.run([bsdtar, "-xf", str(payload), "-C", str(out)], check=True)
     assert (out / "Demo.app/Contents/MacOS/tool").read_bytes() == \
         (app / "Contents/MacOS/tool").read_bytes()
     assert (out / "Demo.app/Contents/MacOS/tool").stat().st_mode & 0o111
     scripts = gzip.decompress(member(built / "Demo-1.2.3.pkg", "Scripts"))
-    names = subprocess.run(["cpio", "-it"], input=scripts, capture_output=True,
+    names = subprocess.run([cpio, "-it"], input=scripts, capture_output=True,
                            check=True).stdout.decode().split()
     assert names == [".", "./postinstall"]
 
 
 @pytest.mark.integration
 def test_7z_lists_the_xar_members(built: Path) -> None:
-    done = subprocess.run(["7z", "l", str(built / "Demo-1.2.3.pkg")], capture_output=True,
+    done = subprocess.run([require_tool("7z"), "l", str(built / "Demo-1.2.3.pkg")], capture_output=True,
                           text=True, check=True).stdout
     for name in ("Distribution", f"{COMPONENT}/Bom", f"{COMPONENT}/PackageInfo",
                  f"{COMPONENT}/Payload", f"{COMPONENT}/Scripts"):

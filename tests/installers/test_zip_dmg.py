@@ -17,6 +17,7 @@ from shipyard.manifest import Manifest
 from shipyard.tools.runner import Runner
 from tests.app.conftest import FAKE_DYLIB
 from tests.helpers import run_cli
+from tests.system_tools import require_tool
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def test_zip_keeps_the_parent_symlinks_and_exec_bits(zipped: Path) -> None:
 
 @pytest.mark.integration
 def test_bsdtar_extracts_the_zip_with_links_and_modes(zipped: Path, tmp_path: Path) -> None:
-    subprocess.run(["bsdtar", "-xf", str(zipped / "Demo-1.2.3.zip"), "-C", str(tmp_path)],
+    subprocess.run([require_tool("bsdtar"), "-xf", str(zipped / "Demo-1.2.3.zip"), "-C", str(tmp_path)],
                    check=True)
     framework = tmp_path / "Demo.app/Contents/Frameworks/Fake.framework"
     assert (framework / "Versions/Current").is_symlink()

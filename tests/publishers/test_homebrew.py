@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from shipyard.errors import PublishConflictError
 from shipyard.release.publishers.homebrew import HomebrewOptions, HomebrewPublisher, formula_class
 from tests.publishers.support import artifact, context
 from tests.services.registries import bare_repo
+from tests.system_tools import require_tool
 
 pytestmark = pytest.mark.integration
 
@@ -40,10 +40,10 @@ def test_cask_and_formula_are_pushed_and_pass_ruby_syntax_check(tmp_path: Path) 
     assert f'sha256 "{dmg.sha256}"' in cask and 'depends_on macos: ">= :sonoma"' in cask
     assert 'url "https://github.com/acme/mlxr/releases/download/v1.3.0/MLXR-1.3.0.dmg"' in cask
     assert "class Mlxrunner < Formula" in formula and f'sha256 "{cli.sha256}"' in formula
-    if shutil.which("ruby"):
-        for path in (clone / "Casks" / "mlxrunner.rb", clone / "Formula" / "mlxrunner.rb"):
-            result = subprocess.run(["ruby", "-c", str(path)], capture_output=True, text=True)
-            assert result.returncode == 0 and "Syntax OK" in result.stdout, result.stderr
+    ruby = require_tool("ruby")
+    for path in (clone / "Casks" / "mlxrunner.rb", clone / "Formula" / "mlxrunner.rb"):
+        result = subprocess.run([ruby, "-c", str(path)], capture_output=True, text=True)
+        assert result.returncode == 0 and "Syntax OK" in result.stdout, result.stderr
     log = subprocess.run(["git", "-C", str(clone), "log", "--format=%s"], capture_output=True,
                          text=True, check=True).stdout
     assert log.strip() == "mlxrunner 1.3.0"

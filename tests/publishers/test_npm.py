@@ -13,7 +13,8 @@ from shipyard.errors import PublishConflictError
 from shipyard.release.publishers.npm import NpmOptions, NpmPublisher
 from shipyard.release.publishers.npm_launcher import launcher_js
 from tests.publishers.support import artifact, context
-from tests.services.registries import INSTALL_HINT, verdaccio, verdaccio_available
+from tests.services.registries import verdaccio, verdaccio_available
+from tests.system_tools import missing_tool, require_tool
 
 HOST_TARGET = {"x86_64": "x86_64-unknown-linux-gnu", "aarch64": "aarch64-unknown-linux-gnu"}
 
@@ -25,10 +26,12 @@ def test_launcher_lists_platform_packages() -> None:
 
 
 @pytest.mark.integration
-@pytest.mark.skipif(not verdaccio_available(), reason=f"verdaccio not installed: {INSTALL_HINT}")
 @pytest.mark.skipif(platform.system() != "Linux" or platform.machine() not in HOST_TARGET,
                     reason="runs the installed binary: needs a Linux host")
 def test_publish_to_verdaccio_then_install_and_run_the_bin(tmp_path: Path) -> None:
+    npm = require_tool("npm")
+    if not verdaccio_available():
+        missing_tool("verdaccio")
     dist = tmp_path / "dist"
     script = b"#!/bin/sh\necho \"mlx-runner says $*\"\n"
     host = artifact(dist, "linux/runner", script, kind="other",
@@ -59,7 +62,7 @@ def test_publish_to_verdaccio_then_install_and_run_the_bin(tmp_path: Path) -> No
         app.mkdir()
         (app / "package.json").write_text(json.dumps({"name": "app", "version": "1.0.0"}))
         env = {**os.environ, "npm_config_cache": str(tmp_path / "npm-cache")}
-        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--registry", url,
+        subprocess.run([npm, "install", "--no-audit", "--no-fund", "--registry", url,
                         "@mlx/runner@1.3.0-beta.1"], cwd=app, env=env, check=True,
                        capture_output=True)
         out = subprocess.run([str(app / "node_modules" / ".bin" / "mlx-runner"), "hello"],

@@ -3,6 +3,7 @@ repos, pypiserver — interrupted after the second publisher, then resumed."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -67,6 +68,9 @@ def test_release_interrupted_after_two_publishers_resumes_without_reuploading(
         (project / "pyproject.toml").write_text(PYPROJECT.format(
             github=github.url, tap=tap, spm=spm, pypi=pypi))
         assert run_cli(project, "release", TAG) == 6  # git push to the Swift package repo fails
+        first = capsys.readouterr().err  # a log, not a terminal: plain progress lines
+        assert re.search(r"^    uploading SHA256SUMS: \d+ B of \d+ B \(100%\)", first, re.M)
+        assert "\x1b" not in first and "\r" not in first
         publishers = state_of(project)["releases"][TAG]["publishers"]
         assert publishers["github"]["complete"] and publishers["homebrew"]["complete"]
         assert not publishers.get("swiftpm", {}).get("complete")

@@ -111,7 +111,7 @@ def test_config_show_masks_url_credentials(root: Path, capsys: pytest.CaptureFix
     assert run_cli(root, "config", "show", "--json") == 0
     values = {v["path"]: v["value"] for v in json.loads(capsys.readouterr().out)["values"]}
     assert not _leaks(json.dumps(values))
-    assert values["tool.shipyard.publish.homebrew.options.tap"] == \
+    assert values["tool.shipyard.publish.homebrew.tap"] == \
         f"https://x-access-token:{MASK}@127.0.0.1:9/acme/homebrew-demo.git"
 
 

@@ -13,14 +13,18 @@ from pathlib import Path
 import pytest
 
 from shipyard.sidecar.census import scan
+from tests.system_tools import require_tool
 
 WHEELS = ("mlx==0.32.4", "mlx-metal==0.32.4", "numpy==2.5.5", "scipy==1.18.1")
 CACHE = Path.home() / ".cache" / "shipyard-tests" / "census-wheels"
 THIN = struct.pack("<8I", 0xFEEDFACF, 0x0100000C, 0, 6, 0, 0, 0, 0) + b"\0" * 48
 
-pytestmark = [pytest.mark.integration,
-              pytest.mark.skipif(shutil.which("file") is None,
-                                 reason="needs `file` (apt-get install file)")]
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(autouse=True)
+def needs_file() -> None:
+    require_tool("file")
 
 
 def file_counts(root: Path) -> dict[str, int]:

@@ -17,6 +17,7 @@ from tests.fakes._fakelib import read_calls
 from tests.helpers import run_cli
 from tests.realmacho import interpreter_members
 from tests.sidecar.conftest import TAG, asset_name, fake_pbs, pin_archive
+from tests.system_tools import require_tool
 
 pytestmark = [pytest.mark.integration, pytest.mark.network, pytest.mark.slow]
 TRIPLE = "aarch64-apple-darwin"
@@ -147,9 +148,9 @@ def test_mlx_sidecar_signed_for_real_on_linux_and_rebuilt_byte_identical(
     for name in ("APPLE_DEVELOPER_ID_APP", "DEVELOPER_ID", "OUT_DIR", "MACHO_BASELINE_COUNT",
                  "APPLE_SIGNING_CERTIFICATE", "APPLE_SIGNING_PASSWORD", "CI", "SHIPYARD_SIGNER"):
         monkeypatch.delenv(name, raising=False)
+    require_tool("clang"), require_tool("ld64.lld")
     binaries = interpreter_members(extensions=3)
-    if binaries is None:
-        pytest.skip("clang and lld build the interpreter's Mach-O (`apt-get install clang lld`)")
+    assert binaries is not None
     project = tmp_path / "proj"
     project.mkdir()
     archive = fake_pbs(tmp_path / "mirror" / TAG / asset_name("3.12.13", TRIPLE), macos=True,

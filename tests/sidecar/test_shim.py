@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from shipyard.sidecar.layout import BundleLayout, write_shim
+from tests.system_tools import require_tool
 
 pytestmark = pytest.mark.integration
 
@@ -31,9 +31,7 @@ def bundle(tmp_path: Path) -> BundleLayout:
 
 
 def run(shell: str, script: Path, cwd: Path) -> list[str]:
-    if shutil.which(shell) is None:
-        pytest.skip(f"{shell} is not installed")
-    result = subprocess.run([shell, str(script), "--version", "a b"], cwd=cwd, check=True,
+    result = subprocess.run([require_tool(shell), str(script), "--version", "a b"], cwd=cwd, check=True,
                             capture_output=True, text=True,
                             env={"PATH": "/usr/bin:/bin", "PYTHONPATH": "/host/leak",
                                  "PYTHONHOME": "/host/home"})

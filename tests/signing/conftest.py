@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import shutil
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from shipyard.config.loader import load_project
 from shipyard.plugins.manager import plugins
 from shipyard.stages import StageContext
 from shipyard.tools.runner import Runner
+from tests.system_tools import require_tool
 
 IDENTITY = "Developer ID Application: Canary Team (CANARY1234)"
 LD64 = "ld64.lld-14"
@@ -37,19 +37,10 @@ class RealMachO:
     object: Path
 
 
-def _tool(name: str) -> str:
-    for candidate in (name, name.replace("-14", "")):
-        found = shutil.which(candidate)
-        if found:
-            return found
-    pytest.skip(f"{name} is not installed: `apt-get install clang lld` builds the real Mach-O "
-                "fixtures (CI installs them)")
-
-
 @pytest.fixture(scope="session")
 def real_macho(tmp_path_factory: pytest.TempPathFactory) -> RealMachO:
     """A dylib, an executable linking it, a loadable bundle and an object file, linked by lld."""
-    clang, ld = _tool("clang"), _tool(LD64)
+    clang, ld = require_tool("clang"), require_tool("ld64.lld")
     out = tmp_path_factory.mktemp("macho")
     (out / "f.c").write_text("int f(void) { return 42; }\n")
     (out / "main.c").write_text("int f(void);\nint main(void) { return f(); }\n")

@@ -6,7 +6,6 @@ own reader and the signed pkg is listed again by bsdtar and 7z (readers shipyard
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from shipyard.manifest import Artifact, Manifest, record_artifact
 from shipyard.signing.packages import pkg_signature
 from shipyard.signing.stage import run_sign
 from tests.signing.conftest import P12, StageFactory, make_p12
+from tests.system_tools import require_tool
 
 pytest.importorskip("apple_platform")
 
@@ -82,9 +82,8 @@ def test_a_pkg_is_signed_with_the_installer_certificate_and_verifies(
     assert toc["checksum_verifies"] and toc["rsa_signature_verifies"] and toc["cms_signature_verifies"]
     subjects = [c["subject"] for c in toc["cms_signature"]["certificates"]]  # type: ignore[index]
     assert any(INSTALLER in subject for subject in subjects)
-    for tool in (["bsdtar", "-tf"], ["7z", "l"]):
-        if shutil.which(tool[0]):
-            assert "com.example.demo.pkg/Payload" in listing(tool, pkg)
+    for tool in ([require_tool("bsdtar"), "-tf"], [require_tool("7z"), "l"]):
+        assert "com.example.demo.pkg/Payload" in listing(tool, pkg)
     assert not list(ctx.out_dir.glob(".sign-*")), "staging directory left behind"
 
 

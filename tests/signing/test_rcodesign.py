@@ -23,6 +23,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from tests.helpers import run_cli
 from tests.signing.conftest import RealMachO
 from tests.signing.machofab import DYLIB, write_macho
+from tests.system_tools import require_tool
 
 apple_platform = pytest.importorskip("apple_platform")
 pytestmark = pytest.mark.integration
@@ -67,11 +68,7 @@ def certificate() -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
 @pytest.fixture(scope="module")
 def fat_dylib(real_macho: RealMachO, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A universal arm64 + x86_64 dylib (llvm-lipo over two lld-linked slices)."""
-    lipo = shutil.which("llvm-lipo-14") or shutil.which("llvm-lipo")
-    clang = shutil.which("clang")
-    ld = shutil.which("ld64.lld-14") or shutil.which("ld64.lld")
-    if not (lipo and clang and ld):
-        pytest.skip("clang, lld and llvm-lipo build the fat fixture (`apt-get install clang lld llvm`)")
+    lipo, clang, ld = require_tool("llvm-lipo"), require_tool("clang"), require_tool("ld64.lld")
     out = tmp_path_factory.mktemp("fat")
     (out / "g.c").write_text("int g(void) { return 7; }\n")
     subprocess.run([clang, "--target=x86_64-apple-macos14", "-c", "g.c", "-o", "g.o"], cwd=out, check=True)

@@ -88,14 +88,16 @@ class RestNotarizer(Notarizer):
               timeout: int) -> NotarySubmission:
         deadline = self.clock() + timeout
         interval = self.project.config.notarize.poll_interval
-        while True:
-            status = str(client.status(submission_id).get("status", ""))
-            if status and status != "In Progress":
-                break
-            if self.clock() + interval > deadline:
-                return NotarySubmission(id=submission_id, path=path, status="In Progress",
-                                        message=f"no verdict within {timeout}s")
-            self.sleep(interval)
+        with ui.progress(f"notarizing {path.name}", unit="wait", clock=self.clock) as waiting:
+            while True:
+                status = str(client.status(submission_id).get("status", ""))
+                waiting.update(status=status or "submitted")
+                if status and status != "In Progress":
+                    break
+                if self.clock() + interval > deadline:
+                    return NotarySubmission(id=submission_id, path=path, status="In Progress",
+                                            message=f"no verdict within {timeout}s")
+                self.sleep(interval)
         submission = NotarySubmission(id=submission_id, path=path, status=status)
         if submission.accepted:
             return submission

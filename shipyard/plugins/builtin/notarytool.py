@@ -100,7 +100,10 @@ class NotarytoolNotarizer(Notarizer):
               secrets: list[str]) -> NotarySubmission:
         tool = Notarytool(self.runner)
         ui.info(f"waiting up to {timeout}s for notarization of {path.name} ({submission_id})")
-        answer = tool.wait(submission_id, args, timeout=timeout, secrets=secrets)
+        with ui.progress(f"notarizing {path.name}", unit="wait") as waiting:
+            waiting.update(status="In Progress")
+            answer = tool.wait(submission_id, args, timeout=timeout, secrets=secrets)
+            waiting.update(status="the wait ended")
         if answer.dry_run:
             return NotarySubmission(id=submission_id, path=path, status="Accepted")
         data = self._json(answer, "notarytool wait")

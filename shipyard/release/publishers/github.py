@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from shipyard import ui
 from shipyard.config.fields import Section, option
 from shipyard.errors import CredentialsError, PublishConflictError, ShipyardError
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
@@ -106,8 +107,10 @@ class GitHubClient:
 
     def upload(self, release: dict[str, Any], name: str, data: bytes) -> dict[str, Any]:
         url = str(release["upload_url"]).split("{", 1)[0]
-        response = self._call("POST", url, params={"name": name}, content=data,
-                              headers={"Content-Type": "application/octet-stream"})
+        with ui.progress(f"uploading {name}", total=len(data), unit="bytes") as bar:
+            response = self._call("POST", url, params={"name": name}, content=bar.chunks(data),
+                                  headers={"Content-Type": "application/octet-stream",
+                                           "Content-Length": str(len(data))})
         return dict(self._ok(response))
 
 
