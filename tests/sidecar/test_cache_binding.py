@@ -1,0 +1,177 @@
+"""Cache entries are bound to what was pinned: a swapped entry is never shipped.
+
+A cache file named after its own sha256 proves only that it is self-consistent.  Each test
+replaces an entry the way an attacker with write access to the cache would (new content,
+renamed to its own hash) and checks that the build notices, rebuilds from the verified
+download, and ships the same bytes as a fresh build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tarfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from shipyard.sidecar import build as build_module
+from shipyard.sidecar.build import SidecarBuild
+from shipyard.sidecar.target import host_triple
+from tests.helpers import run_cli
+
+NAME = f"tool-sidecar-{host_triple()}.tar.gz"
+SITE = "python/lib/python3.12/site-packages"
+
+
+@pytest.fixture
+def project(sidecar_project: Callable[..., Path]) -> Path:
+    """Unpinned, so never reused as a whole: every build runs every step."""
+    return sidecar_project("skip-smoke = true")
+
+
+@pytest.fixture
+def pinned(sidecar_project: Callable[..., Path]) -> Path:
+    """Pinned, so an unchanged rebuild places the recorded output of the previous one."""
+    root = sidecar_project("skip-smoke = true")
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('["tool"]', '["tool==1.0.0"]'))
+    return root
+
+
+def build(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> tuple[str, bytes]:
+    code, _, err = run_cli(capsys, "-C", str(root), "sidecar", "build", *args)
+    assert code == 0, err
+    return err, (root / "dist" / NAME).read_bytes()
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def evil_tarball() -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        info = tarfile.TarInfo("tool/bin/tool")
+        payload = b"#!/bin/sh\necho evil\n"
+        info.size, info.mode = len(payload), 0o755
+        tar.addfile(info, io.BytesIO(payload))
+    return buffer.getvalue()
+
+
+def swap_packaged(cache: Path) -> None:
+    """Replace every packaged entry with an evil tarball named ``<key>-<its own sha>``."""
+    entries = list((cache / "packaged").glob("*.tar.gz"))
+    assert entries
+    evil = evil_tarball()
+    for entry in entries:
+        key = entry.name[:64]
+        entry.unlink()
+        (entry.parent / f"{key}-{sha(evil)}.tar.gz").write_bytes(evil)
+        (entry.parent / f"{key}.tar.gz").write_bytes(evil)
+
+
+@pytest.mark.parametrize("args", [("--no-reuse",), ()])
+@pytest.mark.parametrize("kind", ["project", "pinned"])
+def test_a_swapped_packaged_entry_renamed_to_its_own_hash_is_never_shipped(
+        kind: str, fast_install: list, capsys: pytest.CaptureFixture[str],
+        tmp_path: Path, args: tuple[str, ...], request: pytest.FixtureRequest) -> None:
+    root = request.getfixturevalue(kind)
+    _, first = build(capsys, root)
+    swap_packaged(tmp_path / "cache")
+    _, second = build(capsys, root, *args)
+    assert second == first and b"evil" not in second
+    assert (root / "dist" / f"{NAME}.sha256").read_text().split()[0] == sha(first)
+
+
+def test_no_reuse_never_uses_a_packaged_entry(
+        project: Path, fast_install: list, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from shipyard.sidecar import packcache
+
+    _, first = build(capsys, project)
+
+    def no_restore(*args: object, **kwargs: object) -> None:
+        raise AssertionError("--no-reuse looked up a packaged entry")
+
+    monkeypatch.setattr(packcache.PackageCache, "restore", no_restore)
+    _, second = build(capsys, project, "--no-reuse")
+    assert second == first
+
+
+# ------------------------------------------------------------------------ inflated/
+def rewrite_tar(tar_path: Path, change: Callable[[list[tuple[tarfile.TarInfo, bytes]]], None]) -> Path:
+    """Rewrite the decompressed tar with ``change`` applied, renamed to its own sha256."""
+    with tarfile.open(tar_path) as tar:
+        members = [(m, tar.extractfile(m).read() if m.isfile() else b"")  # type: ignore[union-attr]
+                   for m in tar.getmembers()]
+    change(members)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for info, data in members:
+            info.size = len(data) if info.isfile() else 0
+            tar.addfile(info, io.BytesIO(data) if info.isfile() else None)
+    data = buffer.getvalue()
+    pin = tar_path.name[:64]
+    tar_path.unlink()
+    swapped = tar_path.with_name(f"{pin}-{sha(data)}.tar")
+    swapped.write_bytes(data)
+    return swapped
+
+
+def _file(name: str, data: bytes, mode: int = 0o644) -> tuple[tarfile.TarInfo, bytes]:
+    info = tarfile.TarInfo(name)
+    info.size, info.mode = len(data), mode
+    return info, data
+
+
+def add_pth(members: list[tuple[tarfile.TarInfo, bytes]]) -> None:
+    members.append(_file(f"{SITE}/evil.pth", b"import os; os.system('echo evil')\n"))
+
+
+def change_content(members: list[tuple[tarfile.TarInfo, bytes]]) -> None:
+    for i, (info, _) in enumerate(members):
+        if info.name.endswith("os.py"):
+            members[i] = (info, b"import evil\n")
+
+
+def change_mode(members: list[tuple[tarfile.TarInfo, bytes]]) -> None:
+    for info, _ in members:
+        if info.name.endswith("os.py"):
+            info.mode = 0o644 if info.mode != 0o644 else 0o755
+
+
+def remove_file(members: list[tuple[tarfile.TarInfo, bytes]]) -> None:
+    members[:] = [m for m in members if not m[0].name.endswith("os.py")]
+
+
+def swap_link(members: list[tuple[tarfile.TarInfo, bytes]]) -> None:
+    for info, _ in members:
+        if info.issym():
+            info.linkname = "../lib/python3.12/os.py"
+
+
+@pytest.mark.parametrize("change", [add_pth, change_content, change_mode, remove_file, swap_link])
+@pytest.mark.parametrize("args", [("--no-reuse",), ()])
+def test_a_swapped_decompressed_entry_is_detected_and_rebuilt(
+        project: Path, fast_install: list, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, change: Callable[..., None],
+        args: tuple[str, ...]) -> None:
+    """The decompressed copy of the download gains a .pth, loses a file, changes a mode..."""
+    _, first = build(capsys, project)
+    [entry] = (tmp_path / "cache" / "inflated").glob("*.tar")
+    rewrite_tar(entry, change)
+    seen: list[set[str]] = []
+    real_smoke = build_module.run_smoke_test
+
+    def smoke(build: SidecarBuild) -> bool:  # what the smoke test would run
+        root = build.bundle().root
+        seen.append({p.relative_to(root).as_posix() for p in root.rglob("*")})
+        return real_smoke(build)
+
+    monkeypatch.setattr(build_module, "run_smoke_test", smoke)
+    err, second = build(capsys, project, *args)
+    assert second == first
+    assert seen and not any(name.endswith(".pth") for name in seen[0])
+    assert "decompressed" in err and "does not match" in err
