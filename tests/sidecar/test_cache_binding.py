@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import tarfile
 from collections.abc import Callable
 from pathlib import Path
@@ -175,3 +176,58 @@ def test_a_swapped_decompressed_entry_is_detected_and_rebuilt(
     assert second == first
     assert seen and not any(name.endswith(".pth") for name in seen[0])
     assert "decompressed" in err and "does not match" in err
+
+
+def test_a_forged_packaged_record_is_caught_by_the_stream(
+        project: Path, fast_install: list, capsys: pytest.CaptureFixture[str],
+        tmp_path: Path) -> None:
+    """Even a record rewritten to the evil bytes' sha256 does not ship them: the entry must
+    decompress to the tar stream of the bundle being packaged."""
+    _, first = build(capsys, project)
+    packaged = tmp_path / "cache" / "packaged"
+    [record] = packaged.glob("*.json")
+    evil = evil_tarball()
+    (packaged / f"{record.stem}.tar.gz").write_bytes(evil)
+    fields = json.loads(record.read_text())
+    record.write_text(json.dumps({**fields, "sha256": sha(evil)}))
+    err, second = build(capsys, project)
+    assert second == first and "does not decompress to the recorded bundle" in err
+
+
+@pytest.mark.parametrize("change", [add_pth, change_mode, remove_file, swap_link])
+def test_a_tar_changed_with_its_record_is_caught_by_the_manifest(
+        project: Path, fast_install: list, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        change: Callable[..., None]) -> None:
+    """The tar's recorded sha256 rewritten too: the extracted tree still differs from the
+    recorded manifest, and the download is decompressed again."""
+    _, first = build(capsys, project)
+    inflated = tmp_path / "cache" / "inflated"
+    [entry] = inflated.glob("*.tar")
+    swapped = rewrite_tar(entry, change)
+    [record] = inflated.glob("*-record.json")
+    fields = json.loads(record.read_text())
+    record.write_text(json.dumps({**fields, "tar_sha256": swapped.name[65:-4]}))
+    err, second = build(capsys, project)
+    assert second == first
+    assert "does not match its record" in err and "decompressing the verified download" in err
+
+
+@pytest.mark.parametrize(("change", "words"), [
+    (lambda root: (root / "extra.pth").write_text("import os\n"), "extra.pth was added"),
+    (lambda root: (root / "a.py").unlink(), "a.py is missing"),
+    (lambda root: (root / "a.py").chmod(0o600), "the mode of a.py changed"),
+    (lambda root: (root / "a.py").write_text("B\n"), "the sha256 of a.py changed"),
+    (lambda root: ((root / "link").unlink(), (root / "link").symlink_to("b")),
+     "the target of link changed"),
+])
+def test_manifest_names_the_first_difference(tmp_path: Path, change: Callable[[Path], object],
+                                             words: str) -> None:
+    from shipyard.sidecar.cacherecord import manifest_difference, tree_manifest
+
+    (tmp_path / "a.py").write_text("A\n")
+    (tmp_path / "a.py").chmod(0o644)
+    (tmp_path / "link").symlink_to("a.py")
+    before = tree_manifest(tmp_path)
+    assert manifest_difference(before, tree_manifest(tmp_path)) == ""
+    change(tmp_path)
+    assert manifest_difference(before, tree_manifest(tmp_path)) == words
