@@ -132,7 +132,7 @@ def unpack_pinned(archive: Path, archive_sha256: str, cache_dir: Path, root: Pat
     again from the download."""
     shown = label or archive.name
     limit = inflate_limit(archive.stat().st_size, max_ratio)
-    for attempt in range(2):
+    for _ in range(2):
         plain = inflated_tar(archive, archive_sha256, cache_dir, max_ratio=max_ratio, label=shown)
         extract_archive(plain, root, label=shown, max_bytes=limit)
         if plain == archive:

@@ -47,6 +47,7 @@ from shipyard.sidecar.packcache import KEEP, PackageCache
 from shipyard.sidecar.pbs import HOST_MIRROR, SUMS_NAME
 from shipyard.tools.uv import Uv
 from shipyard.tools.versions import identity
+from shipyard.userinput import special_kind
 
 if TYPE_CHECKING:
     from shipyard.sidecar.build import SidecarBuild, SidecarResult
@@ -172,6 +173,8 @@ def _local_path(build: SidecarBuild, item: str) -> Path | None:
 
 
 def _file_digest(path: Path) -> str:
+    if special_kind(path):  # a FIFO named as the lock or requirements file: never opened
+        return "special"
     try:
         return sha256_file(path)
     except OSError:
@@ -179,7 +182,10 @@ def _file_digest(path: Path) -> str:
 
 
 def tree_digest(root: Path, *, skip: Path | None = None) -> str:
-    """sha256 over the relative path, kind and content of every file under ``root``."""
+    """sha256 over the relative path, kind and content of every file under ``root``.
+
+    FIFOs, sockets and devices are skipped with a warning, never opened: opening a FIFO
+    blocks until someone writes to it, and none of them can be packaged anyway."""
     digest = hashlib.sha256()
     for dirpath, dirnames, filenames in os.walk(root):
         here = Path(dirpath)
@@ -188,7 +194,10 @@ def tree_digest(root: Path, *, skip: Path | None = None) -> str:
         for name in sorted(filenames):
             path = here / name
             relative = path.relative_to(root).as_posix()
-            if path.is_symlink():
+            kind = special_kind(path)
+            if kind:
+                ui.warn(f"{path} is a {kind}: skipped (not read, not an input of the build)")
+            elif path.is_symlink():
                 digest.update(f"link {relative} {os.readlink(path)}\0".encode())
             elif not name.endswith((".pyc", ".pyo")):
                 executable = os.access(path, os.X_OK)

@@ -231,3 +231,46 @@ def test_manifest_names_the_first_difference(tmp_path: Path, change: Callable[[P
     assert manifest_difference(before, tree_manifest(tmp_path)) == ""
     change(tmp_path)
     assert manifest_difference(before, tree_manifest(tmp_path)) == words
+
+
+# ------------------------------------------------------------------------ special files
+def test_a_fifo_in_the_project_is_skipped_by_the_reuse_key_never_opened(
+        sidecar_project: Callable[..., Path], fast_install: list,
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import stat
+
+    from shipyard.sidecar import reuse
+
+    root = sidecar_project("skip-smoke = true")
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('["tool"]', '["tool==1.0.0", "./localpkg"]'))
+    (root / "localpkg").mkdir()
+    (root / "localpkg" / "mod.py").write_text("VALUE = 1\n")
+    os.mkfifo(root / "localpkg" / "pipe")
+    real = reuse.sha256_file
+
+    def never_a_fifo(path: Path | str) -> str:  # opening it would block the build forever
+        assert not stat.S_ISFIFO(os.lstat(path).st_mode), f"opened the FIFO {path}"
+        return real(path)
+
+    monkeypatch.setattr(reuse, "sha256_file", never_a_fifo)
+    err, _ = build(capsys, root)
+    assert "pipe is a FIFO: skipped" in err
+
+
+@pytest.mark.integration
+def test_a_fifo_in_the_project_does_not_hang_the_reuse_key(tmp_path: Path) -> None:
+    """The real thing, in a child process; the timeout is only a guard against a hang."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "mod.py").write_text("VALUE = 1\n")
+    os.mkfifo(tmp_path / "pkg" / "pipe")
+    code = "import sys; from pathlib import Path; from shipyard.sidecar.reuse import tree_digest; " \
+           "print(tree_digest(Path(sys.argv[1])))"
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "pkg")],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0 and "pipe is a FIFO: skipped" in done.stderr

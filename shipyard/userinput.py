@@ -1,0 +1,95 @@
+"""Reading what a user (or a tool answering for them) gave us, without hanging or crashing.
+
+Two hazards the ordinary calls do not guard against:
+
+* **Special files.** Opening a FIFO blocks until someone writes to it, forever in a build; a
+  character device (``/dev/zero``) never ends; a socket cannot be opened at all.  Every walk
+  of a user tree looks at each entry with ``lstat`` first (:func:`special_kind`) and skips or
+  refuses what is not a regular file, folder or symbolic link.
+* **Hostile structure.** The standard TOML and JSON parsers recurse once per nesting level:
+  a file of a few kilobytes of ``[[[[…`` raises ``RecursionError``, an internal error.  The
+  parsers here turn that (and oversized input) into a :class:`ConfigError` naming the file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from shipyard.errors import ConfigError
+
+#: No configuration, state or manifest file of ours comes near this; bigger is not ours.
+MAX_DOCUMENT_BYTES = 64 << 20
+
+
+def special_kind(path: Path) -> str:
+    """``"FIFO"``, ``"socket"`` or ``"device"`` for such an entry (links not followed), else ''."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return ""
+    if stat.S_ISFIFO(mode):
+        return "FIFO"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return ""
+
+
+def special_files(root: Path) -> Iterator[tuple[Path, str]]:
+    """Every FIFO, socket or device at or under ``root`` (links not followed), with its kind."""
+    kind = special_kind(root)
+    if kind:
+        yield root, kind
+        return
+    if root.is_symlink() or not root.is_dir():
+        return
+    for folder, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(filenames + dirnames):
+            path = Path(folder) / name
+            kind = special_kind(path)
+            if kind:
+                yield path, kind
+
+
+def refuse_special(path: Path, key: str) -> None:
+    """Raise a :class:`ConfigError` naming ``key`` when ``path`` is or holds a special file."""
+    for found, kind in special_files(path):
+        raise ConfigError(f"{key}: {found} is a {kind}, not a file or folder; a build would hang "
+                          "or copy it forever", hint="remove it, or point the key elsewhere")
+
+
+def parse_toml(text: str, where: str, *, hint: str | None = None) -> dict[str, Any]:
+    """Parse TOML read from ``where`` (a file name shown in errors)."""
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where} is not valid TOML: {exc}", hint=hint) from None
+    except RecursionError:
+        raise _too_deep(where, hint) from None
+
+
+def parse_json(text: str | bytes, where: str, *, hint: str | None = None) -> Any:
+    """Parse JSON read from ``where``: invalid, too deep or too big is a :class:`ConfigError`."""
+    if len(text) > MAX_DOCUMENT_BYTES:
+        raise ConfigError(f"{where} is larger than {MAX_DOCUMENT_BYTES >> 20} MiB: not a "
+                          "document shipyard wrote or reads", hint=hint)
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise _too_deep(where, hint) from None
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        raise ConfigError(f"{where} is not valid JSON: {exc}", hint=hint) from None
+
+
+def _too_deep(where: str, hint: str | None) -> ConfigError:
+    return ConfigError(f"{where} nests tables or arrays too deeply to read",
+                       hint=hint or "no real configuration nests this deep; fix or regenerate it")

@@ -1,0 +1,88 @@
+"""Special files and hostile structure in what shipyard reads: exit 4 naming the input, never a
+hang or an internal error."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+from shipyard.errors import ConfigError
+from shipyard.userinput import parse_json, parse_toml, special_files
+from tests.helpers import run_cli, write_project
+
+DEEP = 20000
+
+
+def test_deeply_nested_pyproject_is_a_config_error(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    write_project(tmp_path, "")
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + "\n[x]\ny = " + "[" * DEEP + "]" * DEEP + "\n")
+    code, _, err = run_cli(capsys, "-C", str(tmp_path), "config", "show")
+    assert code == 4, err
+    assert "pyproject.toml nests tables or arrays too deeply" in err and "Traceback" not in err
+
+
+def test_deeply_nested_lock_file_is_a_config_error(tmp_path: Path) -> None:
+    from shipyard.sidecar.pbs import LockFile
+
+    (tmp_path / "shipyard.lock").write_text("[pbs]\nx = " + "[" * DEEP + "]" * DEEP + "\n")
+    with pytest.raises(ConfigError, match="shipyard.lock nests tables or arrays too deeply"):
+        LockFile.load(tmp_path / "shipyard.lock")
+
+
+@pytest.mark.parametrize("text", ["[" * DEEP + "]" * DEEP, '{"a":' * DEEP + "1" + "}" * DEEP])
+def test_deep_json_is_a_config_error_naming_the_file(text: str) -> None:
+    with pytest.raises(ConfigError, match="state.json nests tables or arrays too deeply"):
+        parse_json(text, "state.json")
+
+
+def test_deep_toml_is_a_config_error_naming_the_file() -> None:
+    with pytest.raises(ConfigError, match="a.toml nests"):
+        parse_toml("a = " + "{b = " * DEEP + "1" + "}" * DEEP, "a.toml")
+
+
+def test_special_files_are_found_without_opening_them(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "sub").mkdir()
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(tmp_path / "sub" / "sock"))
+        found = [(p.relative_to(tmp_path).as_posix(), kind) for p, kind in special_files(tmp_path)]
+    assert found == [("pipe", "FIFO"), ("sub/sock", "socket")]
+    assert list(special_files(Path("/dev/null"))) == [(Path("/dev/null"), "device")]
+
+
+APP = ('[tool.shipyard.app]\nidentifier = "com.example.demo"\nsidecar = false\n'
+       'executable = "bin/demo"\n')
+
+
+@pytest.mark.parametrize("where", ["assets/pipe", "assets"])
+def test_a_fifo_as_app_resource_is_a_config_error(tmp_path: Path, where: str,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    write_project(tmp_path, APP + f'[[tool.shipyard.app.resources]]\nsource = "{where}"\n'
+                  'destination = "extra"\n')
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "demo").write_text("#!/bin/sh\n")
+    (tmp_path / "bin" / "demo").chmod(0o755)
+    (tmp_path / "assets").mkdir()
+    os.mkfifo(tmp_path / "assets" / "pipe")
+    code, _, err = run_cli(capsys, "-C", str(tmp_path), "app", "build")
+    assert code == 4, err
+    assert "tool.shipyard.app.resources[0].source" in err and "pipe is a FIFO" in err
+
+
+def test_a_socket_as_app_resource_is_a_config_error(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    write_project(tmp_path, APP + '[[tool.shipyard.app.resources]]\nsource = "s"\n'
+                  'destination = "extra"\n')
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "demo").write_text("#!/bin/sh\n")
+    (tmp_path / "bin" / "demo").chmod(0o755)
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(tmp_path / "s"))
+        code, _, err = run_cli(capsys, "-C", str(tmp_path), "app", "build")
+    assert code == 4, err
+    assert "tool.shipyard.app.resources[0].source" in err and "is a socket" in err
