@@ -65,7 +65,7 @@ class Manifest:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             artifacts = [Artifact(**item) for item in data.get("artifacts", [])]
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, RecursionError) as exc:
             raise ShipyardError(f"{path} is not a valid shipyard manifest: {exc}",
                                 hint="delete it and rebuild the artifacts") from None
         return cls(out_dir, artifacts)

@@ -7,13 +7,14 @@ Two hazards the ordinary calls do not guard against:
   of a user tree looks at each entry with ``lstat`` first (:func:`special_kind`) and skips or
   refuses what is not a regular file, folder or symbolic link.
 * **Hostile structure.** The standard TOML and JSON parsers recurse once per nesting level:
-  a file of a few kilobytes of ``[[[[…`` raises ``RecursionError``, an internal error.  The
-  parsers here turn that (and oversized input) into a :class:`ConfigError` naming the file.
+  a file of a few kilobytes of ``[[[[…`` raises ``RecursionError``, an internal error.
+  :func:`parse_toml` turns that into a :class:`ConfigError` naming the file; each reader of a
+  JSON file (manifest, release state, cache records) catches it with its other "unreadable"
+  errors, so it gets that reader's documented exit code.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 from collections.abc import Iterator
@@ -21,9 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from shipyard.errors import ConfigError
-
-#: No configuration, state or manifest file of ours comes near this; bigger is not ours.
-MAX_DOCUMENT_BYTES = 64 << 20
 
 
 def special_kind(path: Path) -> str:
@@ -75,19 +73,6 @@ def parse_toml(text: str, where: str, *, hint: str | None = None) -> dict[str, A
         raise ConfigError(f"{where} is not valid TOML: {exc}", hint=hint) from None
     except RecursionError:
         raise _too_deep(where, hint) from None
-
-
-def parse_json(text: str | bytes, where: str, *, hint: str | None = None) -> Any:
-    """Parse JSON read from ``where``: invalid, too deep or too big is a :class:`ConfigError`."""
-    if len(text) > MAX_DOCUMENT_BYTES:
-        raise ConfigError(f"{where} is larger than {MAX_DOCUMENT_BYTES >> 20} MiB: not a "
-                          "document shipyard wrote or reads", hint=hint)
-    try:
-        return json.loads(text)
-    except RecursionError:
-        raise _too_deep(where, hint) from None
-    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
-        raise ConfigError(f"{where} is not valid JSON: {exc}", hint=hint) from None
 
 
 def _too_deep(where: str, hint: str | None) -> ConfigError:

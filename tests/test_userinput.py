@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from shipyard.errors import ConfigError
-from shipyard.userinput import parse_json, parse_toml, special_files
+from shipyard.userinput import parse_toml, special_files
 from tests.helpers import run_cli, write_project
 
 DEEP = 20000
@@ -34,10 +34,59 @@ def test_deeply_nested_lock_file_is_a_config_error(tmp_path: Path) -> None:
         LockFile.load(tmp_path / "shipyard.lock")
 
 
-@pytest.mark.parametrize("text", ["[" * DEEP + "]" * DEEP, '{"a":' * DEEP + "1" + "}" * DEEP])
-def test_deep_json_is_a_config_error_naming_the_file(text: str) -> None:
-    with pytest.raises(ConfigError, match="state.json nests tables or arrays too deeply"):
-        parse_json(text, "state.json")
+DEEP_JSON = ['{"artifacts": ' + "[" * DEEP + "]" * DEEP + "}",
+             '{"releases": ' + '{"a":' * DEEP + "1" + "}" * DEEP + "}"]
+
+
+@pytest.mark.parametrize("text", DEEP_JSON)
+def test_a_deep_manifest_is_refused_with_its_documented_error(tmp_path: Path, text: str) -> None:
+    from shipyard.errors import ShipyardError
+    from shipyard.manifest import Manifest
+
+    (tmp_path / "manifest.json").write_text(text)
+    with pytest.raises(ShipyardError, match="is not a valid shipyard manifest"):
+        Manifest.load(tmp_path)
+
+
+@pytest.mark.parametrize("text", DEEP_JSON)
+def test_a_deep_release_state_is_refused_with_its_documented_error(tmp_path: Path,
+                                                                   text: str) -> None:
+    from shipyard.errors import ShipyardError
+    from shipyard.release.state import ReleaseState
+
+    (tmp_path / "state.json").write_text(text)
+    with pytest.raises(ShipyardError, match="release state file .* is unreadable"):
+        ReleaseState.load(tmp_path / "state.json", "v1.0.0")
+
+
+def test_deep_cache_records_are_simply_not_trusted(tmp_path: Path) -> None:
+    from shipyard.sidecar.cacherecord import load_record
+
+    (tmp_path / "r.json").write_text("[" * DEEP + "]" * DEEP)
+    assert load_record(tmp_path / "r.json") is None
+
+
+@pytest.mark.parametrize("doctype", [
+    '<!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa">]>',
+    '<!DOCTYPE rss SYSTEM "file:///etc/passwd">',
+])
+def test_an_appcast_with_a_doctype_is_refused(doctype: str) -> None:
+    from shipyard.errors import IntegrityError
+    from shipyard.updates.appcast import parse_appcast
+
+    feed = f'<?xml version="1.0"?>{doctype}<rss><channel><title>&a;</title></channel></rss>'
+    with pytest.raises(IntegrityError, match="document type declaration"):
+        parse_appcast(feed.encode(), "appcast.xml")
+
+
+def test_a_deeply_nested_appcast_is_an_integrity_error_or_parsed() -> None:
+    from shipyard.errors import IntegrityError
+    from shipyard.updates.appcast import parse_appcast
+
+    feed = "<rss><channel>" + "<x>" * DEEP + "</x>" * DEEP + "</channel></rss>"
+    assert parse_appcast(feed.encode(), "appcast.xml").items == []
+    with pytest.raises(IntegrityError):
+        parse_appcast(b"<rss>" * DEEP, "appcast.xml")
 
 
 def test_deep_toml_is_a_config_error_naming_the_file() -> None:

@@ -130,7 +130,7 @@ def _say_plan(settings: KernelSettings, plan: Plan, compiles: list[Compile],
 def _load_state(path: Path) -> dict[str, Any]:
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # absent, corrupt, nested too deep
         return {}
     return state if isinstance(state, dict) and state.get("version") == STATE_VERSION else {}
 

@@ -119,7 +119,7 @@ def _read_cell(path: Path, tag: str) -> BuiltCell:
         planned = dict(record["cell"])
         target = str(planned["target"])
         built_for = str(record["tag"])
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise IntegrityError(f"{path} is not a shipyard cell record: {exc}",
                              hint="rebuild the cell with --build-only") from None
     if built_for != tag:

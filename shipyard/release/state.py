@@ -39,7 +39,7 @@ class ReleaseState:
                 data = json.loads(path.read_text(encoding="utf-8"))
                 if not isinstance(data.get("releases"), dict):
                     raise ValueError("no `releases` table")
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
                 raise ShipyardError(
                     f"release state file {path} is unreadable: {exc}",
                     hint="restore it from the CI artifacts of the earlier run; deleting it "

@@ -285,7 +285,7 @@ def record_bundle(build: SidecarBuild, key: BundleKey, result: SidecarResult) ->
 def _load_record(path: Path) -> dict[str, Any] | None:
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
     fields = ("sha256", "archive", "target", "signed", "binaries", "pbs_asset", "package_key")
     if not isinstance(record, dict) or record.get("format") != FORMAT or \

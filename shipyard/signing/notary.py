@@ -52,7 +52,7 @@ class PendingSubmission:
             data = json.loads(path.read_text(encoding="utf-8"))
             return cls(id=str(data["id"]), notarizer=str(data["notarizer"]),
                        artifact=str(data.get("artifact", artifact.name)))
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             raise NotarizationError(f"{path} is not a shipyard notary submission file",
                                     hint="delete it and run `shipyard notarize` again") from None
 
@@ -144,7 +144,7 @@ def parse_json_output(text: str, *, what: str) -> dict[str, Any]:
     start = text.find("{")
     try:
         data = json.loads(text[start:]) if start >= 0 else None
-    except ValueError:
+    except (ValueError, RecursionError):  # a hostile answer nested too deep is no answer
         data = None
     if not isinstance(data, dict):
         raise NotarizationError(f"{what} did not print the expected JSON: {text.strip()[-300:]!r}")

@@ -46,8 +46,8 @@ class VersionCache:
     def _load(self) -> dict[str, dict[str, object]]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}  # absent or corrupt: ask every tool again
+        except (OSError, ValueError, RecursionError):
+            return {}  # absent, corrupt or nested too deep: ask every tool again
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             return {}
         entries = data.get("tools")

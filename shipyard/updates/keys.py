@@ -186,7 +186,7 @@ class KeyRing:
             keys = [PublicKey(key=k["public-key"], created=k.get("created", ""),
                               retired=k.get("retired", ""), listed_until=k.get("listed-until", ""))
                     for k in data["keys"]]
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
             raise ShipyardError(f"public key ring {path} is unreadable: {exc}",
                                 hint="restore it from version control") from None
         for entry in keys:
