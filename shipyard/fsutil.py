@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from shipyard import locks, ui
 from shipyard.errors import ConfigError
+from shipyard.userinput import special_kind
 
 CHUNK = 1 << 20
 
@@ -18,7 +21,11 @@ def sha256_file(path: Path | str) -> str:
     import hashlib  # OpenSSL's start-up: only when something is hashed
 
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    # O_NONBLOCK: opening a FIFO must not wait for a writer; only a regular file is hashed
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with open(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a FIFO, socket or device)", str(path))
         while chunk := handle.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
@@ -50,6 +57,10 @@ def read_user_text(path: Path, what: str, *, hint: str | None = None) -> str:
     Unreadable or not UTF-8 is a :class:`ConfigError` naming the file, the byte offset, line
     and column of the first bad byte, never a bare ``UnicodeDecodeError``.
     """
+    kind = special_kind(path, follow=True)
+    if kind:  # reading a FIFO waits for a writer forever, a device never ends
+        raise ConfigError(f"{what} {path} is a {kind}, not a file",
+                          hint=hint or "point it at a regular file")
     try:
         data = path.read_bytes()
     except OSError as exc:

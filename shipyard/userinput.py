@@ -24,10 +24,11 @@ from typing import Any
 from shipyard.errors import ConfigError
 
 
-def special_kind(path: Path) -> str:
-    """``"FIFO"``, ``"socket"`` or ``"device"`` for such an entry (links not followed), else ''."""
+def special_kind(path: Path, *, follow: bool = False) -> str:
+    """``"FIFO"``, ``"socket"`` or ``"device"`` for such an entry, else ''; a symbolic link is
+    looked through only with ``follow`` (a path the user named, not one found in a walk)."""
     try:
-        mode = os.lstat(path).st_mode
+        mode = os.stat(path).st_mode if follow else os.lstat(path).st_mode
     except OSError:
         return ""
     if stat.S_ISFIFO(mode):

@@ -135,3 +135,28 @@ def test_a_socket_as_app_resource_is_a_config_error(tmp_path: Path,
         code, _, err = run_cli(capsys, "-C", str(tmp_path), "app", "build")
     assert code == 4, err
     assert "tool.shipyard.app.resources[0].source" in err and "is a socket" in err
+
+
+def test_hashing_refuses_what_is_not_a_regular_file(tmp_path: Path) -> None:
+    from shipyard.fsutil import sha256_file
+
+    os.mkfifo(tmp_path / "pipe")
+    for path in (Path("/dev/null"), tmp_path / "pipe"):  # never opened blocking, never read
+        with pytest.raises(OSError, match="not a regular file"):
+            sha256_file(path)
+
+
+@pytest.mark.parametrize("special", ["/dev/null", "fifo"])
+@pytest.mark.parametrize(("key", "name"), [("lock-file", "shipyard.lock"),
+                                           ("requirements", "requirements.txt")])
+def test_a_special_lock_or_requirements_file_is_a_config_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], special: str, key: str,
+        name: str) -> None:
+    write_project(tmp_path, f'[tool.shipyard.sidecar]\npackages = ["x==1"]\n{key} = "{name}"\n')
+    if special == "fifo":
+        os.mkfifo(tmp_path / name)
+    else:
+        (tmp_path / name).symlink_to(special)
+    code, _, err = run_cli(capsys, "-C", str(tmp_path), "sidecar", "build")
+    assert code == 4, err
+    assert f"{name} is a" in err and "not a file" in err
