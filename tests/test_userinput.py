@@ -160,3 +160,57 @@ def test_a_special_lock_or_requirements_file_is_a_config_error(
     code, _, err = run_cli(capsys, "-C", str(tmp_path), "sidecar", "build")
     assert code == 4, err
     assert f"{name} is a" in err and "not a file" in err
+
+
+def _zip(path: Path, members: list[tuple[str, int, bytes]]) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, mode, data in members:
+            info = zipfile.ZipInfo(name)
+            info.create_system, info.external_attr = 3, mode << 16
+            archive.writestr(info, data)
+    return path
+
+
+@pytest.mark.parametrize(("member", "words"), [
+    (("../escape.py", 0o100644, b"x"), "climbs out"),
+    (("/abs.py", 0o100644, b"x"), "climbs out"),
+    (("pipe", 0o010644, b""), "special file"),
+    (("dev", 0o020644, b""), "special file"),
+])
+def test_a_hostile_wheel_is_refused_before_anything_is_written(
+        tmp_path: Path, member: tuple[str, int, bytes], words: str) -> None:
+    from shipyard.errors import IntegrityError
+    from shipyard.signing.wheels import _extract
+
+    wheel = _zip(tmp_path / "x-1-py3-none-any.whl", [("ok.py", 0o100644, b"ok"), member])
+    with pytest.raises(IntegrityError, match=words):
+        _extract(wheel, tmp_path / "tree")
+    assert not (tmp_path / "tree" / "ok.py").exists()
+
+
+def test_zip_members_adding_up_past_the_limit_are_a_bomb(tmp_path: Path) -> None:
+    import zipfile
+
+    from shipyard.errors import IntegrityError
+    from shipyard.sidecar.extract import check_zip_members
+
+    archive = _zip(tmp_path / "a.zip", [(f"f{i}", 0o100644, b"\0" * 1000) for i in range(10)])
+    with zipfile.ZipFile(archive) as zipped, pytest.raises(IntegrityError, match="bomb"):
+        check_zip_members(zipped.infolist(), "a.zip", max_bytes=5000)
+
+
+def test_the_sbom_stage_refuses_a_special_member_in_a_tarball(tmp_path: Path) -> None:
+    import io
+    import tarfile
+
+    from shipyard.errors import IntegrityError
+    from shipyard.sbom.stage import unpack
+
+    with tarfile.open(tmp_path / "a.tar.gz", "w:gz") as tar:
+        info = tarfile.TarInfo("a/pipe")
+        info.type = tarfile.FIFOTYPE
+        tar.addfile(info, io.BytesIO())
+    with pytest.raises(IntegrityError, match="special file"):
+        unpack(tmp_path / "a.tar.gz", tmp_path / "out")

@@ -28,8 +28,9 @@ import posixpath
 import shutil
 import stat
 import tarfile
+import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -67,6 +68,23 @@ def check_member(member: tarfile.TarInfo, archive: str) -> None:
             raise _hostile(archive, name, f"it is a hard link to {member.linkname!r}, outside the tree")
     elif not (member.isfile() or member.isdir()):
         raise _hostile(archive, name, "it is a device, FIFO or other special file")
+
+
+def check_zip_members(infos: Sequence[zipfile.ZipInfo], archive: str,
+                      max_bytes: int = INFLATE_CEILING) -> None:
+    """Raise :class:`IntegrityError` when a zip member could write outside the extraction
+    root, is a special file, or the members add up to more than ``max_bytes`` (a bomb)."""
+    total = 0
+    for info in infos:
+        name = info.filename
+        if _escapes(name.rstrip("/") or ".", base="") or ".." in name.split("/"):
+            raise _hostile(archive, name, "its path is absolute or climbs out with `..`")
+        kind = stat.S_IFMT(info.external_attr >> 16) if info.create_system == 3 else 0
+        if kind and kind not in (stat.S_IFREG, stat.S_IFDIR, stat.S_IFLNK):
+            raise _hostile(archive, name, "it is a device, FIFO or other special file")
+        total += tarfile.BLOCKSIZE + info.file_size  # an empty member still costs a header
+        if total > max_bytes:
+            raise _bomb(archive, max_bytes)
 
 
 def inflate_limit(compressed_size: int, ratio: int = DEFAULT_INFLATE_RATIO) -> int:
