@@ -214,3 +214,14 @@ def test_the_sbom_stage_refuses_a_special_member_in_a_tarball(tmp_path: Path) ->
         tar.addfile(info, io.BytesIO())
     with pytest.raises(IntegrityError, match="special file"):
         unpack(tmp_path / "a.tar.gz", tmp_path / "out")
+
+
+def test_a_fifo_among_kernel_sources_is_skipped_with_a_warning(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from shipyard.kernels.sources import discover
+
+    (tmp_path / "add.metal").write_text("kernel void add() {}\n")
+    os.mkfifo(tmp_path / "pipe.metal")
+    sources, _ = discover(tmp_path)
+    assert [s.name for s in sources] == ["add"]
+    assert "pipe.metal is a FIFO, not a kernel source: skipped" in capsys.readouterr().err
