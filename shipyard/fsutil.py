@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import shutil
-import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from shipyard import locks, ui
 from shipyard.errors import ConfigError
-from shipyard.userinput import special_kind
+from shipyard.userinput import open_regular, special_kind
 
 CHUNK = 1 << 20
 
@@ -21,11 +19,7 @@ def sha256_file(path: Path | str) -> str:
     import hashlib  # OpenSSL's start-up: only when something is hashed
 
     digest = hashlib.sha256()
-    # O_NONBLOCK: opening a FIFO must not wait for a writer; only a regular file is hashed
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    with open(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file (a FIFO, socket or device)", str(path))
+    with open_regular(path) as handle:  # a FIFO or device is refused, never waited on
         while chunk := handle.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()

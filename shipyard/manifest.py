@@ -14,6 +14,7 @@ from typing import Any
 from shipyard import __version__
 from shipyard.errors import ShipyardError
 from shipyard.fsutil import atomic_write_text, sha256_file
+from shipyard.userinput import read_regular_text
 
 MANIFEST_NAME = "manifest.json"
 SCHEMA_VERSION = 1
@@ -63,9 +64,9 @@ class Manifest:
         if not path.exists():
             return cls(out_dir)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(read_regular_text(path))
             artifacts = [Artifact(**item) for item in data.get("artifacts", [])]
-        except (ValueError, TypeError, RecursionError) as exc:
+        except (OSError, ValueError, TypeError, RecursionError) as exc:
             raise ShipyardError(f"{path} is not a valid shipyard manifest: {exc}",
                                 hint="delete it and rebuild the artifacts") from None
         return cls(out_dir, artifacts)

@@ -15,11 +15,12 @@ Two hazards the ordinary calls do not guard against:
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from shipyard.errors import ConfigError
 
@@ -38,6 +39,26 @@ def special_kind(path: Path, *, follow: bool = False) -> str:
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         return "device"
     return ""
+
+
+def open_regular(path: Path | str) -> BinaryIO:
+    """Open ``path`` for reading only if it is a regular file (a link to one is fine).
+
+    The open itself is non-blocking, so a FIFO cannot make it wait for a writer; anything but
+    a regular file raises ``OSError(EINVAL)``, which every reader already handles as a file it
+    cannot read."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    handle = open(fd, "rb")  # noqa: SIM115 - returned to the caller, who closes it
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        handle.close()
+        raise OSError(errno.EINVAL, "not a regular file (a FIFO, socket or device)", str(path))
+    return handle
+
+
+def read_regular_text(path: Path | str) -> str:
+    """The UTF-8 text of a regular file (see :func:`open_regular`)."""
+    with open_regular(path) as handle:
+        return handle.read().decode("utf-8")
 
 
 def special_files(root: Path) -> Iterator[tuple[Path, str]]:

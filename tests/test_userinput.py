@@ -225,3 +225,21 @@ def test_a_fifo_among_kernel_sources_is_skipped_with_a_warning(
     sources, _ = discover(tmp_path)
     assert [s.name for s in sources] == ["add"]
     assert "pipe.metal is a FIFO, not a kernel source: skipped" in capsys.readouterr().err
+
+
+def test_a_fifo_where_a_json_file_belongs_is_never_waited_on(tmp_path: Path) -> None:
+    """The manifest, the release state and the cache records: unreadable, not a hang."""
+    from shipyard.errors import ShipyardError
+    from shipyard.manifest import Manifest
+    from shipyard.release.state import ReleaseState
+    from shipyard.sidecar.cacherecord import load_record
+    from shipyard.tools.versions import VersionCache
+
+    for name in ("manifest.json", "state.json", "record.json", "tool-versions.json"):
+        os.mkfifo(tmp_path / name)
+    with pytest.raises(ShipyardError, match="not a valid shipyard manifest"):
+        Manifest.load(tmp_path)
+    with pytest.raises(ShipyardError, match="is unreadable"):
+        ReleaseState.load(tmp_path / "state.json", "v1.0.0")
+    assert load_record(tmp_path / "record.json") is None
+    assert VersionCache(tmp_path / "tool-versions.json")._entries == {}

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from shipyard.fsutil import atomic_write_text, sha256_file
+from shipyard.userinput import read_regular_text
 
 #: Bump when the layout of a record changes: older records are then simply unbound.
 FORMAT = "shipyard-cache-record-1"
@@ -40,9 +41,9 @@ def write_record(path: Path, fields: dict[str, Any]) -> None:
 def load_record(path: Path, **expected: str) -> dict[str, Any] | None:
     """The record at ``path`` when it is one shipyard wrote with these ``expected`` fields."""
     try:
-        if not stat.S_ISREG(os.lstat(path).st_mode) or os.lstat(path).st_size > MAX_RECORD_BYTES:
+        if os.lstat(path).st_size > MAX_RECORD_BYTES:
             return None
-        record = json.loads(path.read_text(encoding="utf-8"))
+        record = json.loads(read_regular_text(path))
     except (OSError, ValueError, RecursionError):
         return None
     if not isinstance(record, dict) or record.get("format") != FORMAT:

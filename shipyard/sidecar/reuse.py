@@ -47,7 +47,7 @@ from shipyard.sidecar.packcache import KEEP, PackageCache
 from shipyard.sidecar.pbs import HOST_MIRROR, SUMS_NAME
 from shipyard.tools.uv import Uv
 from shipyard.tools.versions import identity
-from shipyard.userinput import special_kind
+from shipyard.userinput import read_regular_text, special_kind
 
 if TYPE_CHECKING:
     from shipyard.sidecar.build import SidecarBuild, SidecarResult
@@ -284,7 +284,7 @@ def record_bundle(build: SidecarBuild, key: BundleKey, result: SidecarResult) ->
 
 def _load_record(path: Path) -> dict[str, Any] | None:
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
+        record = json.loads(read_regular_text(path))
     except (OSError, ValueError, RecursionError):
         return None
     fields = ("sha256", "archive", "target", "signed", "binaries", "pbs_asset", "package_key")

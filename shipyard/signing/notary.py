@@ -18,6 +18,7 @@ from shipyard.plugins.interfaces import NotarySubmission
 from shipyard.tools.ditto import Ditto
 from shipyard.tools.spctl import Spctl
 from shipyard.tools.xcrun import Stapler
+from shipyard.userinput import read_regular_text
 
 PENDING_SUFFIX = ".notary.json"
 LOG_SUFFIX = ".notary-log.json"
@@ -49,10 +50,10 @@ class PendingSubmission:
         if not path.is_file():
             return None
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(read_regular_text(path))
             return cls(id=str(data["id"]), notarizer=str(data["notarizer"]),
                        artifact=str(data.get("artifact", artifact.name)))
-        except (ValueError, KeyError, TypeError, RecursionError):
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
             raise NotarizationError(f"{path} is not a shipyard notary submission file",
                                     hint="delete it and run `shipyard notarize` again") from None
 
