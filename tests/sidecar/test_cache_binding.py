@@ -274,3 +274,16 @@ def test_a_fifo_in_the_project_does_not_hang_the_reuse_key(tmp_path: Path) -> No
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "pkg")],
                           capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0 and "pipe is a FIFO: skipped" in done.stderr
+
+
+def test_a_fifo_named_as_a_local_wheel_is_a_config_error(
+        sidecar_project: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+
+    root = sidecar_project("skip-smoke = true")
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('["tool"]', '["./tool-1.0-py3-none-any.whl"]'))
+    os.mkfifo(root / "tool-1.0-py3-none-any.whl")
+    code, _, err = run_cli(capsys, "-C", str(root), "sidecar", "build")
+    assert code == 4, err
+    assert "tool-1.0-py3-none-any.whl' is a FIFO" in err and "tool.shipyard.sidecar.packages" in err
