@@ -6,8 +6,8 @@
 Three ways to rebuild the same bundle, each warmed once (needs PyPI), then timed ``--runs``
 times, interleaved; medians are printed per step with their ratios:
 
-(a) shipyard with uv: every shipyard cache warm (PBS download, its decompressed tar, the
-    packaged-sidecar cache, uv's wheel cache);
+(a) shipyard with uv: the PBS download, its decompressed tar and uv's wheel cache warm; the
+    bundle is compressed again, since ``reuse = false`` never takes a packaged-sidecar entry;
 (b) the original shell recipe as the rapid-mlx pipeline runs it: extract the (already downloaded) PBS archive,
     ``pip install --target`` into site-packages, strip, census, then ``tar -czf`` (here
     Python's tarfile + gzip level 6, the gzip CLI's default) with no output cache, because

@@ -58,8 +58,9 @@ class Cache:
 
 
 def _holder(path: Path) -> int | None:
-    """Who holds ``path``, or its key: ``inflated/<sha>-<tarsha>.tar`` is held as ``<sha>``
-    (a build holds it before the decompressed copy exists, whose name it cannot know yet)."""
+    """Who holds ``path``, or its key: ``inflated/<sha>-<tarsha>.tar`` and its record
+    ``inflated/<sha>-record.json`` are held as ``<sha>`` (a build holds them before the
+    decompressed copy exists, whose name it cannot know yet)."""
     return locks.holder(path) or locks.holder(path.with_name(path.name.split("-", 1)[0]))
 
 
@@ -81,7 +82,7 @@ def hold_pbs_entries(cache_dir: Path, sha256: str) -> Iterator[None]:
     """Hold the download and decompressed entries of one PBS archive for a build."""
     with locks.hold(cache_dir / "sha256" / sha256), locks.hold(cache_dir / "inflated" / sha256):
         for path in [cache_dir / "sha256" / sha256,
-                     *(cache_dir / "inflated").glob(f"{sha256}-*.tar")]:
+                     *(cache_dir / "inflated").glob(f"{sha256}-*[!k]")]:  # not .lock
             with contextlib.suppress(OSError):
                 os.utime(path)  # used now: last in line for pruning
         yield

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from shipyard import locks, ui
 from shipyard.errors import ConfigError
+from shipyard.userinput import open_regular, special_kind
 
 CHUNK = 1 << 20
 
@@ -19,7 +20,7 @@ def sha256_file(path: Path | str) -> str:
     import hashlib  # OpenSSL's start-up: only when something is hashed
 
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with open_regular(path) as handle:  # a FIFO or device is refused, never waited on
         while chunk := handle.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
@@ -51,6 +52,10 @@ def read_user_text(path: Path, what: str, *, hint: str | None = None) -> str:
     Unreadable or not UTF-8 is a :class:`ConfigError` naming the file, the byte offset, line
     and column of the first bad byte, never a bare ``UnicodeDecodeError``.
     """
+    kind = special_kind(path, follow=True)
+    if kind:  # reading a FIFO waits for a writer forever, a device never ends
+        raise ConfigError(f"{what} {path} is a {kind}, not a file",
+                          hint=hint or "point it at a regular file")
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -26,5 +26,5 @@ def set_value(text: str, *, wants_string: bool) -> Any:
 
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):  # not a TOML value: the text itself
         return str(text)

@@ -90,7 +90,7 @@ def check_plist_file(path: Path, *, kind: str = "info") -> dict[str, Any]:
     try:
         with open(path, "rb") as handle:
             data = plistlib.load(handle)
-    except (plistlib.InvalidFileException, ValueError, OSError) as exc:
+    except (plistlib.InvalidFileException, ValueError, OSError, RecursionError) as exc:
         raise ShipyardError(f"{path} is not a readable property list: {exc}") from None
     if not isinstance(data, dict):
         raise ShipyardError(f"{path} holds a {type(data).__name__}, not a dictionary")

@@ -18,6 +18,7 @@ from shipyard.config.model import AppConfig, DaemonConfig
 from shipyard.config.names import check_path_component
 from shipyard.errors import ConfigError
 from shipyard.release.tags import SEMVER
+from shipyard.userinput import refuse_special
 
 APP = "tool.shipyard.app"
 #: Apple's bundle identifier alphabet: letters, digits, hyphen; at least two dot-separated parts.
@@ -96,6 +97,7 @@ def project_file(project: Project, value: str, toml_path: str, *, folder: bool |
     if not path.exists():
         raise ConfigError(f"{toml_path} = {value!r}: {path} does not exist",
                           hint="build or add it first, or fix the path")
+    refuse_special(path, toml_path)  # a FIFO would hang the copy, a device never end it
     if folder is True and not path.is_dir():
         raise ConfigError(f"{toml_path} = {value!r} must be a folder, {path} is a file")
     if folder is False and not path.is_file():

@@ -10,7 +10,6 @@ import dataclasses
 import functools
 import json
 import os
-import tomllib
 import types
 from collections.abc import Iterator, Mapping
 from dataclasses import field
@@ -23,6 +22,7 @@ from shipyard.config.validate import validate_config
 from shipyard.errors import ConfigError
 from shipyard.fsutil import read_user_text
 from shipyard.records import Record
+from shipyard.userinput import parse_toml, read_regular_text
 
 ROOT_PATH = "tool.shipyard"
 
@@ -64,8 +64,8 @@ def find_project_root(start: Path) -> Path | None:
             continue
         nearest = nearest or folder
         try:
-            document = tomllib.loads(candidate.read_text(encoding="utf-8", errors="replace"))
-        except (tomllib.TOMLDecodeError, OSError):
+            document = parse_toml(read_regular_text(candidate), str(candidate))
+        except (ConfigError, OSError, UnicodeDecodeError):
             return folder
         tool = document.get("tool")
         if isinstance(tool, dict) and "shipyard" in tool:
@@ -111,10 +111,7 @@ def load_project(
             f"no pyproject.toml in {root}",
             hint="run shipyard from the project directory, or pass --project DIR",
         )
-    try:
-        document = tomllib.loads(read_user_text(pyproject, "project file"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{pyproject.name} is not valid TOML: {exc}") from None
+    document = parse_toml(read_user_text(pyproject, "project file"), pyproject.name)
     return project_from_document(
         document, root=root, env=os.environ if env is None else env,
         overrides=overrides or {}, publishers=publishers, unknown_publishers=unknown_publishers,

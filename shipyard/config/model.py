@@ -210,7 +210,8 @@ class SidecarConfig(Section):
     reuse: bool = option(
         True, doc="Place the verified output of a previous build whose inputs were all the same "
         "(config, lock pins, installed distributions, project files) instead of building again; "
-        "`false` always runs every step.", env=("SHIPYARD_SIDECAR_REUSE",)
+        "`false` always runs every step, compressing the bundle again.",
+        env=("SHIPYARD_SIDECAR_REUSE",)
     )
 
 

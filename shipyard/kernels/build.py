@@ -46,6 +46,7 @@ from shipyard.kernels.plan import (
 from shipyard.kernels.sources import FileFacts, IncludeGraph, discover
 from shipyard.tools.runner import Runner
 from shipyard.tools.xcrun import Metal
+from shipyard.userinput import read_regular_text
 
 STATE_VERSION = 1
 
@@ -135,8 +136,8 @@ def _say_plan(settings: KernelSettings, plan: Plan, compiles: list[Compile],
 # ------------------------------------------------------------------------------ decision
 def _load_state(path: Path) -> dict[str, Any]:
     try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        state = json.loads(read_regular_text(path))
+    except (OSError, ValueError, RecursionError):  # absent, corrupt, nested too deep
         return {}
     return state if isinstance(state, dict) and state.get("version") == STATE_VERSION else {}
 

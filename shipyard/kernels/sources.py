@@ -13,7 +13,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from shipyard import ui
 from shipyard.errors import ConfigError
+from shipyard.userinput import special_kind
 
 INCLUDE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*"([^"\n]+)"', re.MULTILINE)
 SOURCE_SUFFIX = ".metal"
@@ -62,6 +64,8 @@ def discover(directory: Path) -> tuple[list[KernelSource], list[Path]]:
                     pending.append(Path(entry.path))
                 elif entry.name.endswith(SOURCE_SUFFIX) and entry.is_file():
                     sources.append(KernelSource(entry.name[: -len(SOURCE_SUFFIX)], Path(entry.path)))
+                elif kind := special_kind(Path(entry.path), follow=True):  # never opened
+                    ui.warn(f"{entry.path} is a {kind}, not a kernel source: skipped")
     sources.sort(key=lambda s: s.path)
     _refuse_duplicate_names(sources)
     return sources, sorted(walked)

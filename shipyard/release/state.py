@@ -25,6 +25,7 @@ from shipyard.errors import ShipyardError
 from shipyard.fsutil import atomic_write_text
 from shipyard.plugins.interfaces import Published
 from shipyard.redact import redact_data
+from shipyard.userinput import read_regular_text
 
 SCHEMA = 1
 
@@ -42,10 +43,10 @@ class ReleaseState:
         data: dict[str, Any] = {"schema": SCHEMA, "releases": {}}
         if path.exists():
             try:
-                data = json.loads(path.read_text(encoding="utf-8"))
+                data = json.loads(read_regular_text(path))
                 if not isinstance(data.get("releases"), dict):
                     raise ValueError("no `releases` table")
-            except ValueError as exc:
+            except (OSError, ValueError, RecursionError) as exc:  # RecursionError: nested too deep
                 raise ShipyardError(
                     f"release state file {path} is unreadable: {exc}",
                     hint="restore it from the CI artifacts of the earlier run; deleting it "

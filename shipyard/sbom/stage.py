@@ -31,6 +31,7 @@ from shipyard.sbom import (
     sbom_artifact,
     sbom_names,
 )
+from shipyard.sidecar.extract import check_zip_members, extract_archive
 from shipyard.stages import StageContext
 
 SKIPPED_KINDS = ("sbom", "checksums")
@@ -48,10 +49,10 @@ def unpack(archive: Path, into: Path) -> bool:
     False when the file is not the archive its name says."""
     try:
         if archive.name.endswith(TAR_SUFFIXES):
-            with tarfile.open(archive) as tar:
-                tar.extractall(into, filter="data")
+            extract_archive(archive, into)  # escapes, special members and bombs refused first
         else:
             with zipfile.ZipFile(archive) as zipped:
+                check_zip_members(zipped.infolist(), archive.name)
                 zipped.extractall(into)
     except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as exc:
         ui.warn(f"cannot read {archive.name} as an archive: {exc}")

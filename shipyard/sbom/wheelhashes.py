@@ -92,7 +92,7 @@ def pip_report_hashes(report: Path) -> dict[tuple[str, str], WheelHash]:
     """(canonical name, version) → the wheel hash pip reported for each installed item."""
     try:
         items = json.loads(report.read_text(encoding="utf-8")).get("install", [])
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):
         return {}
     found: dict[tuple[str, str], WheelHash] = {}
     for item in items if isinstance(items, list) else []:

@@ -42,12 +42,7 @@ from shipyard.plugins.manager import PluginSet
 from shipyard.sidecar import hostpbs
 from shipyard.sidecar.census import BinaryCensus
 from shipyard.sidecar.download import Downloader, default_cache_dir
-from shipyard.sidecar.extract import (
-    extract_archive,
-    forget_inflated,
-    inflate_limit,
-    inflated_tar,
-)
+from shipyard.sidecar.extract import forget_inflated, unpack_pinned
 from shipyard.sidecar.install import (
     InstallRequest,
     choose_installer,
@@ -84,6 +79,8 @@ class SidecarBuild:
     installer: str = ""
     local_wheels: list[Path] = field(default_factory=list)
     pip_report: Path | None = None
+    #: The packaged-sidecar cache key of the tarball (what a reuse record points at).
+    package_key: str = ""
     session: HermeticSession | None = None
 
     @property
@@ -209,11 +206,9 @@ def fetch_python(build: SidecarBuild) -> BundleLayout:
 def unpack_python(build: SidecarBuild, archive: Path, sha256: str, root: Path,
                   downloader: Downloader, label: str) -> None:
     """Extract the verified archive; a refused one (hostile member, bomb) leaves the cache."""
-    ratio = build.config.max_inflate_ratio
     try:
-        plain = inflated_tar(archive, sha256, build.cache_dir, max_ratio=ratio, label=label)
-        extract_archive(plain, root, label=label,
-                        max_bytes=inflate_limit(archive.stat().st_size, ratio))
+        unpack_pinned(archive, sha256, build.cache_dir, root,
+                      max_ratio=build.config.max_inflate_ratio, label=label)
     except IntegrityError:
         downloader.forget(sha256)
         forget_inflated(sha256, build.cache_dir)
@@ -324,8 +319,9 @@ def package_bundle(build: SidecarBuild) -> SidecarResult:
     staged_sboms = write_bundle_sboms(build, name)
     ui.step(f"packaging {name} (deterministic: sorted, SOURCE_DATE_EPOCH mtimes, uid/gid 0)")
     cache = PackageCache(build.cache_dir / "packaged")
-    digest, reused = cache.package(layout.root, layout.name, staged,
-                                   mtime=source_date_epoch(build.env))
+    digest, reused, build.package_key = cache.package(
+        layout.root, layout.name, staged, mtime=source_date_epoch(build.env),
+        reuse=build.config.reuse)  # --no-reuse: compressed again, never taken from the cache
     if reused:
         ui.info("bundle unchanged since a previous build: its verified compressed bytes were "
                 f"reused from {cache.directory}")

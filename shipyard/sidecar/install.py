@@ -22,6 +22,7 @@ from shipyard.errors import ConfigError, ToolMissingError
 from shipyard.sidecar.target import Target
 from shipyard.tools import Pip, Uv
 from shipyard.tools.runner import Runner
+from shipyard.userinput import special_kind
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,9 @@ def resolve_requirements(project: Project, packages: list[str], build_dir: Path,
             resolved.append(str(build_wheel(local, build_dir, runner, installer, env)))
         elif local.is_file():
             resolved.append(str(local))
+        elif kind := special_kind(local, follow=True):  # an installer would wait on it forever
+            raise ConfigError(f"tool.shipyard.sidecar.packages: {item!r} is a {kind} ({local}), "
+                              "not a wheel or a project folder", hint="point it at a wheel file")
         else:
             raise ConfigError(f"tool.shipyard.sidecar.packages: {item!r} does not exist ({local})",
                               hint="paths are relative to the project directory")

@@ -9,7 +9,6 @@ The special mirror ``host`` synthesizes a PBS-layout archive from the running in
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -18,6 +17,7 @@ from shipyard.errors import ConfigError, IntegrityError
 from shipyard.fsutil import atomic_write_text, read_user_text, user_path_kind
 from shipyard.redact import redact
 from shipyard.sidecar.target import Target
+from shipyard.userinput import parse_toml
 
 GITHUB_DOWNLOADS = "https://github.com/astral-sh/python-build-standalone/releases/download"
 HOST_MIRROR = "host"
@@ -110,11 +110,8 @@ class LockFile:
     def load(cls, path: Path) -> LockFile:
         if user_path_kind(path, "lock file (tool.shipyard.sidecar.lock-file)") == "missing":
             return cls(path, {})
-        try:
-            data = tomllib.loads(read_user_text(path, "lock file", hint=REGENERATE))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"lock file {path} is not valid TOML: {exc}",
-                              hint="regenerate it with `shipyard sidecar lock`") from None
+        data = parse_toml(read_user_text(path, "lock file", hint=REGENERATE), f"lock file {path}",
+                          hint="regenerate it with `shipyard sidecar lock`")
         table = data.get("pbs", {})
         if not isinstance(table, dict) or not all(
                 isinstance(v, str) and _HEX64.fullmatch(v) for v in table.values()):

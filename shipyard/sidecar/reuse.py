@@ -20,9 +20,10 @@ unknown: such a build is never reused and says why. (Requirements of a pinned pa
 resolved by the installer; pin them in ``requirements`` to make them inputs too.)
 
 After a build, :func:`record_bundle` writes ``<cache>/bundles/<key>.json`` naming the sha256
-of the tarball, which the packaged-sidecar cache holds. :func:`reuse_bundle` copies that
-entry into the staging directory while hashing it and uses it only when the bytes still
-hash to the recorded sha256; a missing or corrupt entry means a full build.
+of the tarball and its key in the packaged-sidecar cache, which holds it. :func:`reuse_bundle`
+copies that entry into the staging directory and uses it only when the bytes hash to the
+sha256 both records hold and decompress to the stream the packaged record names; a missing
+or different entry means a full build.
 """
 
 from __future__ import annotations
@@ -42,16 +43,17 @@ from shipyard import __version__, ui
 from shipyard.archives import source_date_epoch
 from shipyard.fsutil import atomic_write_text, sha256_file
 from shipyard.sidecar import hostpbs
-from shipyard.sidecar.packcache import KEEP, copy_hashing
+from shipyard.sidecar.packcache import KEEP, PackageCache
 from shipyard.sidecar.pbs import HOST_MIRROR, SUMS_NAME
 from shipyard.tools.uv import Uv
 from shipyard.tools.versions import identity
+from shipyard.userinput import read_regular_text, special_kind
 
 if TYPE_CHECKING:
     from shipyard.sidecar.build import SidecarBuild, SidecarResult
 
 #: Bump when what goes into the key, or the record's layout, changes.
-FORMAT = "shipyard-sidecar-reuse-2"
+FORMAT = "shipyard-sidecar-reuse-3"
 #: Folders of a local project that never reach a wheel: VCS data, byte-code, tool caches.
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".venv", ".nox", ".tox",
                        ".mypy_cache", ".ruff_cache", ".pytest_cache"})
@@ -171,6 +173,8 @@ def _local_path(build: SidecarBuild, item: str) -> Path | None:
 
 
 def _file_digest(path: Path) -> str:
+    if special_kind(path):  # a FIFO named as the lock or requirements file: never opened
+        return "special"
     try:
         return sha256_file(path)
     except OSError:
@@ -178,7 +182,10 @@ def _file_digest(path: Path) -> str:
 
 
 def tree_digest(root: Path, *, skip: Path | None = None) -> str:
-    """sha256 over the relative path, kind and content of every file under ``root``."""
+    """sha256 over the relative path, kind and content of every file under ``root``.
+
+    FIFOs, sockets and devices are skipped with a warning, never opened: opening a FIFO
+    blocks until someone writes to it, and none of them can be packaged anyway."""
     digest = hashlib.sha256()
     for dirpath, dirnames, filenames in os.walk(root):
         here = Path(dirpath)
@@ -187,7 +194,10 @@ def tree_digest(root: Path, *, skip: Path | None = None) -> str:
         for name in sorted(filenames):
             path = here / name
             relative = path.relative_to(root).as_posix()
-            if path.is_symlink():
+            kind = special_kind(path)
+            if kind:
+                ui.warn(f"{path} is a {kind}: skipped (not read, not an input of the build)")
+            elif path.is_symlink():
                 digest.update(f"link {relative} {os.readlink(path)}\0".encode())
             elif not name.endswith((".pyc", ".pyo")):
                 executable = os.access(path, os.X_OK)
@@ -210,15 +220,10 @@ def reuse_bundle(build: SidecarBuild, key: BundleKey) -> SidecarResult | None:
     record = _load_record(records_dir(build) / f"{key.digest}.json")
     if record is None:
         return None
-    entries = sorted((build.cache_dir / "packaged").glob(f"*-{record['sha256']}.tar.gz"))
-    if not entries:
-        ui.info("sidecar inputs unchanged, but the packaged output is no longer cached: building")
-        return None
     staged = build.work / record["archive"]
-    if copy_hashing(entries[0], staged) != record["sha256"]:
-        ui.warn(f"cached sidecar {entries[0].name} does not match its sha256; building again")
-        staged.unlink(missing_ok=True)
-        entries[0].unlink(missing_ok=True)
+    cache = PackageCache(build.cache_dir / "packaged")
+    if cache.restore(record["package_key"], staged, sha256=record["sha256"]) is None:
+        ui.info("sidecar inputs unchanged, but the packaged output is no longer cached: building")
         return None
     try:
         placed = place_output(build, record, staged)
@@ -259,7 +264,10 @@ def record_bundle(build: SidecarBuild, key: BundleKey, result: SidecarResult) ->
     """Remember which tarball these inputs produced; a failure only costs the next build."""
     if key.unknown:
         return
+    if not build.package_key:
+        return
     record = {"format": FORMAT, "sha256": result.sha256, "archive": result.tarball.name,
+              "package_key": build.package_key,
               "target": result.target, "signed": result.signed, "binaries": result.binaries,
               "pbs_asset": result.pbs_asset,
               # the SBOMs are small and derived from the same inputs: kept with the record
@@ -276,12 +284,13 @@ def record_bundle(build: SidecarBuild, key: BundleKey, result: SidecarResult) ->
 
 def _load_record(path: Path) -> dict[str, Any] | None:
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        record = json.loads(read_regular_text(path))
+    except (OSError, ValueError, RecursionError):
         return None
-    fields = ("sha256", "archive", "target", "signed", "binaries", "pbs_asset")
+    fields = ("sha256", "archive", "target", "signed", "binaries", "pbs_asset", "package_key")
     if not isinstance(record, dict) or record.get("format") != FORMAT or \
-            not all(f in record for f in fields) or not re.fullmatch(r"[0-9a-f]{64}", str(record["sha256"])) \
+            not all(f in record for f in fields) or \
+            not all(re.fullmatch(r"[0-9a-f]{64}", str(record[f])) for f in ("sha256", "package_key")) \
             or "/" in str(record["archive"]) or not str(record["archive"]).endswith(".tar.gz"):
         return None
     return record

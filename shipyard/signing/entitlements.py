@@ -80,8 +80,12 @@ def _check_rule(pattern: str, keys: Sequence[str]) -> None:
 
 def read_entitlements(path: Path) -> dict[str, object]:
     """Parse an entitlements plist (used by tests and ``--dry-run`` listings)."""
-    with open(path, "rb") as handle:
-        data = plistlib.load(handle)
+    try:
+        with open(path, "rb") as handle:
+            data = plistlib.load(handle)
+    except (plistlib.InvalidFileException, ValueError, OSError, RecursionError) as exc:
+        raise ConfigError(f"{path} is not a readable entitlements property list: {exc}",
+                          hint="write it as an XML plist of reverse-DNS keys") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path} is not an entitlements dictionary")
     return data

@@ -18,6 +18,7 @@ from shipyard.plugins.interfaces import NotarySubmission
 from shipyard.tools.ditto import Ditto
 from shipyard.tools.spctl import Spctl
 from shipyard.tools.xcrun import Stapler
+from shipyard.userinput import read_regular_text
 
 PENDING_SUFFIX = ".notary.json"
 LOG_SUFFIX = ".notary-log.json"
@@ -49,10 +50,10 @@ class PendingSubmission:
         if not path.is_file():
             return None
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(read_regular_text(path))
             return cls(id=str(data["id"]), notarizer=str(data["notarizer"]),
                        artifact=str(data.get("artifact", artifact.name)))
-        except (ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
             raise NotarizationError(f"{path} is not a shipyard notary submission file",
                                     hint="delete it and run `shipyard notarize` again") from None
 
@@ -144,7 +145,7 @@ def parse_json_output(text: str, *, what: str) -> dict[str, Any]:
     start = text.find("{")
     try:
         data = json.loads(text[start:]) if start >= 0 else None
-    except ValueError:
+    except (ValueError, RecursionError):  # a hostile answer nested too deep is no answer
         data = None
     if not isinstance(data, dict):
         raise NotarizationError(f"{what} did not print the expected JSON: {text.strip()[-300:]!r}")

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from shipyard.binaries import HEAD_SIZE, is_macho_head
 from shipyard.errors import IntegrityError
+from shipyard.sidecar.extract import check_zip_members
 from shipyard.signing.request import SignReport
 from shipyard.signing.unpack import sign_unpacked
 
@@ -42,6 +43,7 @@ def sign_wheel(wheel: Path, sign: Callable[[Path], SignReport], *, dry_run: bool
 def _extract(wheel: Path, tree: Path) -> None:
     try:
         with zipfile.ZipFile(wheel) as archive:
+            check_zip_members(archive.infolist(), wheel.name)  # escapes, special files, bombs
             for info in archive.infolist():
                 name = PurePosixPath(info.filename)
                 if name.is_absolute() or ".." in name.parts:

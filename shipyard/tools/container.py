@@ -27,7 +27,7 @@ def _labels(labels: Mapping[str, str]) -> list[str]:
 def _json(text: str, what: str) -> Any:
     try:
         return json.loads(text or "[]")
-    except ValueError:
+    except (ValueError, RecursionError):
         raise CommandError(f"`container {what}` did not answer JSON: {text[:200]!r}") from None
 
 
@@ -42,7 +42,7 @@ class ContainerCli(Tool):
     def parse_version(self, output: str) -> str:
         try:
             entries = json.loads(output)
-        except ValueError:
+        except (ValueError, RecursionError):
             return ""
         for entry in entries if isinstance(entries, list) else []:
             if isinstance(entry, dict) and entry.get("appName") == "container":

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from shipyard.fsutil import atomic_write_text
+from shipyard.userinput import read_regular_text
 
 #: Bump when the file's layout changes; an older file is ignored.
 FORMAT = 1
@@ -45,9 +46,9 @@ class VersionCache:
 
     def _load(self) -> dict[str, dict[str, object]]:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}  # absent or corrupt: ask every tool again
+            data = json.loads(read_regular_text(self.path))
+        except (OSError, ValueError, RecursionError):
+            return {}  # absent, corrupt or nested too deep: ask every tool again
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             return {}
         entries = data.get("tools")

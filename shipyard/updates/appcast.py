@@ -111,10 +111,33 @@ class Appcast:
 
 
 # ------------------------------------------------------------------------------ reading
+#: Real feeds are kilobytes; one holding every release of years of nightlies stays far below.
+MAX_FEED_BYTES = 16 << 20
+
+
+def _parse_plain_xml(data: bytes) -> ET.Element:
+    """ElementTree, with any document type declaration refused as soon as it starts."""
+    parser = ET.XMLParser(target=_NoDoctype())
+    parser.feed(data)
+    return parser.close()
+
+
+class _NoDoctype(ET.TreeBuilder):
+    def doctype(self, name: str, pubid: str | None, system: str | None) -> None:
+        raise ET.ParseError("a document type declaration (DOCTYPE/ENTITY) is not allowed in a "
+                            "feed")
+
+
 def parse_appcast(data: bytes, where: str) -> Appcast:
-    """Parse and check an appcast; :class:`IntegrityError` names ``where`` and the problem."""
+    """Parse and check an appcast; :class:`IntegrityError` names ``where`` and the problem.
+
+    A feed is plain RSS: a document type declaration (the way to define entities that expand
+    a few bytes into gigabytes) or a feed over :data:`MAX_FEED_BYTES` is refused unread."""
+    if len(data) > MAX_FEED_BYTES:
+        raise IntegrityError(f"appcast {where} is larger than {MAX_FEED_BYTES >> 20} MiB: "
+                             "not a feed shipyard reads", hint="fix or restore it")
     try:
-        root = ET.fromstring(data)
+        root = _parse_plain_xml(data)
     except ET.ParseError as exc:
         raise IntegrityError(f"appcast {where} is not well-formed XML: {exc}",
                              hint="fix or restore it; shipyard never replaces a feed it cannot "

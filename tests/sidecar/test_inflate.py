@@ -56,8 +56,8 @@ def test_corrupt_cached_tar_is_replaced(tmp_path: Path, capsys: pytest.CaptureFi
     expected = good.read_bytes()
     good.write_bytes(expected[:-1] + b"X")
     again = inflated_tar(archive, sha(archive), tmp_path / "cache")
-    assert again.read_bytes() == expected and "corrupt" in capsys.readouterr().err
-    assert len(list((tmp_path / "cache" / "inflated").iterdir())) == 1
+    assert again.read_bytes() == expected and "does not match its record" in capsys.readouterr().err
+    assert len(list((tmp_path / "cache" / "inflated").glob("*.tar"))) == 1
 
 
 def test_concatenated_members_and_zero_padding(tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ def tree(tmp_path: Path) -> Path:
 
 
 def package(cache: PackageCache, tree: Path, out: Path) -> tuple[str, bool, bytes]:
-    digest, reused = cache.package(tree, "tool", out, mtime=MTIME)
+    digest, reused, _ = cache.package(tree, "tool", out, mtime=MTIME)
     return digest, reused, out.read_bytes()
 
 
@@ -86,9 +86,9 @@ def test_corrupt_entry_is_ignored_and_rewritten(tree: Path, tmp_path: Path,
     entry.write_bytes(good[:-10] + b"corrupted!")  # same size, wrong bytes
     again, reused, data = package(cache, tree, tmp_path / "two.tar.gz")
     assert not reused and again == digest and data == good
-    assert "corrupt" in capsys.readouterr().err
+    assert "does not match its record" in capsys.readouterr().err
     (rewritten,) = cache.directory.glob("*.tar.gz")
-    assert rewritten.name.endswith(f"-{digest}.tar.gz") and rewritten.read_bytes() == good
+    assert rewritten.read_bytes() == good
     assert package(cache, tree, tmp_path / "three.tar.gz")[1]  # and used again next time
 
 
