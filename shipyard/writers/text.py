@@ -24,12 +24,15 @@ def unsafe_character(value: str) -> str | None:
     return found.group() if found else None
 
 
-def check_text(value: str, toml_path: str) -> str:
-    """Return ``value`` when it is free of control and direction characters, else raise a
-    :class:`ConfigError` naming ``toml_path``."""
-    bad = unsafe_character(value)
+def check_text(value: str, toml_path: str, *, lines: bool = False) -> str:
+    """Return ``value`` when it is free of control and direction characters (``lines``
+    admits newlines, for commands), else raise a :class:`ConfigError` naming ``toml_path``.
+    The value itself is not shown: it could be a credential."""
+    bad = unsafe_character(value.replace("\n", " ") if lines else value)
     if bad is not None:
-        raise ConfigError(f"{toml_path} contains the control character U+{ord(bad):04X}: "
-                          f"{value!r} cannot be written into the generated files",
-                          hint="remove the control or line-break character from the value")
+        position = value.index(bad)
+        raise ConfigError(f"{toml_path} contains the control character U+{ord(bad):04X} "
+                          f"(at position {position}), which the files shipyard generates "
+                          "cannot carry safely",
+                          hint="remove the control, line-break or text-direction character")
     return value
