@@ -79,7 +79,20 @@ def scalar(value: Any) -> str:
         raise TypeError(f"cannot write {type(value).__name__} as a YAML scalar: {value!r}")
     if PLAIN.fullmatch(value) and value.lower() not in RESERVED:
         return value
-    return json.dumps(value)
+    return quoted(value)
+
+
+#: Characters a YAML double-quoted scalar must hold as escapes: what JSON leaves raw but
+#: YAML reads as a line break (NEL, U+2028/9) or forbids in a stream (DEL, C1, U+FFFE/F).
+_YAML_ESCAPE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+
+
+def quoted(value: str) -> str:
+    """``value`` as a YAML double-quoted scalar: a JSON string, non-ASCII written as UTF-8
+    (a JSON surrogate pair is two characters to some YAML readers), with ``\\u`` escapes for
+    the characters YAML reads differently from JSON."""
+    text = json.dumps(value, ensure_ascii=False)
+    return _YAML_ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _key(key: str) -> str:
