@@ -35,6 +35,8 @@ def system_tool(name: str, package: str) -> str:
 
 
 def run(argv: list[str], cwd: Path | None = None) -> str:
-    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
+    """Run ``argv``; its output decoded as is (no newline translation: a CR stays a CR)."""
+    done = subprocess.run(argv, cwd=cwd, capture_output=True, check=False)
+    output = done.stdout.decode("utf-8")
+    assert done.returncode == 0, output + done.stderr.decode("utf-8", "replace")
+    return output
