@@ -55,8 +55,9 @@ def validate_config(config: ShipyardConfig, *, project_name: str, project_versio
         check_strings(config, "tool.shipyard")
     except ConfigError as exc:
         key = exc.message.split(" ", 1)[0]
-        raise ConfigError(exc.message.replace(key, key + _from(key, sources), 1),
-                          hint=exc.hint) from None
+        base = re.sub(r"(\[[0-9]+\])+$", "", key)  # a list's entries share its source
+        origin = _from(base, sources) if base in sources else ""
+        raise ConfigError(exc.message.replace(key, key + origin, 1), hint=exc.hint) from None
 
 
 # ------------------------------------------------------------------------------ strings
