@@ -77,7 +77,7 @@ def scalar(value: Any) -> str:
         return f"{scalar(value.value)}  # {value.comment}"
     if not isinstance(value, str):
         raise TypeError(f"cannot write {type(value).__name__} as a YAML scalar: {value!r}")
-    if PLAIN.fullmatch(value) and value.lower() not in RESERVED:
+    if PLAIN.fullmatch(value) and value.lower() not in RESERVED and not _YAML_ESCAPE.search(value):
         return value
     return quoted(value)
 
