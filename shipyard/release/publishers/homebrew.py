@@ -32,7 +32,8 @@ class HomebrewOptions(Section):
 
     tap: str = option(doc="Git URL of the tap repository (`homebrew-<name>`).")
     branch: str = option("main", doc="Branch the formula and cask are pushed to.")
-    name: str = option("", doc="Formula and cask token; empty means the project name.")
+    name: str = option("", doc="Formula and cask token (lower-case letters, digits and "
+                       "`._+@-`); empty means the project name.")
     download_url: str = option(
         doc="https URL of each asset, with `{tag}`, `{version}` and `{name}` placeholders, e.g. "
         "`https://github.com/acme/app/releases/download/{tag}/{name}`.")

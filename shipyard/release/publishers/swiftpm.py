@@ -36,8 +36,9 @@ class SwiftPMOptions(Section):
     download_url: str = option(
         doc="https URL of the XCFramework zip with `{tag}`, `{version}`, `{name}` placeholders.")
     platforms: list[str] = option(default_factory=lambda: [".macOS(.v14)"],
-                                  doc="Supported platforms, as Swift expressions.")
-    tools_version: str = option("5.9", doc="swift-tools-version of the manifest.")
+                                  doc="Supported platforms: `.macOS(.v14)`-style entries "
+                                  "(`.<platform>(.vN)` or `.<platform>(\"X.Y\")`).")
+    tools_version: str = option("5.9", doc="swift-tools-version of the manifest (`X.Y` or `X.Y.Z`).")
 
     def __post_init__(self) -> None:
         check_identifier(self.package, f"{OPTIONS}.package")
