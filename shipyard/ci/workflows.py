@@ -24,7 +24,6 @@ The security rules, and why:
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +36,7 @@ from shipyard.signing.keychain import (
     INSTALLER_PASSWORD_ENV,
     PASSWORD_ENV,
 )
+from shipyard.writers import sh
 
 if TYPE_CHECKING:
     from shipyard.config.loader import Project
@@ -73,7 +73,7 @@ class WorkflowInputs:
     @property
     def shipyard(self) -> str:
         """The shipyard command line, run from the repository root."""
-        where = "" if self.project_dir in ("", ".") else f" -C {shlex.quote(self.project_dir)}"
+        where = "" if self.project_dir in ("", ".") else f" -C {sh.word(self.project_dir)}"
         return f"shipyard{where}"
 
     def repo_path(self, *parts: str) -> str:
