@@ -47,6 +47,7 @@ def validate_config(config: ShipyardConfig, *, project_name: str, project_versio
     _check_sidecar(config.sidecar, project_name, project_version, sources, sidecar_configured)
     for name in config.publish:
         check_path_component(name, f"tool.shipyard.publish.{name}", what="name (a publisher)")
+        _check_token_env(config, name)
     _check_release(config)
     _check_package(config, sources)
     _check_kernels(config)
@@ -175,6 +176,15 @@ def _host() -> str:
 
 
 # ------------------------------------------------------------------------------ others
+def _check_token_env(config: ShipyardConfig, name: str) -> None:
+    """A publisher's ``token-env`` is written into the workflows as ``secrets.<NAME>``."""
+    from shipyard.ci.yaml import check_secret_name
+
+    token = getattr(config.publish[name].options, "token_env", "")
+    if isinstance(token, str) and token:
+        check_secret_name(token, f"tool.shipyard.publish.{name}.token-env")
+
+
 def _check_release(config: ShipyardConfig) -> None:
     release = "tool.shipyard.release"
     for name, family in config.release.families.items():

@@ -81,3 +81,10 @@ def test_any_value_is_either_refused_naming_its_key_or_loaded(tmp_path: Path, va
         return
     assert unsafe_character(value) is None
     assert project.config.publish["homebrew"].options.desc == value
+
+
+def test_token_env_must_be_a_secret_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = write_project(tmp_path / "proj", '[tool.shipyard.publish.npm]\npackage = "x"\n'
+                            'token-env = "NPM_TOKEN }}${{ github.token"')
+    code, _, err = run_cli(capsys, "-C", str(project), "config", "show")
+    assert code == 4 and "tool.shipyard.publish.npm.token-env" in err, err
