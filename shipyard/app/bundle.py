@@ -32,6 +32,7 @@ from shipyard.app.plist import info_plist, write_plist
 from shipyard.app.validate import AppPlan
 from shipyard.errors import ShipyardError
 from shipyard.sidecar.extract import extract_archive
+from shipyard.writers import sh
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,7 +75,7 @@ def add_sidecar(contents: Path, inputs: AppInputs) -> Path | None:
 def launcher_text(sidecar_name: str) -> str:
     """Contents/MacOS/<exe> of a Python app: run the bundled sidecar's shim."""
     return ("#!/bin/sh\n"
-            f"# Launch {sidecar_name}, the Python runtime bundled in Contents/Resources/.\n"
+            "# Launch the Python runtime bundled in Contents/Resources/.\n"
             "# The daemon's launchd job runs this through a symlink: resolve it (one level,\n"
             "# without `readlink -f`, which macOS readlink lacks) to find the bundle.\n"
             "self=$0\n"
@@ -83,7 +84,7 @@ def launcher_text(sidecar_name: str) -> str:
             '  case $link in /*) self=$link ;; *) self=$(dirname "$self")/$link ;; esac\n'
             "fi\n"
             'here=$(cd "$(dirname "$self")" && pwd -P)\n'
-            f'exec "$here/../Resources/{sidecar_name}/bin/{sidecar_name}" "$@"\n')
+            f'exec "$here"/../Resources/{sh.word(f"{sidecar_name}/bin/{sidecar_name}")} "$@"\n')
 
 
 def add_executable(contents: Path, plan: AppPlan, inputs: AppInputs) -> Path:

@@ -22,6 +22,7 @@ from typing import Any
 from shipyard.app.plist import check_launchd_plist
 from shipyard.app.validate import DaemonPlan
 from shipyard.fsutil import atomic_write_text
+from shipyard.writers import sh
 
 HOME_MARK = "@@SHIPYARD_HOME@@"
 #: Where the scripts live inside the bundle (they find the app from there).
@@ -76,19 +77,22 @@ def check_job(plan: DaemonPlan, app_name: str, app_executable: str) -> dict[str,
 
 
 def sh_quote(value: str) -> str:
-    return "'" + value.replace("'", "'\\''") + "'"
-
-
-def _heredoc_safe(text: str) -> str:
-    """``text`` inside an unquoted here-document: only our ${xml_home} may expand."""
-    return text.replace("\\", "\\\\").replace("$", "\\$").replace("`", "\\`")
+    return sh.word(value)
 
 
 def _sh_path(path: str) -> str:
-    """A double-quoted shell word for ``path``, ``~/`` becoming ``$HOME/``."""
-    rest = path[2:] if path.startswith("~/") else path
-    escaped = rest.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`")
-    return f'"$HOME/{escaped}"' if path.startswith("~/") else f'"{escaped}"'
+    """A shell word for ``path``, ``~/`` becoming ``"$HOME"/``."""
+    return f'"$HOME"/{sh.word(path[2:])}' if path.startswith("~/") else sh.word(path)
+
+
+def _home_mark(plan: DaemonPlan, app_name: str) -> str:
+    """A marker for the home folder that no configured value contains."""
+    values = "\0".join([app_name, plan.label, plan.program, plan.stdout, plan.stderr,
+                        *plan.arguments])
+    mark = HOME_MARK
+    while mark in values:
+        mark += "@"
+    return mark
 
 
 def _common(plan: DaemonPlan, app_name: str, app_executable: str) -> str:
@@ -115,12 +119,17 @@ def _common(plan: DaemonPlan, app_name: str, app_executable: str) -> str:
 
 
 def install_script(plan: DaemonPlan, app_name: str, app_executable: str) -> str:
-    template = plistlib.dumps(job(plan, app_name, app_executable, HOME_MARK), sort_keys=True)
-    body = _heredoc_safe(template.decode("utf-8")).replace(HOME_MARK, "${xml_home}")
+    mark = _home_mark(plan, app_name)
+    template = plistlib.dumps(job(plan, app_name, app_executable, mark), sort_keys=True)
+    # The plist's text is written by printf from single-quoted words, the user's home folder
+    # (XML-escaped) spliced in between them: no value can end a quote or run a command.
+    pieces: list[tuple[str, bool]] = []
+    for index, text in enumerate(template.decode("utf-8").split(mark)):
+        pieces += [("xml_home", True)] * bool(index) + [(text, False)]
     return (
         "#!/bin/sh\n"
-        f"# Install the {plan.label} launchd job of {app_name}.app. Safe to run again: an\n"
-        "# already loaded job is booted out and bootstrapped with the current plist.\n"
+        "# Install the launchd job of this app. Safe to run again: an already loaded job\n"
+        "# is booted out and bootstrapped with the current plist.\n"
         + _common(plan, app_name, app_executable)
         + '[ -x "$program" ] || { echo "$0: $program is missing or not executable" >&2; exit 1; }\n'
         'xml_home=$(printf \'%s\' "$HOME" | sed -e \'s/&/\\&amp;/g\' -e \'s/</\\&lt;/g\' '
@@ -129,9 +138,7 @@ def install_script(plan: DaemonPlan, app_name: str, app_executable: str) -> str:
         '"$(dirname "$stderr_log")"\n'
         'ln -sfn "$program" "$link"\n'
         'tmp="$plist.tmp.$$"\n'
-        'cat > "$tmp" <<SHIPYARD_PLIST\n'
-        f"{body}"
-        "SHIPYARD_PLIST\n"
+        + sh.printf_text(pieces) + ' > "$tmp"\n'
         'mv -f "$tmp" "$plist"\n'
         'if loaded; then launchctl bootout "$domain/$label"; fi\n'
         'launchctl bootstrap "$domain" "$plist"\n'
@@ -142,7 +149,7 @@ def install_script(plan: DaemonPlan, app_name: str, app_executable: str) -> str:
 def uninstall_script(plan: DaemonPlan, app_name: str, app_executable: str) -> str:
     return (
         "#!/bin/sh\n"
-        f"# Remove the {plan.label} launchd job of {app_name}.app. Safe to run again.\n"
+        "# Remove the launchd job of this app. Safe to run again.\n"
         + _common(plan, app_name, app_executable)
         + 'if loaded; then launchctl bootout "$domain/$label"; fi\n'
         'rm -f "$plist" "$link"\n'
@@ -155,7 +162,7 @@ def postinstall_script(plan: DaemonPlan, app_name: str) -> str:
     """The pkg's postinstall: run install-daemon for the console user (or as root)."""
     script = f'"$app"/{sh_quote(SCRIPTS_DIR + "/install-daemon")}'
     head = ("#!/bin/sh\n"
-            f"# Installer postinstall of {app_name}: install the {plan.label} launchd job.\n"
+            "# Installer postinstall: install the app's launchd job.\n"
             "set -eu\n"
             f'app="${{3%/}}${{2%/}}"/{sh_quote(app_name + ".app")}\n')
     if plan.scope == "system":
@@ -163,7 +170,8 @@ def postinstall_script(plan: DaemonPlan, app_name: str) -> str:
     return head + (
         "user=$(stat -f %Su /dev/console)\n"
         'if [ -z "$user" ] || [ "$user" = root ]; then\n'
-        f'  echo "nobody is logged in: run {app_name}.app/{SCRIPTS_DIR}/install-daemon later"\n'
+        "  echo " + sh.word(f"nobody is logged in: run {app_name}.app/{SCRIPTS_DIR}/"
+                            "install-daemon later") + "\n"
         "  exit 0\n"
         "fi\n"
         'uid=$(id -u "$user")\n'

@@ -24,12 +24,11 @@ The security rules, and why:
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from shipyard.ci import actions
-from shipyard.ci.yaml import Script
+from shipyard.ci.yaml import Script, check_secret_name, check_value
 from shipyard.signing.keychain import (
     CERT_ENV,
     IDENTITY_ENV,
@@ -37,6 +36,7 @@ from shipyard.signing.keychain import (
     INSTALLER_PASSWORD_ENV,
     PASSWORD_ENV,
 )
+from shipyard.writers import sh
 
 if TYPE_CHECKING:
     from shipyard.config.loader import Project
@@ -73,7 +73,7 @@ class WorkflowInputs:
     @property
     def shipyard(self) -> str:
         """The shipyard command line, run from the repository root."""
-        where = "" if self.project_dir in ("", ".") else f" -C {shlex.quote(self.project_dir)}"
+        where = "" if self.project_dir in ("", ".") else f" -C {sh.word(self.project_dir)}"
         return f"shipyard{where}"
 
     def repo_path(self, *parts: str) -> str:
@@ -134,6 +134,8 @@ def publisher_secrets(project: Project) -> list[str]:
     for name in sorted(project.config.publish):
         section = project.config.publish[name]
         token = getattr(section.options, "token_env", "") if section.enabled else ""
+        if token:
+            check_secret_name(token, f"tool.shipyard.publish.{name}.token-env")
         if token and token not in names:
             names.append(token)
     return names + [s for s in project.config.ci.secrets if s not in names]
@@ -175,7 +177,7 @@ def release_build_job(inputs: WorkflowInputs) -> dict[str, Any]:
     if signs:
         steps.append({"name": "delete the signing keychain", "if": "always() && runner.os == 'macOS'",
                       "shell": "bash", "run": Script(KEYCHAIN_CLEANUP)})
-    out_dir = project.config.out_dir.strip().rstrip("/")
+    out_dir = check_value(project.config.out_dir, "tool.shipyard.out-dir").strip().rstrip("/")
     steps.append({"uses": actions.UPLOAD_ARTIFACT.uses(), "with": {
         "name": CELL_ARTIFACT + expr("matrix.target"),
         "path": inputs.repo_path(out_dir, "cell-" + expr("matrix.target")),

@@ -25,6 +25,36 @@ KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 RESERVED = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "none"}
 
 
+#: GitHub Actions evaluates ``${{ … }}`` anywhere in a workflow's strings, quoted or not.
+EXPRESSION = "${{"
+#: A secret or environment variable name, as it appears in ``secrets.NAME``.
+SECRET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def check_value(value: str, toml_path: str) -> str:
+    """``value`` when it can be written into a workflow as data, else a config error: an
+    expression in it would run with the job's token and secrets."""
+    from shipyard.errors import ConfigError
+
+    if EXPRESSION in value:
+        raise ConfigError(f"{toml_path} contains `${{{{`, which GitHub Actions would evaluate "
+                          "as an expression in the generated workflow",
+                          hint="remove it; a command can read a value from an environment "
+                          "variable ($NAME) instead")
+    return value
+
+
+def check_secret_name(name: str, toml_path: str) -> str:
+    """``name`` when it is a plain secret name (it is written inside ``${{ secrets.NAME }}``)."""
+    from shipyard.errors import ConfigError
+
+    if not SECRET_NAME.fullmatch(name):
+        raise ConfigError(f"{toml_path} {name!r} is not a secret name",
+                          hint="use letters, digits and _, not starting with a digit, "
+                          "e.g. NPM_TOKEN")
+    return name
+
+
 @dataclass(frozen=True)
 class Commented:
     """A scalar written with an end-of-line comment."""
@@ -50,9 +80,22 @@ def scalar(value: Any) -> str:
     if not isinstance(value, str):
         raise TypeError(f"cannot write {type(value).__name__} as a YAML scalar: {value!r}")
     value = redact(value)  # a URL from the config may carry credentials: never into a workflow
-    if PLAIN.fullmatch(value) and value.lower() not in RESERVED:
+    if PLAIN.fullmatch(value) and value.lower() not in RESERVED and not _YAML_ESCAPE.search(value):
         return value
-    return json.dumps(value)
+    return quoted(value)
+
+
+#: Characters a YAML double-quoted scalar must hold as escapes: what JSON leaves raw but
+#: YAML reads as a line break (NEL, U+2028/9) or forbids in a stream (DEL, C1, U+FFFE/F).
+_YAML_ESCAPE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+
+
+def quoted(value: str) -> str:
+    """``value`` as a YAML double-quoted scalar: a JSON string, non-ASCII written as UTF-8
+    (a JSON surrogate pair is two characters to some YAML readers), with ``\\u`` escapes for
+    the characters YAML reads differently from JSON."""
+    text = json.dumps(value, ensure_ascii=False)
+    return _YAML_ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _key(key: str) -> str:

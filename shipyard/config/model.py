@@ -10,11 +10,12 @@ work starts; stage code reads its section and never the raw TOML.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import field
 from typing import Any
 
-from shipyard.config.fields import Section, option
+from shipyard.config.fields import Section, option, toml_key
 from shipyard.config.hermetic import CacheConfig, HostConfig, NetworkConfig
 
 DEFAULT_STRIP = (
@@ -566,6 +567,20 @@ class CiConfig(Section):
                            ("python-version", self.python_version), ("install", self.install)):
             if not value.strip():
                 raise ConfigError(f"{path}.{key} is empty", hint="remove it to get the default")
+        self._check_workflow_values(path)
+
+    def _check_workflow_values(self, path: str) -> None:
+        """What lands in the generated workflows is data, never a GitHub expression."""
+        from shipyard.ci.yaml import check_secret_name, check_value
+
+        for spec in dataclasses.fields(self):
+            value = getattr(self, spec.name)
+            for index, item in enumerate(value if isinstance(value, list) else [value]):
+                if isinstance(item, str):
+                    suffix = f"[{index}]" if isinstance(value, list) else ""
+                    check_value(item, f"{path}.{toml_key(spec.name)}{suffix}")
+        for index, name in enumerate(self.secrets):
+            check_secret_name(name, f"{path}.secrets[{index}]")
 
 
 # --------------------------------------------------------------------------------- root

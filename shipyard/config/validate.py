@@ -8,12 +8,16 @@ mistake found after the install step costs minutes and used to surface as an int
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
+from typing import Any
 
+from shipyard.config.fields import toml_key
 from shipyard.config.model import ShipyardConfig, SidecarConfig
 from shipyard.config.names import check_path_component
 from shipyard.errors import ConfigError
+from shipyard.writers.text import check_text
 
 SIDECAR = "tool.shipyard.sidecar"
 #: CPython versions as python-build-standalone names them: ``3.12.13``, ``3.14.0rc2``.
@@ -30,6 +34,9 @@ ENTITLEMENT = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+")
 #: A C preprocessor macro name (``-DNAME=VALUE``).
 MACRO = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 ARCHIVE_SUFFIX = ".tar.gz"
+#: Values that are shell commands, where a newline separates commands.
+MULTILINE = frozenset({"tool.shipyard.ci.install", "tool.shipyard.ci.macos-setup",
+                       "tool.shipyard.ci.test-command"})
 
 Sources = Mapping[str, str]
 
@@ -40,10 +47,41 @@ def validate_config(config: ShipyardConfig, *, project_name: str, project_versio
     _check_sidecar(config.sidecar, project_name, project_version, sources, sidecar_configured)
     for name in config.publish:
         check_path_component(name, f"tool.shipyard.publish.{name}", what="name (a publisher)")
+        _check_token_env(config, name)
     _check_release(config)
     _check_package(config, sources)
     _check_kernels(config)
     _check_entitlements(config)
+    try:  # after the specific checks, whose messages say more
+        check_strings(config, "tool.shipyard")
+    except ConfigError as exc:
+        key = exc.message.split(" ", 1)[0]
+        base = re.sub(r"(\[[0-9]+\])+$", "", key)  # a list's entries share its source
+        origin = _from(base, sources) if base in sources else ""
+        raise ConfigError(exc.message.replace(key, key + origin, 1), hint=exc.hint) from None
+
+
+# ------------------------------------------------------------------------------ strings
+def check_strings(value: Any, path: str) -> None:
+    """Every string (and table key) of the configuration, free of the control and direction
+    characters no generated file (plist, XML, sh, Ruby, Swift, YAML) can carry safely.
+    A third-party publisher's options are its own business and are left alone."""
+    if isinstance(value, str):
+        check_text(value, path, lines=path in MULTILINE)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            check_text(str(key), f"{path} (a key)")
+            check_strings(item, f"{path}.{key}")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            check_strings(item, f"{path}[{index}]")
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if not type(value).__module__.startswith("shipyard."):
+            return
+        for field in dataclasses.fields(value):
+            # publish.<name>.options holds the plugin's keys, written in publish.<name>
+            inner = path if field.name == "options" else f"{path}.{toml_key(field.name)}"
+            check_strings(getattr(value, field.name), inner)
 
 
 # ------------------------------------------------------------------------------ sidecar
@@ -138,6 +176,15 @@ def _host() -> str:
 
 
 # ------------------------------------------------------------------------------ others
+def _check_token_env(config: ShipyardConfig, name: str) -> None:
+    """A publisher's ``token-env`` is written into the workflows as ``secrets.<NAME>``."""
+    from shipyard.ci.yaml import check_secret_name
+
+    token = getattr(config.publish[name].options, "token_env", "")
+    if isinstance(token, str) and token:
+        check_secret_name(token, f"tool.shipyard.publish.{name}.token-env")
+
+
 def _check_release(config: ShipyardConfig) -> None:
     release = "tool.shipyard.release"
     for name, family in config.release.families.items():

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
 
 from shipyard.archives import Entry, entries
 from shipyard.fsutil import atomic_write_bytes, staging_dir
@@ -55,43 +55,51 @@ def install_kbytes(members: list[Entry]) -> int:
     return sum(-(-e.size // 1024) for e in members if e.kind == "file")
 
 
+def _xml(root: ET.Element) -> bytes:
+    """The document's bytes: every value escaped by ElementTree, never by a template."""
+    ET.indent(root, space="  ")
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, attrs)
+    element.text = text
+    return element
+
+
 def package_info(spec: PkgSpec, app_name: str, members: list[Entry]) -> bytes:
-    q = quoteattr
-    scripts = ('  <scripts>\n    <postinstall file="./postinstall"/>\n  </scripts>\n'
-               if spec.postinstall else "")
-    return (
-        '<?xml version="1.0" encoding="utf-8"?>\n'
-        f'<pkg-info format-version="2" identifier={q(spec.identifier)} version={q(spec.version)} '
-        f'install-location={q(spec.install_location)} auth="root" '
-        'overwrite-permissions="false" relocatable="false" postinstall-action="none">\n'
-        f'  <payload numberOfFiles="{len(members)}" installKBytes="{install_kbytes(members)}"/>\n'
-        + scripts
-        + f'  <bundle path={q("./" + app_name)} id={q(spec.identifier)} '
-        f'CFBundleShortVersionString={q(spec.version)} CFBundleVersion={q(spec.version)}/>\n'
-        f'  <bundle-version>\n    <bundle id={q(spec.identifier)}/>\n  </bundle-version>\n'
-        '</pkg-info>\n').encode()
+    root = ET.Element("pkg-info", {
+        "format-version": "2", "identifier": spec.identifier, "version": spec.version,
+        "install-location": spec.install_location, "auth": "root",
+        "overwrite-permissions": "false", "relocatable": "false", "postinstall-action": "none"})
+    _sub(root, "payload", numberOfFiles=str(len(members)),
+         installKBytes=str(install_kbytes(members)))
+    if spec.postinstall:
+        _sub(_sub(root, "scripts"), "postinstall", file="./postinstall")
+    _sub(root, "bundle", path="./" + app_name, id=spec.identifier,
+         CFBundleShortVersionString=spec.version, CFBundleVersion=spec.version)
+    _sub(_sub(root, "bundle-version"), "bundle", id=spec.identifier)
+    return _xml(root)
 
 
 def distribution(spec: PkgSpec, kbytes: int) -> bytes:
-    q, ident = quoteattr, quoteattr(spec.identifier)
-    return (
-        '<?xml version="1.0" encoding="utf-8"?>\n'
-        '<installer-gui-script minSpecVersion="2">\n'
-        f'  <title>{spec.title.replace("&", "&amp;").replace("<", "&lt;")}</title>\n'
-        '  <options customize="never" require-scripts="false" hostArchitectures="arm64"/>\n'
-        '  <domains enable_anywhere="false" enable_currentUserHome="false" '
-        'enable_localSystem="true"/>\n'
-        '  <volume-check script="false">\n    <allowed-os-versions>\n'
-        f'      <os-version min={q(spec.minimum_system_version)}/>\n'
-        '    </allowed-os-versions>\n  </volume-check>\n'
-        f'  <choices-outline>\n    <line choice="default">\n      <line choice={ident}/>\n'
-        '    </line>\n  </choices-outline>\n'
-        '  <choice id="default"/>\n'
-        f'  <choice id={ident} visible="false">\n    <pkg-ref id={ident}/>\n  </choice>\n'
-        f'  <pkg-ref id={ident} version={q(spec.version)} onConclusion="none" '
-        f'installKBytes="{kbytes}">#{spec.component}</pkg-ref>\n'
-        f'  <product id={ident} version={q(spec.version)}/>\n'
-        '</installer-gui-script>\n').encode()
+    ident = spec.identifier
+    root = ET.Element("installer-gui-script", {"minSpecVersion": "2"})
+    _sub(root, "title", spec.title)
+    _sub(root, "options", customize="never", **{"require-scripts": "false"},
+         hostArchitectures="arm64")
+    _sub(root, "domains", enable_anywhere="false", enable_currentUserHome="false",
+         enable_localSystem="true")
+    versions = _sub(_sub(root, "volume-check", script="false"), "allowed-os-versions")
+    _sub(versions, "os-version", min=spec.minimum_system_version)
+    line = _sub(_sub(root, "choices-outline"), "line", choice="default")
+    _sub(line, "line", choice=ident)
+    _sub(root, "choice", id="default")
+    _sub(_sub(root, "choice", id=ident, visible="false"), "pkg-ref", id=ident)
+    _sub(root, "pkg-ref", f"#{spec.component}", id=ident, version=spec.version,
+         onConclusion="none", installKBytes=str(kbytes))
+    _sub(root, "product", id=ident, version=spec.version)
+    return _xml(root)
 
 
 def _write_scripts(spec: PkgSpec, work: Path) -> Path | None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import configparser
 import os
-import shlex
 import shutil
 import stat
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from pathlib import Path
 from shipyard import ui
 from shipyard.config.validate import check_entry
 from shipyard.errors import ConfigError
+from shipyard.writers import sh
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,8 @@ def strip_paths(layout: BundleLayout, patterns: list[str]) -> list[Path]:
 
 # ------------------------------------------------------------------------------ shim
 SHIM = """#!/bin/sh
-# {name}: run the bundled Python with an environment pinned to this bundle, so a host
-# `pip install --user` or a stray PYTHONPATH can never leak other modules in.
+# The sidecar's command: run the bundled Python with an environment pinned to this
+# bundle, so a host `pip install --user` or a stray PYTHONPATH can never leak modules in.
 set -e
 self=$0
 # Resolve one level of symlink (a runtime-override link) without `readlink -f`,
@@ -113,10 +113,10 @@ def shim_text(name: str, python_minor: str, entry: str) -> str:
     if function:
         code = (f"import sys; sys.argv[0] = {name!r}; from {module} import {function.split('.')[0]}"
                 f" as _entry; sys.exit(_entry{_attr_path(function)}())")
-        launch = "-c " + shlex.quote(code)
+        launch = "-c " + sh.word(code)
     else:
-        launch = "-m " + shlex.quote(module)
-    return SHIM.format(name=name, minor=python_minor, launch=launch)
+        launch = "-m " + sh.word(module)
+    return SHIM.format(minor=python_minor, launch=launch)
 
 
 def _attr_path(function: str) -> str:

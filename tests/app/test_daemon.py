@@ -46,8 +46,8 @@ def test_job_is_checked_for_what_launchd_requires() -> None:
 def test_system_scope_uses_the_system_domain_and_library_folders() -> None:
     text = install_script(plan(scope="system", stdout="/Library/Logs/Demo/d.log",
                                stderr="/Library/Logs/Demo/e.log"), "Demo", "tool")
-    assert "domain=system\n" in text and '"/Library/LaunchDaemons"' in text
-    assert 'bindir="/Library/Demo/bin"' in text and "needs root" in text
+    assert "domain=system\n" in text and "plist=/Library/LaunchDaemons/" in text
+    assert "bindir=/Library/Demo/bin\n" in text and "needs root" in text
     assert "launchctl load" not in text and "$UID" not in text
 
 

@@ -18,6 +18,7 @@ from shipyard.plugins.specs import hookimpl
 from shipyard.release.publishers import runner_of
 from shipyard.release.publishers.gitrepo import RemoteRepo
 from shipyard.tools import Git
+from shipyard.writers import ruby
 
 if TYPE_CHECKING:
     from shipyard.manifest import Artifact
@@ -31,7 +32,8 @@ class HomebrewOptions(Section):
 
     tap: str = option(doc="Git URL of the tap repository (`homebrew-<name>`).")
     branch: str = option("main", doc="Branch the formula and cask are pushed to.")
-    name: str = option("", doc="Formula and cask token; empty means the project name.")
+    name: str = option("", doc="Formula and cask token (lower-case letters, digits and "
+                       "`._+@-`); empty means the project name.")
     download_url: str = option(
         doc="https URL of each asset, with `{tag}`, `{version}` and `{name}` placeholders, e.g. "
         "`https://github.com/acme/app/releases/download/{tag}/{name}`.")
@@ -44,14 +46,34 @@ class HomebrewOptions(Section):
         doc="Executables: cask `binary` paths inside the app, formula `bin` links inside the tarball.")
     zap: list[str] = option(default_factory=list, doc="Paths removed by `brew uninstall --zap`.")
 
+    def __post_init__(self) -> None:
+        if self.name:
+            check_token(self.name, f"{OPTIONS}.name")
+
+
+OPTIONS = "tool.shipyard.publish.homebrew"
+
+
+#: A Homebrew token (``shipyard-demo``): what names the formula's class and the tap's files.
+TOKEN = re.compile(r"[a-z0-9][a-z0-9._+@-]*")
+
 
 def formula_class(token: str) -> str:
     """``shipyard-demo`` → ``ShipyardDemo`` (Homebrew's class naming)."""
-    return "".join(part.capitalize() for part in re.split(r"[-_.@]", token) if part)
+    name = "".join(part.capitalize() for part in re.split(r"[-_.@+]", token) if part)
+    return ruby.constant(name if name[:1].isalpha() else "Formula" + name)
 
 
-def _ruby(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("#{", "\\#{") + '"'
+def check_token(token: str, toml_path: str) -> str:
+    """``token`` when Homebrew can name a formula and a file after it, else a config error."""
+    if not TOKEN.fullmatch(token):
+        raise ConfigError(f"{toml_path} {token!r} is not a Homebrew token",
+                          hint="use lower-case letters, digits and . _ + @ -, starting with a "
+                          f"letter or digit; set {OPTIONS}.name = \"my-app\"")
+    return token
+
+
+_ruby = ruby.string  # every value in a formula or cask is one Ruby string literal
 
 
 def cask_text(token: str, version: str, artifact: Artifact, url: str, o: HomebrewOptions) -> str:
@@ -63,7 +85,8 @@ def cask_text(token: str, version: str, artifact: Artifact, url: str, o: Homebre
              '  depends_on macos: ">= :sonoma"', "", f"  app {_ruby(app)}"]
     for binary in o.binaries:
         target = binary.rsplit("/", 1)[-1]
-        lines.append(f'  binary "#{{appdir}}/{app}/{binary}", target: {_ruby(target)}')
+        path = ruby.content(f"{app}/{binary}")
+        lines.append(f'  binary "#{{appdir}}/{path}", target: {_ruby(target)}')
     if o.zap:
         lines += ["", "  zap trash: ["] + [f"    {_ruby(p)}," for p in o.zap] + ["  ]"]
     return "\n".join(lines + ["end"]) + "\n"
@@ -98,7 +121,10 @@ class HomebrewPublisher(Publisher):
         return cask + formula
 
     def _token(self, ctx: PublishContext) -> str:
-        return ctx.options.name or ctx.project.name
+        if ctx.options.name:
+            return str(ctx.options.name)
+        return check_token(ctx.project.name, f"project.name (the token, since {OPTIONS}.name "
+                           "is not set)")
 
     def _file(self, ctx: PublishContext, artifact: Artifact) -> tuple[str, str]:
         """(path in the tap, file text) for one artifact."""

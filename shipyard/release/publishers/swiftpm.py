@@ -19,6 +19,7 @@ from shipyard.plugins.specs import hookimpl
 from shipyard.release.publishers import runner_of
 from shipyard.release.publishers.gitrepo import RemoteRepo
 from shipyard.tools import Git
+from shipyard.writers import swift
 
 if TYPE_CHECKING:
     from shipyard.manifest import Artifact
@@ -35,8 +36,31 @@ class SwiftPMOptions(Section):
     download_url: str = option(
         doc="https URL of the XCFramework zip with `{tag}`, `{version}`, `{name}` placeholders.")
     platforms: list[str] = option(default_factory=lambda: [".macOS(.v14)"],
-                                  doc="Supported platforms, as Swift expressions.")
-    tools_version: str = option("5.9", doc="swift-tools-version of the manifest.")
+                                  doc="Supported platforms: `.macOS(.v14)`-style entries "
+                                  "(`.<platform>(.vN)` or `.<platform>(\"X.Y\")`).")
+    tools_version: str = option("5.9", doc="swift-tools-version of the manifest (`X.Y` or `X.Y.Z`).")
+
+    def __post_init__(self) -> None:
+        check_identifier(self.package, f"{OPTIONS}.package")
+        if not swift.TOOLS_VERSION.fullmatch(self.tools_version):
+            raise ConfigError(f"{OPTIONS}.tools-version {self.tools_version!r} is not a "
+                              "swift-tools-version", hint='for example: tools-version = "5.9"')
+        for i, platform in enumerate(self.platforms):
+            if not swift.PLATFORM.fullmatch(platform):
+                raise ConfigError(f"{OPTIONS}.platforms[{i}] {platform!r} is not a supported "
+                                  "platform", hint='for example: platforms = [".macOS(.v14)"]')
+
+
+OPTIONS = "tool.shipyard.publish.swiftpm"
+
+
+def check_identifier(name: str, what: str) -> str:
+    """``name`` when Swift and SwiftPM take it as a target or product name."""
+    if not swift.is_identifier(name):
+        raise ConfigError(f"{what} {name!r} is not a Swift identifier",
+                          hint="use ASCII letters, digits and _, not starting with a digit, "
+                          "e.g. MLXRunner")
+    return name
 
 
 def target_name(artifact: Artifact) -> str:
@@ -48,20 +72,22 @@ def package_swift(o: SwiftPMOptions, target: str, url: str, checksum: str) -> st
     if not url.startswith("https://"):
         raise ConfigError(f"tool.shipyard.publish.swiftpm.download-url must give an https URL "
                           f"(SwiftPM refuses others), got {url!r}")
-    platforms = ", ".join(o.platforms)
-    return (f"// swift-tools-version:{o.tools_version}\n"
+    package = swift.string(check_identifier(o.package, f"{OPTIONS}.package"))
+    binary = swift.string(check_identifier(target, "the XCFramework's name"))
+    platforms = ", ".join(o.platforms)  # each matched swift.PLATFORM when loaded
+    return (f"{swift.tools_version_line(o.tools_version)}\n"
             "import PackageDescription\n\n"
             "let package = Package(\n"
-            f'    name: "{o.package}",\n'
+            f"    name: {package},\n"
             f"    platforms: [{platforms}],\n"
             "    products: [\n"
-            f'        .library(name: "{o.package}", targets: ["{target}"]),\n'
+            f"        .library(name: {package}, targets: [{binary}]),\n"
             "    ],\n"
             "    targets: [\n"
             "        .binaryTarget(\n"
-            f'            name: "{target}",\n'
-            f'            url: "{url}",\n'
-            f'            checksum: "{checksum}"\n'
+            f"            name: {binary},\n"
+            f"            url: {swift.string(url)},\n"
+            f"            checksum: {swift.string(checksum)}\n"
             "        ),\n"
             "    ]\n"
             ")\n")
