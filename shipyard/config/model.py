@@ -11,10 +11,10 @@ work starts; stage code reads its section and never the raw TOML.
 from __future__ import annotations
 
 import re
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import Any
 
-from shipyard.config.fields import Section, option
+from shipyard.config.fields import option
 from shipyard.config.hermetic import CacheConfig, HostConfig, NetworkConfig
 
 DEFAULT_STRIP = (
@@ -35,7 +35,8 @@ SIDECAR_ENTITLEMENTS = (
 
 
 # --------------------------------------------------------------------------------- kernels
-class KernelVariant(Section):
+@dataclass(frozen=True, kw_only=True)
+class KernelVariant:
     """One named build variant of every kernel (for example ``float16``)."""
 
     defines: dict[str, str] = option(
@@ -47,7 +48,8 @@ class KernelVariant(Section):
     )
 
 
-class KernelsConfig(Section):
+@dataclass(frozen=True, kw_only=True)
+class KernelsConfig:
     """``[tool.shipyard.kernels]``: Metal kernels compiled into metallibs (hatch hook and CLI)."""
 
     directory: str = option("kernels", doc="Directory searched (recursively) for .metal sources.")
@@ -112,7 +114,8 @@ class KernelsConfig(Section):
 
 
 # --------------------------------------------------------------------------------- sidecar
-class SidecarConfig(Section):
+@dataclass(frozen=True, kw_only=True)
+class SidecarConfig:
     """``[tool.shipyard.sidecar]``: a PBS interpreter + packages bundled into a tarball."""
 
     name: str = option("", doc="Name of the bundle directory, its shim `bin/<name>` and the "
@@ -215,7 +218,8 @@ class SidecarConfig(Section):
 
 
 # --------------------------------------------------------------------------------- sign
-class EntitlementRule(Section):
+@dataclass(frozen=True, kw_only=True)
+class EntitlementRule:
     """Entitlements applied to the executables whose bundle-relative path matches ``pattern``."""
 
     pattern: str = option(doc="fnmatch pattern on the path relative to the signed tree.")
@@ -224,7 +228,8 @@ class EntitlementRule(Section):
     )
 
 
-class SignConfig(Section):
+@dataclass(frozen=True, kw_only=True)
+class SignConfig:
     """``[tool.shipyard.sign]``: code signing of every binary, inside-out."""
 
     signer: str = option(
@@ -259,7 +264,8 @@ class SignConfig(Section):
 
 
 # --------------------------------------------------------------------------------- notarize
-class NotarizeConfig(Section):
+@dataclass(frozen=True, kw_only=True)
+class NotarizeConfig:
     """``[tool.shipyard.notarize]``: Apple notarization, stapling and Gatekeeper checks.
 
     Secrets are never configured here: the app-specific password comes from
@@ -301,7 +307,8 @@ class NotarizeConfig(Section):
 
 
 # --------------------------------------------------------------------------------- package
-class PackageConfig(Section):
+@dataclass(frozen=True, kw_only=True)
+class PackageConfig:
     """``[tool.shipyard.package]``: distributable archives, checksums and SBOM."""
 
     formats: list[str] = option(
@@ -322,14 +329,16 @@ class PackageConfig(Section):
 
 
 # --------------------------------------------------------------------------------- app
-class AppResource(Section):
+@dataclass(frozen=True, kw_only=True)
+class AppResource:
     """One file or folder copied into ``Contents/Resources/<destination>`` of the app."""
 
     source: str = option(doc="File or folder, relative to the project root (must stay inside it).")
     destination: str = option(doc="Path under Contents/Resources/ (relative, no `..`).")
 
 
-class DaemonConfig(Section):
+@dataclass(frozen=True, kw_only=True)
+class DaemonConfig:
     """``[tool.shipyard.app.daemon]``: the app's background daemon as a launchd agent."""
 
     label: str = option("", doc="launchd Label (reverse-DNS, e.g. `com.example.app.daemon`); "
@@ -350,7 +359,8 @@ class DaemonConfig(Section):
                          doc="StandardErrorPath; same rules as `stdout`.")
 
 
-class AppConfig(Section):
+@dataclass(frozen=True, kw_only=True)
+class AppConfig:
     """``[tool.shipyard.app]``: a macOS `.app` bundle assembled from the project's outputs."""
 
     name: str = option("", doc="Bundle name (`<name>.app`, CFBundleName); empty means the "
@@ -403,7 +413,8 @@ class AppConfig(Section):
 
 
 # --------------------------------------------------------------------------------- release
-class ReleaseFamily(Section):
+@dataclass(frozen=True, kw_only=True)
+class ReleaseFamily:
     """A family of releases selected by tag pattern (``sidecar-v{version}``)."""
 
     tag: str = option(doc="Tag pattern containing `{version}`, e.g. `sidecar-v{version}`.")
@@ -424,7 +435,8 @@ class ReleaseFamily(Section):
     )
 
 
-class ReleaseConfig(Section):
+@dataclass(frozen=True, kw_only=True)
+class ReleaseConfig:
     """``[tool.shipyard.release]``: tag families, channels and the release state file."""
 
     families: dict[str, ReleaseFamily] = option(
@@ -446,7 +458,8 @@ class ReleaseConfig(Section):
 
 
 # --------------------------------------------------------------------------------- updates
-class UpdatesConfig(Section):
+@dataclass(frozen=True, kw_only=True)
+class UpdatesConfig:
     """``[tool.shipyard.updates]``: Sparkle keys, signed appcasts per channel, deltas."""
 
     feed_url: str = option(
@@ -494,7 +507,8 @@ class UpdatesConfig(Section):
 
 
 # --------------------------------------------------------------------------------- publish
-class PublishConfig(Section):
+@dataclass(frozen=True, kw_only=True)
+class PublishConfig:
     """``[tool.shipyard.publish.<name>]``: one publisher plugin's settings.
 
     ``enabled`` is common to all; every other key is validated by the plugin's options class.
@@ -505,7 +519,8 @@ class PublishConfig(Section):
 
 
 # --------------------------------------------------------------------------------- ci
-class CiConfig(Section):
+@dataclass(frozen=True, kw_only=True)
+class CiConfig:
     """``[tool.shipyard.ci]``: the GitHub Actions workflows ``shipyard ci generate`` writes."""
 
     targets: list[str] = option(
@@ -568,7 +583,8 @@ class CiConfig(Section):
 
 
 # --------------------------------------------------------------------------------- root
-class ShipyardConfig(Section):
+@dataclass(frozen=True, kw_only=True)
+class ShipyardConfig:
     """``[tool.shipyard]``: the whole configuration of one project."""
 
     out_dir: str = option(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -13,13 +14,13 @@ from shipyard.errors import PluginError
 from shipyard.plugins import specs
 from shipyard.plugins.discovery import may_have_entry_points
 from shipyard.plugins.interfaces import Notarizer, NoxSession, Publisher, Signer
-from shipyard.records import Record
 
 BUILTIN_DIST = "shipyard"
 KINDS = ("publisher", "signer", "notarizer")
 
 
-class PluginRecord(Record, kw_only=False):
+@dataclass(frozen=True)
+class PluginRecord:
     """One class contributed by a plugin, with the distribution that provides it."""
 
     name: str
