@@ -30,9 +30,10 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=False)
 def lint(session: nox.Session) -> None:
-    """ruff on the whole repo, mypy on the shipyard package."""
+    """ruff on the whole repo, mypy on the shipyard package, the import contracts (lint-imports)."""
     session.run(sys.executable, "-m", "ruff", "check", ".", external=True)
     session.run(sys.executable, "-m", "mypy", "shipyard", external=True)
+    session.run(str(Path(sys.executable).parent / "lint-imports"), external=True)
 
 
 @nox.session(python=False, default=False)

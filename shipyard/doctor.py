@@ -9,18 +9,18 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from shipyard.buildbackend import missing_backend
 from shipyard.config.loader import Project
 from shipyard.plugins.manager import PluginRecord, PluginSet
-from shipyard.records import Record
 from shipyard.tools import Requirement, ToolStatus, is_macos, required_tool
 from shipyard.tools.base import MACOS_HINT
 
 
-class HostInfo(Record, kw_only=False):
+@dataclass(frozen=True)
+class HostInfo:
     os: str
     arch: str
     python: str
@@ -41,7 +41,8 @@ class HostInfo(Record, kw_only=False):
                    python=f"{python} ({sys.executable})", macos=is_macos())
 
 
-class StageVerdict(Record, kw_only=False):
+@dataclass(frozen=True)
+class StageVerdict:
     stage: str
     can_run: bool
     reasons: list[str] = field(default_factory=list)

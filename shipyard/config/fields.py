@@ -1,7 +1,7 @@
 """Helpers to declare documented configuration sections and their fields.
 
-A section is a subclass of :data:`Section`: a frozen, keyword-only dataclass. Every field of
-a section is declared with :func:`option`, which records the documentation shown by
+A section is a stock ``@dataclass(frozen=True, kw_only=True)``. Every field of a section is
+declared with :func:`option`, which records the documentation shown by
 ``shipyard config show``, the JSON schema and the README reference, plus the environment
 variables that may override it and any allowed values.
 """
@@ -11,8 +11,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
-
-from shipyard.records import Record
 
 
 def option(
@@ -36,11 +34,6 @@ def option(
     if default_factory is not None:
         return dataclasses.field(default_factory=default_factory, metadata=metadata)
     return dataclasses.field(default=default, metadata=metadata)
-
-
-#: The base of every configuration section (and of the built-in publishers' options): a frozen,
-#: keyword-only dataclass whose methods are written once (see :mod:`shipyard.records`).
-Section = Record
 
 
 def toml_key(field_name: str) -> str:

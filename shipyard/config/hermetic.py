@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from dataclasses import dataclass
 
-from shipyard.config.fields import Section, option
+from shipyard.config.fields import option
 from shipyard.errors import ConfigError
 
 DEFAULT_INDEX = "https://pypi.org/simple"
@@ -42,7 +43,8 @@ def check_host_entry(entry: str, path: str) -> str:
     raise ConfigError(f"{path}: {entry!r} is not a host name or IP address", hint=hint)
 
 
-class NetworkConfig(Section):
+@dataclass(frozen=True, kw_only=True)
+class NetworkConfig:
     """``[tool.shipyard.network]``: what the build's steps may reach, through shipyard's proxy."""
 
     mode: str = option(
@@ -84,7 +86,8 @@ def check_spec(entry: str, path: str) -> str:
     return entry.strip()
 
 
-class HostConfig(Section):
+@dataclass(frozen=True, kw_only=True)
+class HostConfig:
     """``[tool.shipyard.host]``: what the build host must have (`shipyard provision`)."""
 
     brew: list[str] = option(
@@ -122,7 +125,8 @@ class HostConfig(Section):
                                   "Python version like \"3.12\"")
 
 
-class CacheConfig(Section):
+@dataclass(frozen=True, kw_only=True)
+class CacheConfig:
     """``[tool.shipyard.cache]``: limits `shipyard cache prune` applies to the build caches."""
 
     max_size_mb: int = option(

@@ -12,7 +12,7 @@ import json
 import os
 import types
 from collections.abc import Iterator, Mapping
-from dataclasses import field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin
 
@@ -21,13 +21,13 @@ from shipyard.config.model import STAGES, PublishConfig, ShipyardConfig
 from shipyard.config.validate import validate_config
 from shipyard.errors import ConfigError
 from shipyard.fsutil import read_user_text
-from shipyard.records import Record
 from shipyard.userinput import parse_toml, read_regular_text
 
 ROOT_PATH = "tool.shipyard"
 
 
-class Project(Record):
+@dataclass(frozen=True, kw_only=True)
+class Project:
     """A project directory with its validated configuration."""
 
     root: Path

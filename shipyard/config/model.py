@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import Any
 
-from shipyard.config.fields import Section, option, toml_key
+from shipyard.config.fields import option, toml_key
 from shipyard.config.hermetic import CacheConfig, HostConfig, NetworkConfig
 
 DEFAULT_STRIP = (
@@ -36,7 +36,8 @@ SIDECAR_ENTITLEMENTS = (
 
 
 # --------------------------------------------------------------------------------- kernels
-class KernelVariant(Section):
+@dataclass(frozen=True, kw_only=True)
+class KernelVariant:
     """One named build variant of every kernel (for example ``float16``)."""
 
     defines: dict[str, str] = option(
@@ -48,7 +49,8 @@ class KernelVariant(Section):
     )
 
 
-class KernelsConfig(Section):
+@dataclass(frozen=True, kw_only=True)
+class KernelsConfig:
     """``[tool.shipyard.kernels]``: Metal kernels compiled into metallibs (hatch hook and CLI)."""
 
     directory: str = option("kernels", doc="Directory searched (recursively) for .metal sources.")
@@ -113,7 +115,8 @@ class KernelsConfig(Section):
 
 
 # --------------------------------------------------------------------------------- sidecar
-class SidecarConfig(Section):
+@dataclass(frozen=True, kw_only=True)
+class SidecarConfig:
     """``[tool.shipyard.sidecar]``: a PBS interpreter + packages bundled into a tarball."""
 
     name: str = option("", doc="Name of the bundle directory, its shim `bin/<name>` and the "
@@ -217,7 +220,8 @@ class SidecarConfig(Section):
 
 
 # --------------------------------------------------------------------------------- sign
-class EntitlementRule(Section):
+@dataclass(frozen=True, kw_only=True)
+class EntitlementRule:
     """Entitlements applied to the executables whose bundle-relative path matches ``pattern``."""
 
     pattern: str = option(doc="fnmatch pattern on the path relative to the signed tree.")
@@ -226,7 +230,8 @@ class EntitlementRule(Section):
     )
 
 
-class SignConfig(Section):
+@dataclass(frozen=True, kw_only=True)
+class SignConfig:
     """``[tool.shipyard.sign]``: code signing of every binary, inside-out."""
 
     signer: str = option(
@@ -261,7 +266,8 @@ class SignConfig(Section):
 
 
 # --------------------------------------------------------------------------------- notarize
-class NotarizeConfig(Section):
+@dataclass(frozen=True, kw_only=True)
+class NotarizeConfig:
     """``[tool.shipyard.notarize]``: Apple notarization, stapling and Gatekeeper checks.
 
     Secrets are never configured here: the app-specific password comes from
@@ -303,7 +309,8 @@ class NotarizeConfig(Section):
 
 
 # --------------------------------------------------------------------------------- package
-class PackageConfig(Section):
+@dataclass(frozen=True, kw_only=True)
+class PackageConfig:
     """``[tool.shipyard.package]``: distributable archives, checksums and SBOM."""
 
     formats: list[str] = option(
@@ -324,14 +331,16 @@ class PackageConfig(Section):
 
 
 # --------------------------------------------------------------------------------- app
-class AppResource(Section):
+@dataclass(frozen=True, kw_only=True)
+class AppResource:
     """One file or folder copied into ``Contents/Resources/<destination>`` of the app."""
 
     source: str = option(doc="File or folder, relative to the project root (must stay inside it).")
     destination: str = option(doc="Path under Contents/Resources/ (relative, no `..`).")
 
 
-class DaemonConfig(Section):
+@dataclass(frozen=True, kw_only=True)
+class DaemonConfig:
     """``[tool.shipyard.app.daemon]``: the app's background daemon as a launchd agent."""
 
     label: str = option("", doc="launchd Label (reverse-DNS, e.g. `com.example.app.daemon`); "
@@ -352,7 +361,8 @@ class DaemonConfig(Section):
                          doc="StandardErrorPath; same rules as `stdout`.")
 
 
-class AppConfig(Section):
+@dataclass(frozen=True, kw_only=True)
+class AppConfig:
     """``[tool.shipyard.app]``: a macOS `.app` bundle assembled from the project's outputs."""
 
     name: str = option("", doc="Bundle name (`<name>.app`, CFBundleName); empty means the "
@@ -405,7 +415,8 @@ class AppConfig(Section):
 
 
 # --------------------------------------------------------------------------------- release
-class ReleaseFamily(Section):
+@dataclass(frozen=True, kw_only=True)
+class ReleaseFamily:
     """A family of releases selected by tag pattern (``sidecar-v{version}``)."""
 
     tag: str = option(doc="Tag pattern containing `{version}`, e.g. `sidecar-v{version}`.")
@@ -426,7 +437,8 @@ class ReleaseFamily(Section):
     )
 
 
-class ReleaseConfig(Section):
+@dataclass(frozen=True, kw_only=True)
+class ReleaseConfig:
     """``[tool.shipyard.release]``: tag families, channels and the release state file."""
 
     families: dict[str, ReleaseFamily] = option(
@@ -448,7 +460,8 @@ class ReleaseConfig(Section):
 
 
 # --------------------------------------------------------------------------------- updates
-class UpdatesConfig(Section):
+@dataclass(frozen=True, kw_only=True)
+class UpdatesConfig:
     """``[tool.shipyard.updates]``: Sparkle keys, signed appcasts per channel, deltas."""
 
     feed_url: str = option(
@@ -496,7 +509,8 @@ class UpdatesConfig(Section):
 
 
 # --------------------------------------------------------------------------------- publish
-class PublishConfig(Section):
+@dataclass(frozen=True, kw_only=True)
+class PublishConfig:
     """``[tool.shipyard.publish.<name>]``: one publisher plugin's settings.
 
     ``enabled`` is common to all; every other key is validated by the plugin's options class.
@@ -507,7 +521,8 @@ class PublishConfig(Section):
 
 
 # --------------------------------------------------------------------------------- ci
-class CiConfig(Section):
+@dataclass(frozen=True, kw_only=True)
+class CiConfig:
     """``[tool.shipyard.ci]``: the GitHub Actions workflows ``shipyard ci generate`` writes."""
 
     targets: list[str] = option(
@@ -571,7 +586,7 @@ class CiConfig(Section):
 
     def _check_workflow_values(self, path: str) -> None:
         """What lands in the generated workflows is data, never a GitHub expression."""
-        from shipyard.ci.yaml import check_secret_name, check_value
+        from shipyard.writers.actions import check_secret_name, check_value
 
         for spec in dataclasses.fields(self):
             value = getattr(self, spec.name)
@@ -584,7 +599,8 @@ class CiConfig(Section):
 
 
 # --------------------------------------------------------------------------------- root
-class ShipyardConfig(Section):
+@dataclass(frozen=True, kw_only=True)
+class ShipyardConfig:
     """``[tool.shipyard]``: the whole configuration of one project."""
 
     out_dir: str = option(

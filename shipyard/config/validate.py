@@ -178,7 +178,7 @@ def _host() -> str:
 # ------------------------------------------------------------------------------ others
 def _check_token_env(config: ShipyardConfig, name: str) -> None:
     """A publisher's ``token-env`` is written into the workflows as ``secrets.<NAME>``."""
-    from shipyard.ci.yaml import check_secret_name
+    from shipyard.writers.actions import check_secret_name
 
     token = getattr(config.publish[name].options, "token_env", "")
     if isinstance(token, str) and token:

@@ -32,8 +32,9 @@ from shipyard.errors import ConfigError, IsolationUnavailableError
 from shipyard.fsutil import atomic_write_text, sha256_file, staging_dir
 from shipyard.isolation.policy import build_allowlist
 from shipyard.isolation.proxy import EgressProxy
-from shipyard.sidecar.build import SidecarBuild, SidecarResult, archive_name
+from shipyard.sidecar.build import archive_name
 from shipyard.sidecar.pbs import PbsRelease
+from shipyard.sidecar.types import SidecarBuild, SidecarResult
 from shipyard.tools.container import MIN_VERSION, ContainerCli, version_tuple
 
 LABEL = "dev.shipyard.build"

@@ -39,11 +39,10 @@ from __future__ import annotations
 import abc
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from shipyard.records import Record
 from shipyard.signing.request import SignReport, SignRequest
 
 if TYPE_CHECKING:
@@ -54,7 +53,8 @@ if TYPE_CHECKING:
 
 
 # ------------------------------------------------------------------------------ publishers
-class PublishContext(Record):
+@dataclass(frozen=True, kw_only=True)
+class PublishContext:
     """Everything a publisher needs for one release."""
 
     project: Project
@@ -84,7 +84,8 @@ class PublishContext(Record):
         return published
 
 
-class Published(Record):
+@dataclass(frozen=True, kw_only=True)
+class Published:
     """One thing a publisher put somewhere."""
 
     artifact: str
@@ -162,7 +163,8 @@ class Signer(abc.ABC):
 
 
 # ------------------------------------------------------------------------------ notarizers
-class NotarySubmission(Record):
+@dataclass(frozen=True, kw_only=True)
+class NotarySubmission:
     """A submission to Apple's notary service and its verdict."""
 
     id: str
@@ -222,7 +224,8 @@ class Notarizer(abc.ABC):
 
 
 # ------------------------------------------------------------------------------ nox sessions
-class NoxSession(Record):
+@dataclass(frozen=True, kw_only=True)
+class NoxSession:
     """An extra nox session contributed by a plugin.
 
     ``func`` receives the ``nox.Session``; ``cli_args`` (when ``func`` is None) makes a thin

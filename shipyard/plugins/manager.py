@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -14,13 +15,13 @@ from shipyard.plugins import specs
 from shipyard.plugins.discovery import may_have_entry_points
 from shipyard.plugins.guard import guarded
 from shipyard.plugins.interfaces import Notarizer, NoxSession, Publisher, Signer
-from shipyard.records import Record
 
 BUILTIN_DIST = "shipyard"
 KINDS = ("publisher", "signer", "notarizer")
 
 
-class PluginRecord(Record, kw_only=False):
+@dataclass(frozen=True)
+class PluginRecord:
     """One class contributed by a plugin, with the distribution that provides it."""
 
     name: str
@@ -31,7 +32,8 @@ class PluginRecord(Record, kw_only=False):
     description: str = ""
 
 
-class BrokenPlugin(Record):
+@dataclass(frozen=True, kw_only=True)
+class BrokenPlugin:
     """A ``shipyard`` entry point whose module or object cannot be loaded."""
 
     distribution: str

@@ -20,19 +20,19 @@ Order of work, and why:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from shipyard import ui
 from shipyard.errors import ConfigError, PluginError, ReleaseRefusedError
 from shipyard.manifest import Artifact, Manifest
-from shipyard.plugins.interfaces import PublishContext, Published, Publisher
+from shipyard.plugins.interfaces import Published
 from shipyard.redact import add_env_secrets
 from shipyard.release.checksums import SUMS_NAME, verify_artifacts, write_sha256sums
 from shipyard.release.resume import check_manifest, verify_published
 from shipyard.release.state import ReleaseState
-from shipyard.release.tags import ReleaseTag, resolve_tag
+from shipyard.release.tags import resolve_tag
+from shipyard.release.types import PublisherRun, Release
 from shipyard.stages import StageContext, stage_function
 
 if TYPE_CHECKING:
@@ -41,42 +41,6 @@ if TYPE_CHECKING:
     from shipyard.tools.runner import Runner
 
 PR_EVENTS = ("pull_request", "pull_request_target")
-
-
-@dataclass(frozen=True)
-class PublisherRun:
-    """One enabled publisher with its validated options."""
-
-    name: str
-    publisher: Publisher
-    options: Any
-
-
-@dataclass(kw_only=True)
-class Release:
-    """Everything one release needs, resolved and validated up front."""
-
-    project: Project
-    runner: Runner
-    plugins: PluginSet
-    out_dir: Path
-    env: Mapping[str, str]
-    tag: ReleaseTag
-    publishers: list[PublisherRun]
-    state: ReleaseState
-    allow_unsigned: bool = False
-    #: Publisher name → artifacts still to publish (filled by the preflight).
-    todo: dict[str, list[Artifact]] = field(default_factory=dict)
-
-    def context(self, run: PublisherRun, artifacts: Sequence[Artifact], *,
-                dry_run: bool = False) -> PublishContext:
-        return PublishContext(
-            project=self.project, tag=self.tag.tag, version=self.tag.version,
-            channel=self.tag.channel, prerelease=self.tag.is_prerelease, options=run.options,
-            artifacts=tuple(artifacts), runner=self.runner, dry_run=dry_run, env=self.env,
-            out_dir=self.out_dir,
-            on_published=lambda item: self.state.record(run.name, item),
-        )
 
 
 # ------------------------------------------------------------------------------ preparing

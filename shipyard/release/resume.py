@@ -29,7 +29,7 @@ from shipyard.errors import IntegrityError, PublishConflictError
 if TYPE_CHECKING:
     from shipyard.manifest import Artifact
     from shipyard.plugins.interfaces import PublishContext, Publisher
-    from shipyard.release.orchestrate import PublisherRun, Release
+    from shipyard.release.types import PublisherRun, Release
 
 RESTART_HINT = ("publish exactly the artifacts the release started with (restore them from the "
                 "first run's CI artifacts), or pass --restart to start a new release over the "

@@ -36,7 +36,7 @@ import re
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import shipyard
 from shipyard import __version__, ui
@@ -45,12 +45,10 @@ from shipyard.fsutil import atomic_write_text, sha256_file
 from shipyard.sidecar import hostpbs
 from shipyard.sidecar.packcache import KEEP, PackageCache
 from shipyard.sidecar.pbs import HOST_MIRROR, SUMS_NAME
+from shipyard.sidecar.types import SidecarBuild, SidecarResult, place_outputs
 from shipyard.tools.uv import Uv
 from shipyard.tools.versions import identity
 from shipyard.userinput import read_regular_text, special_kind
-
-if TYPE_CHECKING:
-    from shipyard.sidecar.build import SidecarBuild, SidecarResult
 
 #: Bump when what goes into the key, or the record's layout, changes.
 FORMAT = "shipyard-sidecar-reuse-3"
@@ -237,8 +235,6 @@ def reuse_bundle(build: SidecarBuild, key: BundleKey) -> SidecarResult | None:
 def place_output(build: SidecarBuild, record: dict[str, Any], staged: Path) -> SidecarResult:
     """Rename the staged tarball, a fresh ``.sha256`` and the recorded SBOMs into the output
     directory, as a fresh build does."""
-    from shipyard.sidecar.build import SidecarResult, place_outputs
-
     staged_sboms = [_stage_sbom(build, entry) for entry in record.get("sboms", [])]
     final, final_sum, sboms = place_outputs(build, staged, record["sha256"], staged_sboms)
     return SidecarResult(final, final_sum, record["sha256"], record["target"],

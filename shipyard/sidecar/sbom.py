@@ -9,7 +9,6 @@ which changes its bytes but none of what the SBOMs list; ``SHA256SUMS`` binds th
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from shipyard import ui
 from shipyard.archives import source_date_epoch
@@ -17,10 +16,8 @@ from shipyard.sbom import Runtime, SbomContext, WheelHashLookup, make_sboms, sbo
 from shipyard.sbom.wheelhashes import UNKNOWN, UNKNOWN_PIP, pip_report_hashes
 from shipyard.sidecar.hostpbs import HOST_TAG
 from shipyard.sidecar.pbs import HOST_MIRROR
+from shipyard.sidecar.types import SidecarBuild
 from shipyard.tools import Uv
-
-if TYPE_CHECKING:
-    from shipyard.sidecar.build import SidecarBuild
 
 __all__ = ["sbom_names", "write_bundle_sboms"]
 

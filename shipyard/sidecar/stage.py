@@ -9,15 +9,9 @@ from shipyard.errors import ConfigError
 from shipyard.interrupts import terminate_as_interrupt
 from shipyard.manifest import Artifact, Manifest
 from shipyard.sbom import FORMATS, sbom_artifact, sbom_names
-from shipyard.sidecar.build import (
-    SidecarBuild,
-    SidecarResult,
-    archive_name,
-    build_sidecar,
-    check_inputs,
-    check_target,
-)
+from shipyard.sidecar.build import archive_name, build_sidecar, check_inputs, check_target
 from shipyard.sidecar.pbs import HOST_MIRROR
+from shipyard.sidecar.types import SidecarBuild, SidecarResult
 from shipyard.stages import StageContext
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 
 from shipyard.errors import ConfigError
-from shipyard.records import Record
 
 #: Triples python-build-standalone publishes that a sidecar can target (REFERENCE §2).
 TRIPLES = (
@@ -19,7 +19,8 @@ TRIPLES = (
 MANYLINUX = ("manylinux_2_28", "manylinux_2_17", "manylinux2014")
 
 
-class Target(Record, kw_only=False):
+@dataclass(frozen=True)
+class Target:
     """One target triple, e.g. ``aarch64-apple-darwin``."""
 
     triple: str

@@ -5,10 +5,8 @@ upward.  ``shipyard.plugins`` re-exports them for third-party signers."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import field
+from dataclasses import dataclass, field
 from pathlib import Path
-
-from shipyard.records import Record
 
 #: The identity that means "ad-hoc": a signature with no certificate (runs on Apple Silicon,
 #: is not accepted by Gatekeeper).
@@ -17,7 +15,8 @@ ADHOC_IDENTITY = "-"
 APPLE_TIMESTAMP_URL = "http://timestamp.apple.com/ts01"
 
 
-class SignRequest(Record):
+@dataclass(frozen=True, kw_only=True)
+class SignRequest:
     """Sign one tree (or a single file) inside-out."""
 
     root: Path
@@ -41,7 +40,8 @@ class SignRequest(Record):
         return self.identity in ("", ADHOC_IDENTITY) and not self.pem_files
 
 
-class SignReport(Record):
+@dataclass(frozen=True, kw_only=True)
+class SignReport:
     """What a signer signed, in order, and what failed verification."""
 
     signed: list[Path] = field(default_factory=list)

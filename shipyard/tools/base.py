@@ -5,11 +5,11 @@ from __future__ import annotations
 import shutil
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from shipyard.errors import CommandError, ToolMissingError
-from shipyard.records import Record
 from shipyard.tools.runner import CommandResult, Runner
 
 if TYPE_CHECKING:
@@ -56,7 +56,8 @@ def is_macos() -> bool:
     return sys.platform == "darwin"
 
 
-class ToolStatus(Record, kw_only=False):
+@dataclass(frozen=True)
+class ToolStatus:
     """The result of :meth:`Tool.verify`: is the tool here, which version, how to get it."""
 
     name: str

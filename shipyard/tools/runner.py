@@ -17,13 +17,13 @@ from typing import TextIO
 
 from shipyard import redact, ui
 from shipyard.errors import CommandError
-from shipyard.records import Record
 
 MASK = redact.MASK
 TAIL_LINES = 25
 
 
-class CommandResult(Record, kw_only=False):
+@dataclass(frozen=True)
+class CommandResult:
     """What a command did.  In a dry run ``dry_run`` is true and the output is empty."""
 
     argv: list[str]

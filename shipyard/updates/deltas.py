@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from shipyard import ui
 from shipyard.errors import IntegrityError, ToolMissingError
@@ -29,9 +28,7 @@ from shipyard.manifest import Artifact
 from shipyard.updates.appcast import AppcastItem, Enclosure
 from shipyard.updates.keys import KeyRing, SigningKey, decode_public_key
 from shipyard.updates.signatures import sign_raw
-
-if TYPE_CHECKING:
-    from shipyard.updates.stage import AppcastRun
+from shipyard.updates.types import AppcastRun
 
 
 def delta_name(archive: str, from_version: str) -> str:

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import base64
 import os
-import urllib.parse
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from shipyard import ui
@@ -38,30 +36,14 @@ from shipyard.updates.appcast import (
     order_problems,
     parse_appcast,
 )
+from shipyard.updates.deltas import make_deltas
 from shipyard.updates.keys import KeyRing, SigningKey, now_utc, read_private_key
 from shipyard.updates.signatures import sign_raw
+from shipyard.updates.types import AppcastRun
 from shipyard.updates.verify import archive_name
 from shipyard.updates.versions import compare, sparkle_version
 
 STAGE = "appcast"
-
-
-@dataclass
-class AppcastRun:
-    ctx: StageContext
-    config: UpdatesConfig
-    tag: ReleaseTag
-    archive: Artifact
-    feeds: dict[str, Appcast] = field(default_factory=dict)
-    made: list[Artifact] = field(default_factory=list)
-
-    @property
-    def version(self) -> str:
-        return sparkle_version(self.tag.version)
-
-    def url(self, name: str) -> str:
-        return self.config.download_url.format(tag=self.tag.tag, version=self.tag.version,
-                                               name=urllib.parse.quote(name))
 
 
 # ------------------------------------------------------------------------------ inputs
@@ -228,8 +210,6 @@ def run(ctx: StageContext) -> list[Artifact]:
         ui.info(f"appcast: {state.version} is already listed with this archive; unchanged")
     else:
         refuse_backwards(state)
-        from shipyard.updates.deltas import make_deltas
-
         deltas = make_deltas(state, key, ring, previous_items(state))
         insert(state, new_item(state, sign_archive(archive.file(ctx.out_dir), key), deltas))
     write_feeds(state, key)

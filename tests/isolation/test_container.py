@@ -19,7 +19,8 @@ from shipyard.errors import CommandError, ConfigError, IsolationUnavailableError
 from shipyard.isolation import container as backend
 from shipyard.isolation.session import hermetic
 from shipyard.plugins.manager import plugins
-from shipyard.sidecar.build import SidecarBuild, check_target
+from shipyard.sidecar.build import check_target
+from shipyard.sidecar.types import SidecarBuild
 from shipyard.tools.base import ToolStatus
 from shipyard.tools.runner import Runner
 from tests.fakes._fakelib import read_calls

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from shipyard.sidecar import build as build_module
-from shipyard.sidecar.build import SidecarBuild
 from shipyard.sidecar.target import host_triple
+from shipyard.sidecar.types import SidecarBuild
 
 TAG = "20260610"
 ELF_SO = b"\x7fELF\x02\x01\x01" + b"\0" * 9 + struct.pack("<H", 3) + b"\0" * 46

@@ -15,10 +15,11 @@ each feed as it lands, so ``--resume`` continues an interrupted publish.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from shipyard.config.fields import Section, option
+from shipyard.config.fields import option
 from shipyard.errors import ConfigError, PublishConflictError
 from shipyard.fsutil import atomic_write_bytes, sha256_file, staging_dir
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
@@ -32,7 +33,8 @@ if TYPE_CHECKING:
     from shipyard.manifest import Artifact
 
 
-class AppcastOptions(Section):
+@dataclass(frozen=True, kw_only=True)
+class AppcastOptions:
     """``[tool.shipyard.publish.appcast]``."""
 
     repo: str = option("", doc="Git URL of the repository serving the feeds (GitHub Pages).")

@@ -10,10 +10,11 @@ The token comes from GITHUB_TOKEN and is only ever sent in the Authorization hea
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from shipyard import ui
-from shipyard.config.fields import Section, option
+from shipyard.config.fields import option
 from shipyard.errors import CredentialsError, PublishConflictError, ShipyardError
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
 from shipyard.plugins.specs import hookimpl
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
 API_VERSION = "2022-11-28"
 
 
-class GitHubOptions(Section):
+@dataclass(frozen=True, kw_only=True)
+class GitHubOptions:
     """``[tool.shipyard.publish.github]``."""
 
     repo: str = option(doc="Repository `owner/name` that receives the release.")

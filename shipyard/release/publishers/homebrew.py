@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from shipyard.config.fields import Section, option
+from shipyard.config.fields import option
 from shipyard.errors import ConfigError, PublishConflictError
 from shipyard.fsutil import atomic_write_text, staging_dir
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
@@ -27,7 +28,8 @@ CASK_KINDS = ("dmg",)
 FORMULA_KINDS = ("sidecar", "tar.gz")
 
 
-class HomebrewOptions(Section):
+@dataclass(frozen=True, kw_only=True)
+class HomebrewOptions:
     """``[tool.shipyard.publish.homebrew]``."""
 
     tap: str = option(doc="Git URL of the tap repository (`homebrew-<name>`).")

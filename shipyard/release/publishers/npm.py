@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlparse
 
-from shipyard.config.fields import Section, option
+from shipyard.config.fields import option
 from shipyard.errors import PublishConflictError, ShipyardError
 from shipyard.fsutil import atomic_write_text, staging_dir
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
@@ -36,7 +37,8 @@ PLATFORMS = {
 }
 
 
-class NpmOptions(Section):
+@dataclass(frozen=True, kw_only=True)
+class NpmOptions:
     """``[tool.shipyard.publish.npm]``."""
 
     package: str = option(doc="Main package name, e.g. `@mlx/runner`.")

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from shipyard.config.fields import Section, option
+from shipyard.config.fields import option
 from shipyard.errors import PublishConflictError, ShipyardError
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
 from shipyard.plugins.specs import hookimpl
@@ -40,7 +41,8 @@ class Twine(PythonModuleTool):
         return words[2] if len(words) >= 3 and words[:2] == ["twine", "version"] else " ".join(words)
 
 
-class PyPIOptions(Section):
+@dataclass(frozen=True, kw_only=True)
+class PyPIOptions:
     """``[tool.shipyard.publish.pypi]``."""
 
     repository_url: str = option("https://upload.pypi.org/legacy/", doc="Upload endpoint.")

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from shipyard.config.fields import Section, option
+from shipyard.config.fields import option
 from shipyard.errors import ConfigError, PublishConflictError
 from shipyard.fsutil import atomic_write_text, staging_dir
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
 CHECKSUM = re.compile(r'checksum:\s*"([0-9a-f]{64})"')
 
 
-class SwiftPMOptions(Section):
+@dataclass(frozen=True, kw_only=True)
+class SwiftPMOptions:
     """``[tool.shipyard.publish.swiftpm]``."""
 
     repo: str = option(doc="Git URL of the Swift package repository.")

@@ -1,0 +1,1 @@
+"""Releases: tags and families, plan, state file, checksums, packaging, publishers."""
