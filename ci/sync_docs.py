@@ -3,7 +3,7 @@
 
 - docs/reference/configuration.md: the configuration reference, docs/stages/releases.md: the
   built-in publishers' settings, and docs/exit-codes.md: the exit-code table (each between
-  ``<!-- BEGIN/END generated:... -->`` markers);
+  ``<!-- BEGIN/END generated:... -->`` markers), and the same exit-code table in README.md;
 - shipyard/config/shipyard.schema.json: the JSON schema for editors.
 
 Run after changing shipyard/config/model.py or shipyard/errors.py; tests/test_docs.py fails
@@ -26,6 +26,7 @@ from shipyard.errors import exit_code_table  # noqa: E402
 CONFIG_PAGE = ROOT / "docs" / "reference" / "configuration.md"
 RELEASES_PAGE = ROOT / "docs" / "stages" / "releases.md"
 EXIT_CODES_PAGE = ROOT / "docs" / "exit-codes.md"
+README = ROOT / "README.md"
 SCHEMA = ROOT / "shipyard" / "config" / "shipyard.schema.json"
 
 
@@ -51,6 +52,7 @@ GENERATED: dict[Path, tuple[str, Callable[[], str]]] = {
     CONFIG_PAGE: ("config-reference", reference_markdown),
     RELEASES_PAGE: ("publishers", publishers_markdown),
     EXIT_CODES_PAGE: ("exit-codes", exit_codes_markdown),
+    README: ("exit-codes", exit_codes_markdown),
 }
 
 
