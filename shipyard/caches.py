@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from shipyard import locks
+from shipyard.fsutil import remove_path
 
 DAY = 86400.0
 
@@ -114,18 +114,10 @@ def prune(cache: Cache, *, max_bytes: int, max_age_days: int, now: float | None 
             held.append(entry)
             continue
         if not dry_run:
-            _remove(entry.path)
+            remove_path(entry.path)
         total -= entry.size
         removed.append(entry)
     return PruneResult(removed, held)
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
 
 
 def human(size: float) -> str:

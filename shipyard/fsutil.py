@@ -142,7 +142,7 @@ def staging_dir(parent: Path, label: str) -> Iterator[Path]:
         try:
             yield path
         finally:
-            _remove(path)
+            remove_path(path)
 
 
 @contextlib.contextmanager
@@ -157,10 +157,11 @@ def replacing(final: Path, *, mode: int | None = None) -> Iterator[Path]:
                 os.chmod(tmp, mode)
             os.replace(tmp, final)
         finally:
-            _remove(tmp)
+            remove_path(tmp)
 
 
-def _remove(path: Path) -> None:
+def remove_path(path: Path) -> None:
+    """Remove a file, link or folder tree; what is already gone is fine."""
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)
     else:
