@@ -390,7 +390,7 @@ class AppConfig(Section):
                                 "written only when known.")
     installers: list[str] = option(default_factory=lambda: ["zip", "pkg"],
                                    doc="Installers `shipyard app build` makes after the bundle: "
-                                   "`zip`, `pkg`, `dmg` (dmg needs macOS).")
+                                   "`zip`, `pkg`, `dmg` (off macOS the dmg needs xorrisofs).")
     daemon: DaemonConfig = option(default_factory=DaemonConfig, doc="Background daemon.")
 
     def __post_init__(self) -> None:

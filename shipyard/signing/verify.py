@@ -79,6 +79,8 @@ class VerifyReport:
 
     root: Path
     files: list[MachOVerdict] = field(default_factory=list)
+    #: A disk image's own signature: ``signed`` or ``unsigned`` ("" for anything else).
+    container: str = ""
 
     @property
     def failures(self) -> list[MachOVerdict]:
@@ -86,7 +88,8 @@ class VerifyReport:
 
     def as_json(self) -> dict[str, Any]:
         return {"path": str(self.root), "ok": not self.failures, "count": len(self.files),
-                "failures": len(self.failures), "files": [f.as_json() for f in self.files]}
+                "failures": len(self.failures), "files": [f.as_json() for f in self.files],
+                **({"container": self.container} if self.container else {})}
 
     def raise_on_failures(self, hint: str = "") -> None:
         if not self.failures:
@@ -104,6 +107,8 @@ def verify_path(path: Path, *, require_runtime: bool = True, workers: int = 0) -
     if not path.exists():
         raise SigningError(f"cannot verify {path}: it does not exist",
                            hint="pass a Mach-O file, a bundle, a directory or a .tar.gz/.zip/.whl")
+    if path.suffix == ".dmg" and path.is_file():
+        return _verify_image(path, require_runtime=require_runtime, workers=workers)
     members = list(_members(path))
     if path.is_file() and not members and not path.name.endswith(TAR_SUFFIXES + ZIP_SUFFIXES):
         raise SigningError(f"cannot verify {path}: it is not a Mach-O file, a bundle, a "
@@ -115,6 +120,43 @@ def verify_path(path: Path, *, require_runtime: bool = True, workers: int = 0) -
     if path.is_dir():
         files = _with_seals(path, files)
     return VerifyReport(path, sorted(files, key=lambda f: f.path))
+
+
+def _verify_image(path: Path, *, require_runtime: bool, workers: int) -> VerifyReport:
+    """A dmg: the container's own signature, then every Mach-O and bundle seal of its HFS+
+    volume, read by apple-platform-py (the partition) and 7-Zip (the file system) into a
+    temporary folder: no Python library reads HFS+."""
+    import tempfile
+
+    from shipyard.tools.runner import Runner
+    from shipyard.tools.sevenzip import SevenZip
+
+    try:
+        from apple_platform import ApplePlatformError, packaging, read_signature, reading
+    except ImportError:
+        raise SigningError(f"cannot read the disk image {path.name} here",
+                           hint='pip install "shipyard[rcodesign]" (apple-platform-py reads '
+                           "dmgs), or verify the app before it is imaged") from None
+    try:
+        info = packaging.dmg_info(path)
+        volume = next(p["index"] for p in info["partitions"] if "Apple_HFS" in p["name"])
+        container = "signed" if reading.find_values(read_signature(path), "code_directory") \
+            else "unsigned"
+    except StopIteration:
+        raise SigningError(f"{path.name} holds no HFS+ partition",
+                           hint="only HFS+ dmgs can be read off macOS") from None
+    except ApplePlatformError as exc:
+        raise SigningError(f"cannot read the disk image {path}: {exc}",
+                           hint="rebuild it; a truncated download cannot be verified") from None
+    tool = SevenZip(Runner(echo=False))
+    tool.require()
+    with tempfile.TemporaryDirectory(prefix="shipyard-verify-") as work:
+        partition = Path(work) / "volume.hfs"
+        partition.write_bytes(packaging.dmg_extract_partition(path, volume))
+        tool.extract(partition, Path(work) / "x")
+        (root,) = [p for p in (Path(work) / "x").iterdir()]  # the volume's folder
+        report = verify_path(root, require_runtime=require_runtime, workers=workers)
+    return VerifyReport(path, report.files, container=container)
 
 
 def _with_seals(root: Path, files: list[MachOVerdict]) -> list[MachOVerdict]:
