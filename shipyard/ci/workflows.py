@@ -54,6 +54,20 @@ PUBLISH_IF = ("github.event_name == 'push' && startsWith(github.ref, 'refs/tags/
               + " && ".join(f"github.event_name != '{e}'" for e in PR_EVENTS))
 CELL_ARTIFACT = "shipyard-cell-"
 RELEASE_ARTIFACT = "shipyard-release"
+#: What the tests cannot do off macOS: mount each released dmg and ask Gatekeeper about it.
+DMG_CHECK = """\
+# Every dmg of the release, mounted read-only: the app inside verifies, and Gatekeeper accepts
+# the image's own signature (a dmg built on Linux is checked on a Mac here, before publishing).
+find "$RUNNER_TEMP/cells" -name '*.dmg' -print0 | while IFS= read -r -d '' dmg; do
+  mnt="$(mktemp -d "$RUNNER_TEMP/dmg.XXXXXX")"
+  hdiutil attach -nobrowse -readonly -noautoopen -mountpoint "$mnt" "$dmg"
+  for app in "$mnt"/*.app; do codesign --verify --deep --strict --verbose=2 "$app"; done
+  test -L "$mnt/Applications"
+  hdiutil detach "$mnt"
+  codesign --verify --verbose=2 "$dmg"
+  spctl -a -t open --context context:primary-signature -v "$dmg"
+done
+"""
 KEYCHAIN_CLEANUP = """\
 # shipyard deletes its keychain itself; this catches a job killed before it could.
 for keychain in "$RUNNER_TEMP"/shipyard-keychain-*/shipyard-signing.keychain-db; do
@@ -193,6 +207,24 @@ def merge_job(inputs: WorkflowInputs) -> dict[str, Any]:
                needs="build")
 
 
+def builds_dmg(project: Project) -> bool:
+    """A family builds a dmg: its own stage, or ``package`` with ``dmg`` in package.formats."""
+    formats = project.config.package.formats
+    return any("dmg" in f.build or ("package" in f.build and "dmg" in formats)
+               for f in project.config.release.families.values())
+
+
+def dmg_check_job(inputs: WorkflowInputs) -> dict[str, Any]:
+    """Mount every dmg on a Mac (``hdiutil attach``), ``codesign --verify`` the app inside and
+    assess the image with ``spctl``: the one check of a Linux-built dmg that needs macOS."""
+    steps = [{"uses": actions.DOWNLOAD_ARTIFACT.uses(), "with": {
+                 "name": RELEASE_ARTIFACT, "path": expr("runner.temp") + "/cells"}},
+             {"name": "mount each dmg, verify the app, assess the image", "shell": "bash",
+              "run": Script(DMG_CHECK)}]
+    return job(inputs.project.config.ci.macos_runner, steps, name="check the dmgs on macOS",
+               minutes=SHORT_JOB_MINUTES, needs="merge")
+
+
 def publish_job(inputs: WorkflowInputs) -> dict[str, Any]:
     ci = inputs.project.config.ci
     env = {"TAG": expr("github.ref_name"), **secret_env(publisher_secrets(inputs.project))}
@@ -203,12 +235,18 @@ def publish_job(inputs: WorkflowInputs) -> dict[str, Any]:
               "run": f"{inputs.shipyard} release \"$TAG\" --publish-only "
                      "--artifacts \"$RUNNER_TEMP/cells\""}]
     extra: dict[str, Any] = {"environment": ci.environment} if ci.environment else {}
+    needs = ["plan", "merge", *(["dmg-check"] if builds_dmg(inputs.project) else [])]
     return job(ci.linux_runner, steps, name="publish", minutes=ci.timeout_minutes,
-               permissions={"contents": "write"}, needs=["plan", "merge"],
+               permissions={"contents": "write"}, needs=needs,
                **{"if": PUBLISH_IF}, **extra)
 
 
 def release_workflow(inputs: WorkflowInputs) -> dict[str, Any]:
+    jobs = {"plan": plan_job(inputs, f"{inputs.shipyard} release \"$TAG\" --plan --json"),
+            "build": release_build_job(inputs), "merge": merge_job(inputs)}
+    if builds_dmg(inputs.project):
+        jobs["dmg-check"] = dmg_check_job(inputs)
+    jobs["publish"] = publish_job(inputs)
     return {
         "name": "shipyard release",
         "on": {"push": {"tags": tag_patterns(inputs.project)}},
@@ -216,12 +254,7 @@ def release_workflow(inputs: WorkflowInputs) -> dict[str, Any]:
         # One release per tag at a time, and never cancelled: a cancelled publish is half a release.
         "concurrency": {"group": "shipyard-release-" + expr("github.ref"),
                         "cancel-in-progress": False},
-        "jobs": {
-            "plan": plan_job(inputs, f"{inputs.shipyard} release \"$TAG\" --plan --json"),
-            "build": release_build_job(inputs),
-            "merge": merge_job(inputs),
-            "publish": publish_job(inputs),
-        },
+        "jobs": jobs,
     }
 
 

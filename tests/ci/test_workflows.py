@@ -168,7 +168,7 @@ def test_publish_runs_only_on_tag_pushes_with_an_explicit_pull_request_veto(
     assert "github.event_name == 'push'" in publish["if"]
     assert "startsWith(github.ref, 'refs/tags/')" in publish["if"]
     assert vetoes_pull_requests(publish)
-    assert publish["needs"] == ["plan", "merge"]
+    assert publish["needs"] == ["plan", "merge", "dmg-check"]  # the demo releases a dmg
 
 
 def test_pull_requests_upload_nothing(workflows: dict[str, dict[str, Any]]) -> None:
@@ -227,3 +227,18 @@ def test_the_committed_workflows_are_generated_from_the_demo(generated: dict[str
     assert cli.main(["-C", str(DEMO), "ci", "generate", "--check"]) == 0
     hand_written = {p.name for p in COMMITTED.glob("*.yml")} - set(generated)
     assert not hand_written, f"workflows not generated from the config: {hand_written}"
+
+
+def test_a_release_with_a_dmg_mounts_it_on_macos_before_publishing(
+        workflows: dict[str, dict[str, Any]]) -> None:
+    """The tests read the Linux-built dmg with dmg2img and 7-Zip; only a Mac mounts it."""
+    jobs = workflows[RELEASE_FILE]["jobs"]
+    check = jobs["dmg-check"]
+    assert check["runs-on"] == "macos-15" and check["needs"] == "merge"
+    assert check["permissions"] == {"contents": "read"}
+    script = check["steps"][-1]["run"]
+    assert "hdiutil attach -nobrowse -readonly" in script
+    assert "codesign --verify --deep --strict --verbose=2" in script
+    assert "spctl -a -t open --context context:primary-signature -v" in script
+    assert not any("env" in step for step in check["steps"])  # no secret on this job
+    assert "dmg-check" in jobs["publish"]["needs"]
