@@ -285,6 +285,11 @@ class NotarizeConfig(Section):
         env=("SHIPYARD_NOTARY_TIMEOUT",), minimum=1,
     )
     staple: bool = option(True, doc="Staple tickets to .app, .dmg and .pkg and validate them.")
+    staple_attempts: int = option(
+        6, doc="Off macOS, tries of each staple (apple-platform-py) with doubling pauses from "
+        "5 s: Apple's ticket lookup can answer \"record not found\" for a while after the "
+        "verdict.", minimum=1,
+    )
     api_url: str = option(
         "https://appstoreconnect.apple.com",
         doc="Base URL of the App Store Connect notary v2 API (the `rest` notarizer).",
