@@ -73,13 +73,11 @@ def cmd_build(ctx: Context, args: argparse.Namespace) -> int:
     ctx.override("out-dir", args.out_dir)
     validate_app(ctx.project)  # every configuration error before the sidecar build starts
     names = _stages(ctx, args)
-    if "dmg" in names:
-        from shipyard.installers.dmg import check_volume_name
-        from shipyard.tools.base import is_macos
+    if "dmg" in names:  # before the sidecar and the app are built for nothing
+        from shipyard.installers.dmg import require_writer
 
         config = ctx.project.config
-        if not is_macos():  # before the sidecar and the app are built for nothing
-            check_volume_name(config.package.volume_name or config.app.name)
+        require_writer(config.package.volume_name or config.app.name)
     return _run(ctx, names)
 
 

@@ -17,7 +17,7 @@ import os
 import shutil
 from pathlib import Path
 
-from shipyard.errors import ConfigError
+from shipyard.errors import ConfigError, ToolMissingError
 from shipyard.fsutil import staging_dir
 from shipyard.tools.base import is_macos
 from shipyard.tools.hdiutil import Hdiutil
@@ -54,6 +54,19 @@ def build_dmg(app: Path, output: Path, *, volume_name: str, runner: Runner,
         if not runner.dry_run:
             os.replace(staged, output)
     return output
+
+
+def require_writer(volume_name: str, *, macos: bool | None = None) -> None:
+    """Off macOS: xorrisofs on PATH and a volume name it takes, checked before any work
+    (dry runs included; finding the tool starts no process)."""
+    if is_macos() if macos is None else macos:
+        return
+    check_volume_name(volume_name)
+    tool = Xorrisofs()
+    if tool.which() is None:
+        raise ToolMissingError("a .dmg built off macOS needs xorrisofs, which is not on PATH",
+                               hint=f"install it ({tool.install_hint}), or build the dmg on "
+                               "macOS (hdiutil)")
 
 
 def check_volume_name(name: str) -> None:

@@ -92,6 +92,11 @@ def _signed(ctx: StageContext, app: Artifact, kind: str) -> bool:
 
 
 def run_installer(ctx: StageContext, kind: str) -> list[Artifact]:
+    if kind == "dmg":
+        from shipyard.installers.dmg import require_writer
+
+        config = ctx.project.config  # before any work, dry run included
+        require_writer(config.package.volume_name or config.app.name)
     if ctx.dry_run:
         for app in Manifest.load(ctx.out_dir).find(kind="app") or []:
             ui.info(f"[dry-run] would write {ctx.out_dir / installer_name(app, kind)}")
