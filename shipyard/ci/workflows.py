@@ -17,6 +17,8 @@ The security rules, and why:
 - pull requests upload nothing: an unsigned bundle from a fork, downloadable from a run and named
   like the release asset, is a supply-chain trap;
 - the temporary signing keychain is deleted in an ``if: always()`` step, also after a crash;
+- with ``ci.attestations``, build provenance is made in an ``attest`` job of its own: the OIDC
+  token (``id-token: write``) and ``attestations: write`` are granted there and nowhere else;
 - actions pinned to full commit SHAs (:mod:`shipyard.ci.actions`), ``persist-credentials: false``
   on checkout, one ``concurrency`` group per tag that never cancels a release half-published,
   and ``timeout-minutes`` on every job.
@@ -225,6 +227,19 @@ def dmg_check_job(inputs: WorkflowInputs) -> dict[str, Any]:
                minutes=SHORT_JOB_MINUTES, needs="merge")
 
 
+def attest_job(inputs: WorkflowInputs) -> dict[str, Any]:
+    """Signed build provenance of every file of the merged cells (``ci.attestations``).  Its
+    own job, so the OIDC token (``id-token: write``) and the attestation store's write access
+    exist nowhere else: not in the cells that run build code, not in the publish job."""
+    steps = [{"uses": actions.DOWNLOAD_ARTIFACT.uses(), "with": {
+                 "name": RELEASE_ARTIFACT, "path": expr("runner.temp") + "/cells"}},
+             {"uses": actions.ATTEST_BUILD_PROVENANCE.uses(), "with": {
+                 "subject-path": expr("runner.temp") + "/cells/**"}}]
+    return job(inputs.project.config.ci.linux_runner, steps, name="attest build provenance",
+               minutes=SHORT_JOB_MINUTES, needs="merge",
+               permissions={"contents": "read", "id-token": "write", "attestations": "write"})
+
+
 def publish_job(inputs: WorkflowInputs) -> dict[str, Any]:
     ci = inputs.project.config.ci
     env = {"TAG": expr("github.ref_name"), **secret_env(publisher_secrets(inputs.project))}
@@ -235,7 +250,8 @@ def publish_job(inputs: WorkflowInputs) -> dict[str, Any]:
               "run": f"{inputs.shipyard} release \"$TAG\" --publish-only "
                      "--artifacts \"$RUNNER_TEMP/cells\""}]
     extra: dict[str, Any] = {"environment": ci.environment} if ci.environment else {}
-    needs = ["plan", "merge", *(["dmg-check"] if builds_dmg(inputs.project) else [])]
+    needs = ["plan", "merge", *(["dmg-check"] if builds_dmg(inputs.project) else []),
+             *(["attest"] if ci.attestations else [])]
     return job(ci.linux_runner, steps, name="publish", minutes=ci.timeout_minutes,
                permissions={"contents": "write"}, needs=needs,
                **{"if": PUBLISH_IF}, **extra)
@@ -246,6 +262,8 @@ def release_workflow(inputs: WorkflowInputs) -> dict[str, Any]:
             "build": release_build_job(inputs), "merge": merge_job(inputs)}
     if builds_dmg(inputs.project):
         jobs["dmg-check"] = dmg_check_job(inputs)
+    if inputs.project.config.ci.attestations:
+        jobs["attest"] = attest_job(inputs)
     jobs["publish"] = publish_job(inputs)
     return {
         "name": "shipyard release",

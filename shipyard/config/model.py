@@ -553,6 +553,11 @@ class CiConfig(Section):
     timeout_minutes: int = option(
         60, doc="`timeout-minutes` of the build and publish jobs.", minimum=1,
     )
+    attestations: bool = option(
+        False, doc="Add an `attest` job to the release workflow: build provenance "
+        "(actions/attest-build-provenance) of every file the cells built, before publishing; "
+        "only that job gets `id-token: write` and `attestations: write`.",
+    )
 
     def __post_init__(self) -> None:
         # Targets name jobs, artifacts and folders: only known triples, each once.
