@@ -17,6 +17,7 @@ import os
 import shutil
 from pathlib import Path
 
+from shipyard.archives import DEFAULT_EPOCH
 from shipyard.errors import ConfigError, ToolMissingError
 from shipyard.fsutil import staging_dir
 from shipyard.tools.base import is_macos
@@ -29,7 +30,7 @@ MAX_VOLUME_NAME = 32
 
 
 def build_dmg(app: Path, output: Path, *, volume_name: str, runner: Runner,
-              macos: bool | None = None, mtime: int = 0) -> Path:
+              macos: bool | None = None, mtime: int = DEFAULT_EPOCH) -> Path:
     """hdiutil on macOS; xorrisofs + the UDIF writer elsewhere (dates set to ``mtime``)."""
     on_macos = is_macos() if macos is None else macos
     if not on_macos:

@@ -86,7 +86,7 @@ def _entry(done: list[Partition], name: str, kind: str, start: int, end: int) ->
                      count=end - start)
 
 
-def write_udzo(image: bytes, out: Path, *, level: int = 9) -> None:
+def write_udzo(image: bytes, out: Path, *, level: int = 6) -> None:
     """Write ``image`` (whole sectors) to ``out`` as a UDZO disk image."""
     if len(image) % SECTOR:
         image += bytes(SECTOR - len(image) % SECTOR)
