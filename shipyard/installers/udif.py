@@ -3,8 +3,8 @@
 The file is three parts, in this order:
 
 1. the data fork: each partition of the image cut into chunks of at most 2048 sectors
-   (1 MiB), each chunk zlib-compressed, or left out when it is all zeros (an "ignore"
-   chunk, which readers fill with zeros);
+   (1 MiB), each chunk zlib-compressed; the free space between partitions, all zeros, is
+   left out (zero-fill chunks);
 2. an XML property list whose ``resource-fork`` → ``blkx`` array holds one entry per
    partition of the image's Apple partition map (the driver descriptor map, the map itself,
    every partition, the free space between them), each a ``mish`` block table listing its
@@ -101,7 +101,9 @@ def write_udzo(image: bytes, out: Path, *, level: int = 6) -> None:
         for first in range(0, part.count, CHUNK_SECTORS):
             count = min(CHUNK_SECTORS, part.count - first)
             piece = data[first * SECTOR:(first + count) * SECTOR]
-            if piece.count(0) == len(piece):
+            # zero-fill chunks only for free space: some readers (rcodesign's partition
+            # extractor) leave them out, which would shift a file system's blocks
+            if "Apple_Free" in part.name and piece.count(0) == len(piece):
                 chunks += CHUNK.pack(ZERO, 0, first, count, len(fork), 0)
                 continue
             packed = zlib.compress(piece, level)

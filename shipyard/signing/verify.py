@@ -124,39 +124,46 @@ def verify_path(path: Path, *, require_runtime: bool = True, workers: int = 0) -
 
 def _verify_image(path: Path, *, require_runtime: bool, workers: int) -> VerifyReport:
     """A dmg: the container's own signature, then every Mach-O and bundle seal of its HFS+
-    volume, read by apple-platform-py (the partition) and 7-Zip (the file system) into a
-    temporary folder: no Python library reads HFS+."""
+    volumes, unpacked by 7-Zip (which reads UDIF and HFS+; no Python library reads HFS+) into
+    a temporary folder."""
     import tempfile
 
     from shipyard.tools.runner import Runner
     from shipyard.tools.sevenzip import SevenZip
 
+    container = _container_signature(path)
+    tool = SevenZip(Runner(echo=False))
+    tool.require()
+    files: list[MachOVerdict] = []
+    with tempfile.TemporaryDirectory(prefix="shipyard-verify-") as work:
+        parts = Path(work) / "parts"
+        tool.extract(path, parts)
+        volumes = sorted(p for p in parts.iterdir() if p.suffix in (".hfs", ".hfsx"))
+        if not volumes:
+            raise SigningError(f"{path.name} holds no HFS+ volume",
+                               hint="only HFS+ disk images can be read off macOS")
+        for index, volume in enumerate(volumes):
+            out = Path(work) / f"volume-{index}"
+            tool.extract(volume, out)
+            found = list(out.iterdir()) if out.is_dir() else []
+            root = found[0] if len(found) == 1 and found[0].is_dir() else out  # the volume
+            if root.is_dir():
+                files += verify_path(root, require_runtime=require_runtime, workers=workers).files
+    return VerifyReport(path, files, container=container)
+
+
+def _container_signature(path: Path) -> str:
+    """``signed`` or ``unsigned``, read by apple-platform-py ("" when it is not installed)."""
     try:
-        from apple_platform import ApplePlatformError, packaging, read_signature, reading
+        from apple_platform import ApplePlatformError, read_signature, reading
     except ImportError:
-        raise SigningError(f"cannot read the disk image {path.name} here",
-                           hint='pip install "shipyard[rcodesign]" (apple-platform-py reads '
-                           "dmgs), or verify the app before it is imaged") from None
+        return ""
     try:
-        info = packaging.dmg_info(path)
-        volume = next(p["index"] for p in info["partitions"] if "Apple_HFS" in p["name"])
-        container = "signed" if reading.find_values(read_signature(path), "code_directory") \
-            else "unsigned"
-    except StopIteration:
-        raise SigningError(f"{path.name} holds no HFS+ partition",
-                           hint="only HFS+ dmgs can be read off macOS") from None
+        found = reading.find_values(read_signature(path), "code_directory")
     except ApplePlatformError as exc:
         raise SigningError(f"cannot read the disk image {path}: {exc}",
                            hint="rebuild it; a truncated download cannot be verified") from None
-    tool = SevenZip(Runner(echo=False))
-    tool.require()
-    with tempfile.TemporaryDirectory(prefix="shipyard-verify-") as work:
-        partition = Path(work) / "volume.hfs"
-        partition.write_bytes(packaging.dmg_extract_partition(path, volume))
-        tool.extract(partition, Path(work) / "x")
-        (root,) = [p for p in (Path(work) / "x").iterdir()]  # the volume's folder
-        report = verify_path(root, require_runtime=require_runtime, workers=workers)
-    return VerifyReport(path, report.files, container=container)
+    return "signed" if found else "unsigned"
 
 
 def _with_seals(root: Path, files: list[MachOVerdict]) -> list[MachOVerdict]:

@@ -41,8 +41,8 @@ def apm_image() -> bytes:
             [(1, 2, b"Apple", b"Apple_partition_map"), (16, 2100, b"disk image", b"Apple_HFS")]):
         struct.pack_into(">2sHIII32s32s", image, SECTOR * (index + 1), b"PM", 0, 2, start, count,
                          name, kind)
-    image[16 * SECTOR:(16 + 2100) * SECTOR] = bytes(range(256)) * (2100 * SECTOR // 256)
-    return bytes(image)
+    image[16 * SECTOR:(16 + 2000) * SECTOR] = bytes(range(256)) * (2000 * SECTOR // 256)
+    return bytes(image)  # the HFS+ partition ends in 100 zero sectors, its second chunk
 
 
 def test_udzo_has_a_blkx_per_partition_and_the_plist_right_before_the_trailer(
@@ -63,7 +63,7 @@ def test_udzo_has_a_blkx_per_partition_and_the_plist_right_before_the_trailer(
     info = apple_platform.packaging.dmg_info(out)  # rcodesign's UDIF reader
     assert info["sector_count"] == len(image) // SECTOR and not info["has_code_signature"]
     assert [p["name"] for p in info["partitions"]] == names
-    assert "Zlib" in info["partitions"][3]["chunk_types"]
+    assert info["partitions"][3]["chunk_types"] == ["Term", "Zlib"]  # its zeros too
     assert info["partitions"][4]["chunk_types"] == ["Term", "Zero"]  # zeros take no space
     for entry, part in zip(info["partitions"], partitions(image), strict=True):
         piece = image[part.start * SECTOR:(part.start + part.count) * SECTOR]
@@ -173,3 +173,14 @@ def test_two_builds_are_byte_identical(built: Path, tmp_path: Path) -> None:
                        runner=runner, macos=False, mtime=1700000000)
     assert first.read_bytes() == second.read_bytes()
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.integration
+def test_verify_names_a_dmg_without_an_hfs_volume(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    need("7z", "7zip")
+    (tmp_path / "payload").mkdir()
+    (tmp_path / "payload" / "README").write_text("demo\n")
+    apple_platform.packaging.dmg_create(tmp_path / "payload", tmp_path / "fat.dmg")  # FAT32
+    code, _, err = run_cli(capsys, "verify", str(tmp_path / "fat.dmg"))
+    assert code == 7 and "fat.dmg holds no HFS+ volume" in err
