@@ -198,9 +198,7 @@ def check_notarize(project: Project, statuses: Statuses, plugins: PluginSet) -> 
 
 def dmg_writer() -> Requirement:
     """hdiutil on macOS; xorrisofs (with shipyard's UDIF writer) elsewhere."""
-    from shipyard.tools.xorrisofs import Xorrisofs
-
-    return "hdiutil" if is_macos() else Xorrisofs
+    return "hdiutil" if is_macos() else "xorrisofs"
 
 
 def check_package(project: Project, statuses: Statuses, plugins: PluginSet) -> StageVerdict:
