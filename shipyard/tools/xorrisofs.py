@@ -21,6 +21,13 @@ class Xorrisofs(Tool):
     version_args = ("-version",)
     version_from_file = True
 
+    def parse_version(self, output: str) -> str:
+        """``xorriso 1.5.4`` from the banner (the first line is the mkisofs emulation's)."""
+        import re
+
+        found = re.search(r"xorriso (\d+(?:\.\d+)+)", output)
+        return found.group(1) if found else super().parse_version(output)
+
     def hfsplus_image(self, folder: Path | str, out: Path | str, *, volname: str,
                       mtime: int) -> CommandResult:
         """Image ``folder``'s contents as volume ``volname``, every date set to ``mtime``.

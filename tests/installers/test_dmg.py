@@ -184,3 +184,9 @@ def test_verify_names_a_dmg_without_an_hfs_volume(
     apple_platform.packaging.dmg_create(tmp_path / "payload", tmp_path / "fat.dmg")  # FAT32
     code, _, err = run_cli(capsys, "verify", str(tmp_path / "fat.dmg"))
     assert code == 7 and "fat.dmg holds no HFS+ volume" in err
+
+
+def test_the_xorriso_version_is_read_from_its_banner() -> None:
+    banner = ("mkisofs 2.01-Emulation Copyright (C) 2019 see libburnia-project.org xorriso\n"
+              "xorriso 1.5.4 : RockRidge filesystem manipulator, libburnia project.\n")
+    assert Xorrisofs().parse_version(banner) == "1.5.4"
