@@ -1,4 +1,5 @@
-"""Packaging an mlx app into a zip and a pkg vs ``zip -r -X`` and ``tar czf``, one run.
+"""Packaging an mlx app into a zip, a pkg and a dmg vs ``zip -r -X``, ``tar czf`` and
+``xorrisofs`` + ``gzip -6``, one run.
 
     python benchmarks/installers.py [--runs 3] [--wheels DIR]
 
@@ -9,9 +10,12 @@ unpacked macOS arm64 wheels of mlx and mlx-metal 0.32.4 (about 200 MB, most of i
 
 * shipyard's zip (:func:`shipyard.archives.write_zip`, deterministic) vs ``zip -r -X -q``;
 * shipyard's flat pkg (:func:`shipyard.installers.pkg.write_flat_pkg`: gzip'ed cpio
-  Payload, Bom with a CRC of every file, XAR with sha1 checksums) vs ``tar czf``.
+  Payload, Bom with a CRC of every file, XAR with sha1 checksums) vs ``tar czf``;
+* shipyard's dmg off macOS (:func:`shipyard.installers.dmg.build_dmg`: xorrisofs' HFS+ image
+  wrapped as UDZO) vs the same ``xorrisofs`` image compressed whole by ``gzip -6``: the cost
+  of the UDIF chunking (when xorrisofs is installed).
 
-Both pairs compress with deflate level 6 (zip's and gzip's default).  Medians and their
+All pairs compress with deflate level 6 (zip's and gzip's default).  Medians and their
 ratios are printed; the goal is at most 1.3x, while being byte-for-byte reproducible.
 """
 
@@ -33,7 +37,9 @@ sys.path.insert(0, str(ROOT))
 
 from shipyard.archives import write_zip  # noqa: E402
 from shipyard.fsutil import sha256_file  # noqa: E402
+from shipyard.installers.dmg import build_dmg  # noqa: E402
 from shipyard.installers.pkg import PkgSpec, write_flat_pkg  # noqa: E402
+from shipyard.tools.runner import Runner  # noqa: E402
 
 WHEELS = ("mlx==0.32.4", "mlx-metal==0.32.4")
 
@@ -96,8 +102,24 @@ def main() -> int:
             "tar czf": lambda: subprocess.run(["tar", "czf", str(out / "b.tar.gz"), app.name],
                                               cwd=work, check=True),
         }
-        times: dict[str, list[float]] = {name: [] for name in cases}
         digests: dict[str, set[str]] = {"a.zip": set(), "a.pkg": set()}
+        if shutil.which("xorrisofs") and shutil.which("gzip"):
+            def image_then_gzip() -> None:
+                folder = work / "volume"
+                if not folder.exists():
+                    folder.mkdir()
+                    shutil.copytree(app, folder / app.name, symlinks=True)
+                    (folder / "Applications").symlink_to("/Applications")
+                subprocess.run(["xorrisofs", "-hfsplus", "-R", "-V", "Bench", "-quiet", "-o",
+                                str(out / "b.iso"), str(folder)], check=True,
+                               capture_output=True)
+                subprocess.run(["gzip", "-6", "-f", str(out / "b.iso")], check=True)
+
+            cases["shipyard dmg"] = lambda: build_dmg(app, out / "a.dmg", volume_name="Bench",
+                                                      runner=Runner(echo=False), macos=False)
+            cases["xorrisofs+gzip"] = image_then_gzip
+            digests["a.dmg"] = set()
+        times: dict[str, list[float]] = {name: [] for name in cases}
         for _ in range(args.runs):
             for name, func in cases.items():
                 for leftover in ("b.zip",):
@@ -112,6 +134,9 @@ def main() -> int:
         print("sizes: " + ", ".join(f"{k} {v:.1f} MB" for k, v in sizes.items()))
         print(f"ratio zip: shipyard / zip -r -X = {med['shipyard zip'] / med['zip -r -X']:.2f}x")
         print(f"ratio pkg: shipyard / tar czf  = {med['shipyard pkg'] / med['tar czf']:.2f}x")
+        if "shipyard dmg" in med:
+            print(f"ratio dmg: shipyard / xorrisofs+gzip = "
+                  f"{med['shipyard dmg'] / med['xorrisofs+gzip']:.2f}x")
         print("deterministic across runs: " + ", ".join(
             f"{k} {'yes' if len(v) == 1 else 'NO'}" for k, v in digests.items()))
     shutil.rmtree(work, ignore_errors=True)

@@ -213,8 +213,14 @@ def check_notarize(project: Project, statuses: Statuses, plugins: PluginSet) -> 
     return _verdict("notarize", _need(statuses, *requires))
 
 
+def dmg_writer() -> Requirement:
+    """hdiutil on macOS; xorrisofs (with shipyard's UDIF writer) elsewhere."""
+    return "hdiutil" if is_macos() else "xorrisofs"
+
+
 def check_package(project: Project, statuses: Statuses, plugins: PluginSet) -> StageVerdict:
-    needs = {"dmg": ("hdiutil",), "pkg": ("pkgbuild", "productbuild")}
+    needs: dict[str, tuple[Requirement, ...]] = {"dmg": (dmg_writer(),),
+                                                 "pkg": ("pkgbuild", "productbuild")}
     tools = [t for fmt in project.config.package.formats for t in needs.get(fmt, ())]
     return _verdict("package", _need(statuses, *tools))
 
@@ -241,16 +247,17 @@ def check_updates(project: Project, statuses: Statuses, plugins: PluginSet) -> S
 
 
 def check_app(project: Project, statuses: Statuses, plugins: PluginSet) -> StageVerdict:
-    """The app bundle builds on any host (its sidecar permitting); a dmg needs hdiutil."""
+    """The app bundle builds on any host (its sidecar permitting); a dmg needs hdiutil on
+    macOS and xorrisofs elsewhere."""
     sidecar = check_sidecar(project, statuses, plugins)
     if not sidecar.can_run:
         return StageVerdict("app", False, [f"sidecar: {r}" for r in sidecar.reasons])
     if "dmg" in project.config.app.installers:
-        missing = _need(statuses, "hdiutil")
+        missing = _need(statuses, dmg_writer())
         if missing:
             return StageVerdict("app", False, [
-                *missing, "app.installers lists dmg: build it on macOS, or drop dmg here "
-                "(zip and pkg build on any host)"])
+                *missing, "app.installers lists dmg: install the tool above, or drop dmg "
+                "here (zip and pkg need no tool)"])
     return StageVerdict("app", True, [])
 
 

@@ -62,7 +62,7 @@ class CommandError(ShipyardError):
     """An external command exited non-zero or timed out."""
 
     exit_code = 6
-    summary = "an external command failed or timed out"
+    summary = "an external command or service failed or timed out (stapling included, after its retries)"
 
     def __init__(
         self,

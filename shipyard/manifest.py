@@ -6,7 +6,9 @@ Stages append :class:`Artifact` records; release and publishers read them.  Seve
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,28 @@ MANIFEST_NAME = "manifest.json"
 SCHEMA_VERSION = 1
 KINDS = ("sidecar", "wheel", "sdist", "metallib", "kernels-json", "app", "dmg", "pkg", "zip",
          "tar.gz", "xcframework", "checksums", "sbom", "appcast", "npm", "other")
+
+
+def tree_sha256(root: Path) -> tuple[str, int]:
+    """The digest recorded as a folder artifact's sha256 (an app bundle has no bytes of its own):
+    (sha256 over every path, mode, and file content or link target; total file size)."""
+    digest, size = hashlib.sha256(), 0
+    for folder, dirs, files in os.walk(root):
+        dirs.sort()
+        for name in sorted(dirs + files):
+            path = Path(folder, name)
+            rel = path.relative_to(root).as_posix()
+            st = path.lstat()
+            if path.is_symlink():
+                body = "link:" + os.readlink(path)
+            elif path.is_dir():
+                body = "dir"
+            else:
+                body = sha256_file(path)
+                size += st.st_size
+            digest.update(f"{rel}\0{st.st_mode & 0o7777 if not path.is_symlink() else 0}"
+                          f"\0{body}\n".encode())
+    return digest.hexdigest(), size
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from shipyard.app.stage import tree_sha256
+from shipyard.manifest import tree_sha256
 
 ROOT = Path(__file__).resolve().parents[1]
 

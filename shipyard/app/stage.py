@@ -2,12 +2,11 @@
 
 Inputs come from the manifest only (the sidecar tarball, the kernels metallib), never from
 another stage's internals.  The bundle is recorded as an ``app`` artifact whose sha256 is a
-digest of its tree (:func:`tree_sha256`), since a folder has no bytes of its own.
+digest of its tree (:func:`shipyard.manifest.tree_sha256`), since a folder has no bytes of its own.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -16,32 +15,11 @@ from shipyard import ui
 from shipyard.app.bundle import AppInputs, assemble
 from shipyard.app.validate import AppPlan, sidecar_name, validate_app
 from shipyard.errors import ShipyardError
-from shipyard.fsutil import held_temp_path, sha256_file, staging_dir
-from shipyard.manifest import Artifact, Manifest
+from shipyard.fsutil import held_temp_path, staging_dir
+from shipyard.manifest import Artifact, Manifest, tree_sha256
 from shipyard.stages import StageContext
 
 TARGET = "aarch64-apple-darwin"
-
-
-def tree_sha256(root: Path) -> tuple[str, int]:
-    """(sha256 over every path, mode, and file content or link target; total file size)."""
-    digest, size = hashlib.sha256(), 0
-    for folder, dirs, files in os.walk(root):
-        dirs.sort()
-        for name in sorted(dirs + files):
-            path = Path(folder, name)
-            rel = path.relative_to(root).as_posix()
-            st = path.lstat()
-            if path.is_symlink():
-                body = "link:" + os.readlink(path)
-            elif path.is_dir():
-                body = "dir"
-            else:
-                body = sha256_file(path)
-                size += st.st_size
-            digest.update(f"{rel}\0{st.st_mode & 0o7777 if not path.is_symlink() else 0}"
-                          f"\0{body}\n".encode())
-    return digest.hexdigest(), size
 
 
 def find_inputs(ctx: StageContext, plan: AppPlan) -> AppInputs:

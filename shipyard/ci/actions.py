@@ -34,5 +34,8 @@ MERGE_ARTIFACTS = PinnedAction("actions/upload-artifact/merge",
                                "bbbca2ddaa5d8feaa63e36b76fdaad77386f024f", "v7.0.0")
 DOWNLOAD_ARTIFACT = PinnedAction("actions/download-artifact",
                                  "3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c", "v8.0.1")
+ATTEST_BUILD_PROVENANCE = PinnedAction("actions/attest-build-provenance",
+                                       "a2bbfa25375fe432b6a289bc6b6cd05ecd0c4c32", "v4.1.0")
 
-ALL = (CHECKOUT, SETUP_PYTHON, UPLOAD_ARTIFACT, MERGE_ARTIFACTS, DOWNLOAD_ARTIFACT)
+ALL = (CHECKOUT, SETUP_PYTHON, UPLOAD_ARTIFACT, MERGE_ARTIFACTS, DOWNLOAD_ARTIFACT,
+       ATTEST_BUILD_PROVENANCE)

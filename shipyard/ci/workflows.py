@@ -17,6 +17,8 @@ The security rules, and why:
 - pull requests upload nothing: an unsigned bundle from a fork, downloadable from a run and named
   like the release asset, is a supply-chain trap;
 - the temporary signing keychain is deleted in an ``if: always()`` step, also after a crash;
+- with ``ci.attestations``, build provenance is made in an ``attest`` job of its own: the OIDC
+  token (``id-token: write``) and ``attestations: write`` are granted there and nowhere else;
 - actions pinned to full commit SHAs (:mod:`shipyard.ci.actions`), ``persist-credentials: false``
   on checkout, one ``concurrency`` group per tag that never cancels a release half-published,
   and ``timeout-minutes`` on every job.
@@ -54,6 +56,20 @@ PUBLISH_IF = ("github.event_name == 'push' && startsWith(github.ref, 'refs/tags/
               + " && ".join(f"github.event_name != '{e}'" for e in PR_EVENTS))
 CELL_ARTIFACT = "shipyard-cell-"
 RELEASE_ARTIFACT = "shipyard-release"
+#: What the tests cannot do off macOS: mount each released dmg and ask Gatekeeper about it.
+DMG_CHECK = """\
+# Every dmg of the release, mounted read-only: the app inside verifies, and Gatekeeper accepts
+# the image's own signature (a dmg built on Linux is checked on a Mac here, before publishing).
+find "$RUNNER_TEMP/cells" -name '*.dmg' -print0 | while IFS= read -r -d '' dmg; do
+  mnt="$(mktemp -d "$RUNNER_TEMP/dmg.XXXXXX")"
+  hdiutil attach -nobrowse -readonly -noautoopen -mountpoint "$mnt" "$dmg"
+  for app in "$mnt"/*.app; do codesign --verify --deep --strict --verbose=2 "$app"; done
+  test -L "$mnt/Applications"
+  hdiutil detach "$mnt"
+  codesign --verify --verbose=2 "$dmg"
+  spctl -a -t open --context context:primary-signature -v "$dmg"
+done
+"""
 KEYCHAIN_CLEANUP = """\
 # shipyard deletes its keychain itself; this catches a job killed before it could.
 for keychain in "${TMPDIR:-/tmp}"/.shipyard-keychain.*/shipyard-signing.keychain-db; do
@@ -195,6 +211,37 @@ def merge_job(inputs: WorkflowInputs) -> dict[str, Any]:
                needs="build")
 
 
+def builds_dmg(project: Project) -> bool:
+    """A family builds a dmg: its own stage, or ``package`` with ``dmg`` in package.formats."""
+    formats = project.config.package.formats
+    return any("dmg" in f.build or ("package" in f.build and "dmg" in formats)
+               for f in project.config.release.families.values())
+
+
+def dmg_check_job(inputs: WorkflowInputs) -> dict[str, Any]:
+    """Mount every dmg on a Mac (``hdiutil attach``), ``codesign --verify`` the app inside and
+    assess the image with ``spctl``: the one check of a Linux-built dmg that needs macOS."""
+    steps = [{"uses": actions.DOWNLOAD_ARTIFACT.uses(), "with": {
+                 "name": RELEASE_ARTIFACT, "path": expr("runner.temp") + "/cells"}},
+             {"name": "mount each dmg, verify the app, assess the image", "shell": "bash",
+              "run": Script(DMG_CHECK)}]
+    return job(inputs.project.config.ci.macos_runner, steps, name="check the dmgs on macOS",
+               minutes=SHORT_JOB_MINUTES, needs="merge")
+
+
+def attest_job(inputs: WorkflowInputs) -> dict[str, Any]:
+    """Signed build provenance of every file of the merged cells (``ci.attestations``).  Its
+    own job, so the OIDC token (``id-token: write``) and the attestation store's write access
+    exist nowhere else: not in the cells that run build code, not in the publish job."""
+    steps = [{"uses": actions.DOWNLOAD_ARTIFACT.uses(), "with": {
+                 "name": RELEASE_ARTIFACT, "path": expr("runner.temp") + "/cells"}},
+             {"uses": actions.ATTEST_BUILD_PROVENANCE.uses(), "with": {
+                 "subject-path": expr("runner.temp") + "/cells/**"}}]
+    return job(inputs.project.config.ci.linux_runner, steps, name="attest build provenance",
+               minutes=SHORT_JOB_MINUTES, needs="merge",
+               permissions={"contents": "read", "id-token": "write", "attestations": "write"})
+
+
 def publish_job(inputs: WorkflowInputs) -> dict[str, Any]:
     ci = inputs.project.config.ci
     env = {"TAG": expr("github.ref_name"), **secret_env(publisher_secrets(inputs.project))}
@@ -205,12 +252,21 @@ def publish_job(inputs: WorkflowInputs) -> dict[str, Any]:
               "run": f"{inputs.shipyard} release \"$TAG\" --publish-only "
                      "--artifacts \"$RUNNER_TEMP/cells\""}]
     extra: dict[str, Any] = {"environment": ci.environment} if ci.environment else {}
+    needs = ["plan", "merge", *(["dmg-check"] if builds_dmg(inputs.project) else []),
+             *(["attest"] if ci.attestations else [])]
     return job(ci.linux_runner, steps, name="publish", minutes=ci.timeout_minutes,
-               permissions={"contents": "write"}, needs=["plan", "merge"],
+               permissions={"contents": "write"}, needs=needs,
                **{"if": PUBLISH_IF}, **extra)
 
 
 def release_workflow(inputs: WorkflowInputs) -> dict[str, Any]:
+    jobs = {"plan": plan_job(inputs, f"{inputs.shipyard} release \"$TAG\" --plan --json"),
+            "build": release_build_job(inputs), "merge": merge_job(inputs)}
+    if builds_dmg(inputs.project):
+        jobs["dmg-check"] = dmg_check_job(inputs)
+    if inputs.project.config.ci.attestations:
+        jobs["attest"] = attest_job(inputs)
+    jobs["publish"] = publish_job(inputs)
     return {
         "name": "shipyard release",
         "on": {"push": {"tags": tag_patterns(inputs.project)}},
@@ -218,12 +274,7 @@ def release_workflow(inputs: WorkflowInputs) -> dict[str, Any]:
         # One release per tag at a time, and never cancelled: a cancelled publish is half a release.
         "concurrency": {"group": "shipyard-release-" + expr("github.ref"),
                         "cancel-in-progress": False},
-        "jobs": {
-            "plan": plan_job(inputs, f"{inputs.shipyard} release \"$TAG\" --plan --json"),
-            "build": release_build_job(inputs),
-            "merge": merge_job(inputs),
-            "publish": publish_job(inputs),
-        },
+        "jobs": jobs,
     }
 
 

@@ -20,7 +20,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "staging folder (Info.plist, Contents/MacOS, Frameworks, Resources with ui, kernels, "
         "defaults, licenses, sparkle, daemon scripts and the sidecar), sign it when "
         "[tool.shipyard.sign] is configured, rename it into <out-dir>, record it in "
-        "manifest.json, then write each installer of app.installers. A dmg off macOS exits 5.")
+        "manifest.json, then write each installer of app.installers.")
     build.add_argument("--installers", metavar="KINDS",
                        help="comma-separated installers instead of app.installers "
                        "(zip,pkg,dmg; empty for none)")
@@ -32,8 +32,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     installer = actions.add_parser(
         "installer", parents=[common], help="write one installer of the built app",
         description="Write the zip (like ditto -c -k --keepParent), pkg (pkgbuild + "
-        "productbuild on macOS, the flat-package writer elsewhere) or dmg (hdiutil, macOS "
-        "only: exit 5 elsewhere) of every app in the manifest.")
+        "productbuild on macOS, the flat-package writer elsewhere) or dmg (hdiutil on macOS, "
+        "xorrisofs and shipyard's UDIF writer elsewhere) of every app in the manifest.")
     installer.add_argument("kind", choices=("zip", "pkg", "dmg"), help="installer format")
     installer.add_argument("--out-dir", metavar="DIR", help="output directory (out-dir, OUT_DIR)")
     installer.set_defaults(func=cmd_installer)
@@ -73,10 +73,11 @@ def cmd_build(ctx: Context, args: argparse.Namespace) -> int:
     ctx.override("out-dir", args.out_dir)
     validate_app(ctx.project)  # every configuration error before the sidecar build starts
     names = _stages(ctx, args)
-    if "dmg" in names:
-        from shipyard.installers.dmg import refuse_off_macos
+    if "dmg" in names:  # before the sidecar and the app are built for nothing
+        from shipyard.installers.dmg import require_writer
 
-        refuse_off_macos()  # exit 5 before the sidecar and the app are built for nothing
+        config = ctx.project.config
+        require_writer(config.package.volume_name or config.app.name)
     return _run(ctx, names)
 
 

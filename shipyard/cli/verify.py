@@ -14,13 +14,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     verify = sub.add_parser(
         "verify", parents=[common], help="check the code signature of every Mach-O in PATH",
         description="For every Mach-O in PATH (a Mach-O file, a bundle, a directory, a sidecar "
-        ".tar.gz, a .zip or a wheel) print whether it is signed, ad-hoc or with a certificate "
-        "(subject and team id), its identifier, the hardened runtime flag, its entitlement "
+        ".tar.gz, a .zip, a wheel or a .dmg — read with 7-Zip off macOS) print whether it is signed, ad-hoc or with a certificate "
+        "(subject and team id; a .dmg's own container signature too), its identifier, the hardened runtime flag, its entitlement "
         "keys, whether the recorded page hashes match the current bytes, and its architecture "
         "slices. Works on any OS without Apple tools. Exit 7 when a Mach-O is unsigned, "
         "changed after signing, or lacks the runtime flag while tool.shipyard.sign."
         "hardened-runtime is on.")
-    verify.add_argument("path", type=Path, help="Mach-O file, bundle, directory, .tar.gz, .zip or .whl")
+    verify.add_argument("path", type=Path, help="Mach-O file, bundle, directory, .tar.gz, .zip, .whl or .dmg")
     verify.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     verify.set_defaults(func=cmd_verify, standalone=True)
 
@@ -35,6 +35,8 @@ def cmd_verify(ctx: Context, args: argparse.Namespace) -> int:
     else:
         for verdict in report.files:
             print(verdict.line())
+        if report.container:
+            print(f"disk image container: {report.container}")
         print(f"{len(report.files)} Mach-O file(s), {len(report.failures)} failed")
     if report.failures:
         try:

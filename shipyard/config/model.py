@@ -293,6 +293,11 @@ class NotarizeConfig:
         env=("SHIPYARD_NOTARY_TIMEOUT",), minimum=1,
     )
     staple: bool = option(True, doc="Staple tickets to .app, .dmg and .pkg and validate them.")
+    staple_attempts: int = option(
+        6, doc="Off macOS, tries of each staple (apple-platform-py) with doubling pauses from "
+        "5 s: Apple's ticket lookup can answer \"record not found\" for a while after the "
+        "verdict.", minimum=1,
+    )
     api_url: str = option(
         "https://appstoreconnect.apple.com",
         doc="Base URL of the App Store Connect notary v2 API (the `rest` notarizer).",
@@ -402,7 +407,7 @@ class AppConfig:
                                 "written only when known.")
     installers: list[str] = option(default_factory=lambda: ["zip", "pkg"],
                                    doc="Installers `shipyard app build` makes after the bundle: "
-                                   "`zip`, `pkg`, `dmg` (dmg needs macOS).")
+                                   "`zip`, `pkg`, `dmg` (off macOS the dmg needs xorrisofs).")
     daemon: DaemonConfig = option(default_factory=DaemonConfig, doc="Background daemon.")
 
     def __post_init__(self) -> None:
@@ -564,6 +569,11 @@ class CiConfig:
     )
     timeout_minutes: int = option(
         60, doc="`timeout-minutes` of the build and publish jobs.", minimum=1,
+    )
+    attestations: bool = option(
+        False, doc="Add an `attest` job to the release workflow: build provenance "
+        "(actions/attest-build-provenance) of every file the cells built, before publishing; "
+        "only that job gets `id-token: write` and `attestations: write`.",
     )
 
     def __post_init__(self) -> None:

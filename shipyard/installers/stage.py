@@ -57,7 +57,8 @@ def make_dmg(ctx: StageContext, app: Path, out: Path) -> Path:
     from shipyard.installers.dmg import build_dmg
 
     volume = ctx.project.config.package.volume_name or app.stem
-    return build_dmg(app, out, volume_name=volume, runner=ctx.runner)
+    return build_dmg(app, out, volume_name=volume, runner=ctx.runner,
+                     mtime=source_date_epoch(ctx.env))
 
 
 MAKERS: dict[str, Callable[[StageContext, Path, Path], Path]] = {
@@ -92,9 +93,10 @@ def _signed(ctx: StageContext, app: Artifact, kind: str) -> bool:
 
 def run_installer(ctx: StageContext, kind: str) -> list[Artifact]:
     if kind == "dmg":
-        from shipyard.installers.dmg import refuse_off_macos
+        from shipyard.installers.dmg import require_writer
 
-        refuse_off_macos()  # before any work, dry run included
+        config = ctx.project.config  # before any work, dry run included
+        require_writer(config.package.volume_name or config.app.name)
     if ctx.dry_run:
         for app in Manifest.load(ctx.out_dir).find(kind="app") or []:
             ui.info(f"[dry-run] would write {ctx.out_dir / installer_name(app, kind)}")
@@ -120,5 +122,5 @@ def run_pkg(ctx: StageContext) -> list[Artifact]:
 
 
 def run_dmg(ctx: StageContext) -> list[Artifact]:
-    """A UDZO disk image of every app (macOS only)."""
+    """A UDZO disk image of every app (hdiutil on macOS, xorrisofs elsewhere)."""
     return run_installer(ctx, "dmg")

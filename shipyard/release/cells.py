@@ -9,8 +9,11 @@ A release family's build stages are placed by :data:`PLACEMENTS`, one row per st
 - ``after-merge``: in the publish job, after every cell's artifacts are merged (stages that read
   the whole release, such as an SBOM or an appcast).
 
-Signing and notarizing run inside each macOS cell, right after its build, so the publish job only
-ever sees finished artifacts.  A new stage is one row of the table.  A stage that consumes another
+Signing and notarizing run inside each cell that builds for macOS, right after its build, so the
+publish job only ever sees finished artifacts.  Only what needs Apple hardware or Apple tools is
+placed on macOS runners (kernels, wheels, signing with ``codesign``); with a Linux signer
+(rcodesign) the app, its zip/pkg/dmg and the macOS sidecar build, sign and notarize on Linux,
+and ``--plan --json`` reports the macOS minutes saved (``macos-minutes``).  A new stage is one row of the table.  A stage that consumes another
 stage's output must share its cell (``package`` sits with ``app`` on macOS); it never sees what a
 per-target cell built.
 """
@@ -31,15 +34,28 @@ MACOS, LINUX, PER_TARGET, AFTER_MERGE = "macos", "linux", "per-target", "after-m
 
 #: build stage → where it runs.  Stages not listed run on macOS (the conservative default).
 PLACEMENTS: dict[str, str] = {
-    "kernels": MACOS,
-    "wheel": MACOS,
+    "kernels": MACOS,  # the Metal compiler comes with Xcode (xcrun metal)
+    "wheel": MACOS,  # carries the kernels
     "wheels": MACOS,  # cibuildwheel: every CPython's arm64 wheel
     "app": MACOS,
     "package": MACOS,
+    "zip": MACOS,
+    "pkg": MACOS,
+    "dmg": MACOS,
     "sidecar": PER_TARGET,
     "sbom": AFTER_MERGE,
     "appcast": AFTER_MERGE,
 }
+#: Stages that need no Apple tool once signing does not: the app's assembly and its installers
+#: (zipfile, the flat-package writer, xorrisofs + the UDIF writer).  They move to the Linux cell
+#: when the signer runs on Linux and the family builds nothing else on macOS (whose output, such
+#: as the kernels, the app would carry).
+LINUX_CAPABLE = ("app", "package", "zip", "pkg", "dmg")
+#: Rough minutes of each stage on a hosted runner, for the plan's macOS-minutes estimate
+#: (signing and notarizing are added per signing cell); unknown stages count as 10.
+STAGE_MINUTES: dict[str, int] = {"kernels": 10, "wheel": 10, "wheels": 30, "sidecar": 15,
+                                 "app": 5, "package": 3, "zip": 1, "pkg": 2, "dmg": 2}
+SIGN_MINUTES, NOTARIZE_MINUTES = 3, 10
 DEFAULT_TARGET = "aarch64-apple-darwin"
 #: signers that run on Linux (so a macOS target signed with them builds on a Linux runner).
 LINUX_SIGNERS = ("rcodesign",)
@@ -87,13 +103,23 @@ class ReleasePlan:
                           hint=f"the plan's targets are: {known} (see `shipyard release "
                           f"{self.tag.tag} --plan`)")
 
+    def macos_minutes(self) -> dict[str, int]:
+        """Estimated macOS runner minutes of this plan against running every cell on macOS
+        (:data:`STAGE_MINUTES`; macOS minutes cost ten times Linux ones on hosted runners)."""
+        def minutes(cell: Cell) -> int:
+            return (sum(STAGE_MINUTES.get(s, 10) for s in cell.stages)
+                    + (SIGN_MINUTES if cell.sign else 0) + (NOTARIZE_MINUTES if cell.notarize else 0))
+        return {"planned": sum(minutes(c) for c in self.cells if c.os == MACOS),
+                "all-macos": sum(minutes(c) for c in self.cells)}
+
     def to_json(self) -> dict[str, Any]:
         tag = self.tag
         return {"tag": tag.tag, "family": tag.family_name, "version": tag.version,
                 "channel": tag.channel, "prerelease": tag.is_prerelease,
                 "matrix": {"include": [c.matrix_entry() for c in self.cells]},
                 "publish": {"runner": self.publish_runner, "after-merge": list(self.after_merge),
-                            "publishers": list(self.publishers)}}
+                            "publishers": list(self.publishers)},
+                "macos-minutes": self.macos_minutes()}
 
 
 def fan_out_targets(project: Project) -> list[str]:
@@ -133,17 +159,31 @@ def _make_cell(project: Project, tag: str, target: str, os_name: str, stages: Se
                 sign=signs, notarize=notarizes)
 
 
+def family_placement(project: Project, build: Sequence[str]) -> dict[str, str]:
+    """Where each stage of one family runs: :data:`PLACEMENTS`, with the app and its
+    installers on Linux when nothing in them needs macOS (see :data:`LINUX_CAPABLE`)."""
+    where = {stage: placement(stage) for stage in build}
+    apple_only = [s for s in build if where[s] == MACOS and s not in LINUX_CAPABLE]
+    signer_on_linux = "sign" not in project.configured or project.config.sign.signer in LINUX_SIGNERS
+    if signer_on_linux and not apple_only:
+        where.update({s: LINUX for s in build if s in LINUX_CAPABLE})
+    return where
+
+
 def family_cells(project: Project, tag: str, build: Sequence[str]) -> list[Cell]:
     """The cells of one family's build stages, in a stable order: platforms, then targets."""
     grouped: dict[str, list[str]] = {MACOS: [], LINUX: []}
     per_target = []
+    places = family_placement(project, build)
     for stage in build:
-        where = placement(stage)
+        where = places[stage]
         if where in grouped:
             grouped[where].append(stage)
         elif where == PER_TARGET:
             per_target.append(stage)
-    cells = [_make_cell(project, tag, os_name, os_name, stages, macos_target=os_name == MACOS)
+    # a Linux cell of an app's stages builds for macOS: it signs and notarizes like a macOS one
+    cells = [_make_cell(project, tag, os_name, os_name, stages, macos_target=os_name == MACOS
+                        or any(s in LINUX_CAPABLE for s in stages))
              for os_name, stages in grouped.items() if stages]
     if per_target:
         for triple in fan_out_targets(project):

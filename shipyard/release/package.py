@@ -1,8 +1,8 @@
 """The package stage: distributable archives of the built artifacts (``[tool.shipyard.package]``).
 
 ``zip`` and ``tar.gz`` are written deterministically here on any host.  An app's ``zip``,
-``pkg`` and ``dmg`` come from :mod:`shipyard.installers` (a pkg builds on any host, a dmg
-needs macOS); other artifacts' ``dmg`` (hdiutil) and ``pkg`` (pkgbuild) need macOS and say so
+``pkg`` and ``dmg`` come from :mod:`shipyard.installers` (both build on any host; a dmg
+off macOS needs xorrisofs); other artifacts' ``dmg`` (hdiutil) and ``pkg`` (pkgbuild) need macOS and say so
 with :class:`ToolMissingError` elsewhere.  Inputs are
 the manifest's app bundles and XCFrameworks (directories) and single-file artifacts.
 """

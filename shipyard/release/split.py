@@ -243,6 +243,9 @@ def plan_text(plan: ReleasePlan) -> str:
     after = f"{', '.join(plan.after_merge)}, then " if plan.after_merge else ""
     lines.append(f"  publish on {plan.publish_runner}: merge the cells, verify, {after}"
                  f"SHA256SUMS, {', '.join(plan.publishers) or 'no publisher'}")
+    minutes = plan.macos_minutes()
+    lines.append(f"  macOS runner minutes (estimate): {minutes['planned']}, against "
+                 f"{minutes['all-macos']} with every cell on macOS")
     return "\n".join(lines) + "\n"
 
 

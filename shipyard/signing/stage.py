@@ -19,7 +19,7 @@ from shipyard.config.loader import Project
 from shipyard.errors import SigningError
 from shipyard.fsutil import sha256_file, staging_dir
 from shipyard.interrupts import terminate_as_interrupt
-from shipyard.manifest import Artifact, Manifest
+from shipyard.manifest import Artifact, Manifest, tree_sha256
 from shipyard.plugins.interfaces import Notarizer, NotarySubmission, Signer, SignReport, SignRequest
 from shipyard.plugins.manager import PluginSet
 from shipyard.signing.artifacts import (
@@ -221,6 +221,9 @@ def _refreshed(manifest: Manifest, artifact: Artifact, path: Path, **flags: bool
     changes: dict[str, object] = dict(flags)
     if path.is_file():
         changes.update(sha256=sha256_file(path), size=path.stat().st_size)
+    elif path.is_dir() and artifact.extra.get("sha256_of") == "tree":  # a stapled app changed
+        digest, size = tree_sha256(path)
+        changes.update(sha256=digest, size=size)
     return manifest.update(artifact.path, **changes)
 
 
@@ -251,7 +254,7 @@ def _run_notarize(ctx: StageContext) -> list[Artifact]:
         ui.notice(f"notarization SKIPPED: {reason}; artifacts are recorded as not notarized")
         return []
     done = []
-    for artifact in candidates:
+    for artifact in sorted(candidates, key=lambda a: NOTARIZE_ORDER.get(a.kind, 2)):
         done.append(_notarize_one(ctx, manifest, notarizer, artifact))
         if not ctx.dry_run:
             manifest.save()
@@ -274,9 +277,34 @@ def _notarize_one(ctx: StageContext, manifest: Manifest, notarizer: Notarizer,
         notarizer.on_submitted = lambda sub: _save_pending(sub, path, notarizer.name)
     submission = _submit_or_resume(ctx, notarizer, path, cfg.timeout)
     check_verdict(submission, path, notarizer=notarizer.name)
-    stapled = cfg.staple and staple_and_assess(path, Stapler(ctx.runner), Spctl(ctx.runner),
-                                               dry_run=ctx.dry_run)
+    stapled = cfg.staple and _staple(ctx, path, submission.id)
     return _refreshed(manifest, artifact, path, notarized=True, stapled=stapled)
+
+
+#: Notarized and stapled first: apps, then the images and packages holding them, zips last.
+NOTARIZE_ORDER = {"app": 0, "xcframework": 0, "dmg": 1, "pkg": 1, "zip": 3}
+
+
+def _staple(ctx: StageContext, path: Path, submission: str) -> bool:
+    """xcrun stapler + spctl where Xcode is; elsewhere apple-platform-py, retried."""
+    stapler = Stapler(ctx.runner)
+    if stapler.which() is not None:
+        return staple_and_assess(path, stapler, Spctl(ctx.runner), dry_run=ctx.dry_run)
+    from shipyard.errors import NotarizationError
+    from shipyard.signing import staple
+
+    try:
+        staple.refuse_unstapleable(path)
+    except NotarizationError as exc:
+        ui.info(f"{exc.message}; {exc.hint}")
+        return False
+    if ctx.dry_run:
+        ui.info(f"[dry-run] would staple {path.name} (apple-platform-py)")
+        return False
+    attempts = staple.staple_with_retries(
+        path, submission=submission, attempts=ctx.project.config.notarize.staple_attempts)
+    ui.info(f"stapled {path.name} (attempt {attempts}); Gatekeeper's assessment needs macOS")
+    return True
 
 
 def _submit_or_resume(ctx: StageContext, notarizer: Notarizer, path: Path,

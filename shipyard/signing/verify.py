@@ -79,6 +79,8 @@ class VerifyReport:
 
     root: Path
     files: list[MachOVerdict] = field(default_factory=list)
+    #: A disk image's own signature: ``signed`` or ``unsigned`` ("" for anything else).
+    container: str = ""
 
     @property
     def failures(self) -> list[MachOVerdict]:
@@ -86,7 +88,8 @@ class VerifyReport:
 
     def as_json(self) -> dict[str, Any]:
         return {"path": str(self.root), "ok": not self.failures, "count": len(self.files),
-                "failures": len(self.failures), "files": [f.as_json() for f in self.files]}
+                "failures": len(self.failures), "files": [f.as_json() for f in self.files],
+                **({"container": self.container} if self.container else {})}
 
     def raise_on_failures(self, hint: str = "") -> None:
         if not self.failures:
@@ -104,6 +107,8 @@ def verify_path(path: Path, *, require_runtime: bool = True, workers: int = 0) -
     if not path.exists():
         raise SigningError(f"cannot verify {path}: it does not exist",
                            hint="pass a Mach-O file, a bundle, a directory or a .tar.gz/.zip/.whl")
+    if path.suffix == ".dmg" and path.is_file():
+        return _verify_image(path, require_runtime=require_runtime, workers=workers)
     members = list(_members(path))
     if path.is_file() and not members and not path.name.endswith(TAR_SUFFIXES + ZIP_SUFFIXES):
         raise SigningError(f"cannot verify {path}: it is not a Mach-O file, a bundle, a "
@@ -115,6 +120,49 @@ def verify_path(path: Path, *, require_runtime: bool = True, workers: int = 0) -
     if path.is_dir():
         files = _with_seals(path, files)
     return VerifyReport(path, sorted(files, key=lambda f: f.path))
+
+
+def _verify_image(path: Path, *, require_runtime: bool, workers: int) -> VerifyReport:
+    """A dmg: the container's own signature, then every Mach-O and bundle seal of its HFS+
+    volumes, unpacked by 7-Zip (which reads UDIF and HFS+; no Python library reads HFS+) into
+    a temporary folder."""
+    from shipyard.fsutil import staging_dir, system_temp_dir
+    from shipyard.tools.runner import Runner
+    from shipyard.tools.sevenzip import SevenZip
+
+    container = _container_signature(path)
+    tool = SevenZip(Runner(echo=False))
+    tool.require()
+    files: list[MachOVerdict] = []
+    with staging_dir(system_temp_dir(), "verify") as work:
+        parts = work / "parts"
+        tool.extract(path, parts)
+        volumes = sorted(p for p in parts.iterdir() if p.suffix in (".hfs", ".hfsx"))
+        if not volumes:
+            raise SigningError(f"{path.name} holds no HFS+ volume",
+                               hint="only HFS+ disk images can be read off macOS")
+        for index, volume in enumerate(volumes):
+            out = work / f"volume-{index}"
+            tool.extract(volume, out)
+            found = list(out.iterdir()) if out.is_dir() else []
+            root = found[0] if len(found) == 1 and found[0].is_dir() else out  # the volume
+            if root.is_dir():
+                files += verify_path(root, require_runtime=require_runtime, workers=workers).files
+    return VerifyReport(path, files, container=container)
+
+
+def _container_signature(path: Path) -> str:
+    """``signed`` or ``unsigned``, read by apple-platform-py ("" when it is not installed)."""
+    try:
+        from apple_platform import ApplePlatformError, read_signature, reading
+    except ImportError:
+        return ""
+    try:
+        found = reading.find_values(read_signature(path), "code_directory")
+    except ApplePlatformError as exc:
+        raise SigningError(f"cannot read the disk image {path}: {exc}",
+                           hint="rebuild it; a truncated download cannot be verified") from None
+    return "signed" if found else "unsigned"
 
 
 def _with_seals(root: Path, files: list[MachOVerdict]) -> list[MachOVerdict]:

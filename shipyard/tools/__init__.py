@@ -22,14 +22,16 @@ from shipyard.tools.pip import Pip
 from shipyard.tools.pkgbuild import Pkgbuild, Productbuild
 from shipyard.tools.runner import CommandResult, Runner
 from shipyard.tools.security import Security
+from shipyard.tools.sevenzip import SevenZip
 from shipyard.tools.spctl import Spctl
 from shipyard.tools.uv import Uv
 from shipyard.tools.versions import VersionCache
 from shipyard.tools.xcrun import Metal, Metallib, Notarytool, Stapler, XcodeSelect, Xcrun
+from shipyard.tools.xorrisofs import Xorrisofs
 
 ALL_TOOLS: tuple[type[Tool], ...] = (
     Xcrun, Metal, Metallib, Notarytool, Stapler, Codesign, Security, Spctl, Hdiutil,
-    Pkgbuild, Productbuild, Ditto, Git, Npm, Uv, Pip, ContainerCli,
+    Pkgbuild, Productbuild, Ditto, Xorrisofs, SevenZip, Git, Npm, Uv, Pip, ContainerCli,
 )
 
 TOOLS_BY_NAME: dict[str, type[Tool]] = {cls.name: cls for cls in ALL_TOOLS}
@@ -146,7 +148,7 @@ class _NoProcessRunner(Runner):
 
 __all__ = [
     "ALL_TOOLS", "TOOLS_BY_NAME", "Codesign", "CommandResult", "ContainerCli", "Ditto", "Git", "Hdiutil", "Metal", "Metallib",
-    "Notarytool", "Npm", "Pip", "Pkgbuild", "Productbuild", "Requirement", "Runner", "Security", "Spctl",
-    "Stapler", "Tool", "ToolStatus", "Toolbox", "UnknownTool", "Uv", "Xcrun", "XcodeSelect", "is_macos",
+    "Notarytool", "Npm", "Pip", "Pkgbuild", "Productbuild", "Requirement", "Runner", "Security", "SevenZip", "Spctl",
+    "Stapler", "Tool", "ToolStatus", "Toolbox", "UnknownTool", "Uv", "Xcrun", "XcodeSelect", "Xorrisofs", "is_macos",
     "required_tool",
 ]

@@ -1,6 +1,6 @@
 """The committed demo, for real: `shipyard app build` on this host makes Demo.app around the
-demo's sidecar plus the zip and pkg; the pkg is read back by independent readers and two
-builds are byte-identical."""
+demo's sidecar plus the zip, pkg and dmg; each is read back by readers shipyard did not write
+and two builds are byte-identical."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ def build(out: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "shipyard", "-C", str(DEMO), "app", "build",
                            "--out-dir", str(out)], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.split() == ["Demo.app", "Demo-0.7.3.zip", "Demo-0.7.3.pkg"]
+    assert done.stdout.split() == ["Demo.app", "Demo-0.7.3.zip", "Demo-0.7.3.pkg",
+                                   "Demo-0.7.3.dmg"]
 
 
 @pytest.fixture(scope="module")
@@ -77,5 +78,22 @@ def test_demo_pkg_read_back_lists_the_app(two_builds: tuple[Path, Path], tmp_pat
 
 def test_two_builds_are_byte_identical(two_builds: tuple[Path, Path]) -> None:
     first, second = two_builds
-    for name in ("Demo-0.7.3.zip", "Demo-0.7.3.pkg"):
+    for name in ("Demo-0.7.3.zip", "Demo-0.7.3.pkg", "Demo-0.7.3.dmg"):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_demo_zip_and_dmg_read_back_list_the_app(two_builds: tuple[Path, Path],
+                                                 tmp_path: Path) -> None:
+    out = two_builds[0]
+    zipped = subprocess.run(["bsdtar", "-tf", str(out / "Demo-0.7.3.zip")], capture_output=True,
+                            text=True, check=True).stdout.splitlines()
+    assert "Demo.app/Contents/Info.plist" in zipped
+    dmg = out / "Demo-0.7.3.dmg"
+    (hfs,) = [p for p in packaging.dmg_info(str(dmg))["partitions"] if "Apple_HFS" in p["name"]]
+    volume = tmp_path / "volume.hfs"
+    volume.write_bytes(packaging.dmg_extract_partition(str(dmg), hfs["index"]))
+    listed = subprocess.run(["7z", "l", "-slt", str(volume)], capture_output=True, text=True,
+                            check=True).stdout
+    assert "Path = Demo/Demo.app/Contents/Info.plist" in listed
+    assert "Path = Demo/Demo.app/Contents/MacOS/shipyard-demo" in listed
+    assert "Path = Demo/Applications" in listed

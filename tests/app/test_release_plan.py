@@ -35,13 +35,21 @@ def test_demo_app_release_plan_shows_app_zip_and_pkg() -> None:
     assert "Demo.app," not in text  # the folder itself is never uploaded
 
 
-@pytest.mark.skipif(sys.platform == "darwin", reason="macOS can build the dmg")
-def test_plan_says_why_a_dmg_cannot_be_built_here(app_project: Callable[..., Path],
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS builds the dmg with hdiutil")
+def test_plan_says_when_the_dmg_writer_is_missing_here(
+        app_project: Callable[..., Path], capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from shipyard.tools.xorrisofs import Xorrisofs
+
     project = app_project(FAMILY.replace("{build}", '["app", "zip", "pkg", "dmg"]'))
+    monkeypatch.setattr(Xorrisofs, "which", lambda self: "/usr/bin/xorrisofs")
     code, out, err = run_cli(capsys, "-C", str(project), "release", "app-v1.2.3", "--dry-run")
     assert code == 0, err
-    assert "build dmg" in out and "would fail now: a .dmg cannot be built on this host" in out
+    assert "build dmg" in out and "would fail now" not in out
+    monkeypatch.setattr(Xorrisofs, "which", lambda self: None)
+    code, out, err = run_cli(capsys, "-C", str(project), "release", "app-v1.2.3", "--dry-run")
+    assert code == 0, err
+    assert "would fail now: a .dmg built off macOS needs xorrisofs" in out
     assert not (project / "dist" / "Demo.app").exists()
 
 

@@ -170,7 +170,7 @@ def test_publish_runs_only_on_tag_pushes_with_an_explicit_pull_request_veto(
     assert "github.event_name == 'push'" in publish["if"]
     assert "startsWith(github.ref, 'refs/tags/')" in publish["if"]
     assert vetoes_pull_requests(publish)
-    assert publish["needs"] == ["plan", "merge"]
+    assert publish["needs"] == ["plan", "merge", "dmg-check"]  # the demo releases a dmg
 
 
 def test_pull_requests_upload_nothing(workflows: dict[str, dict[str, Any]]) -> None:
@@ -229,3 +229,74 @@ def test_the_committed_workflows_are_generated_from_the_demo(generated: dict[str
     assert cli.main(["-C", str(DEMO), "ci", "generate", "--check"]) == 0
     hand_written = {p.name for p in COMMITTED.glob("*.yml")} - set(generated)
     assert not hand_written, f"workflows not generated from the config: {hand_written}"
+
+
+def test_a_release_with_a_dmg_mounts_it_on_macos_before_publishing(
+        workflows: dict[str, dict[str, Any]]) -> None:
+    """The tests read the Linux-built dmg with dmg2img and 7-Zip; only a Mac mounts it."""
+    jobs = workflows[RELEASE_FILE]["jobs"]
+    check = jobs["dmg-check"]
+    assert check["runs-on"] == "macos-15" and check["needs"] == "merge"
+    assert check["permissions"] == {"contents": "read"}
+    script = check["steps"][-1]["run"]
+    assert "hdiutil attach -nobrowse -readonly" in script
+    assert "codesign --verify --deep --strict --verbose=2" in script
+    assert "spctl -a -t open --context context:primary-signature -v" in script
+    assert not any("env" in step for step in check["steps"])  # no secret on this job
+    assert "dmg-check" in jobs["publish"]["needs"]
+
+
+ATTESTING = """[project]
+name = "demo"
+version = "0.7.3"
+
+[tool.shipyard.ci]
+attestations = true
+
+[tool.shipyard.release.families.sdk]
+tag = "v{version}"
+build = ["wheel"]
+publishers = ["github"]
+
+[tool.shipyard.publish.github]
+repo = "example/demo"
+"""
+
+
+@pytest.fixture(scope="module")
+def attesting(tmp_path_factory: pytest.TempPathFactory) -> str:
+    root = tmp_path_factory.mktemp("attesting")
+    (root / "pyproject.toml").write_text(ATTESTING)
+    return render(Context(project_dir=root, env={}).project)[RELEASE_FILE]
+
+
+def test_attestations_get_their_own_job_with_the_only_id_token(attesting: str) -> None:
+    jobs = parse(attesting)["jobs"]
+    attest = jobs["attest"]
+    assert attest["permissions"] == {"contents": "read", "id-token": "write",
+                                     "attestations": "write"}
+    (step,) = [s for s in attest["steps"] if "attest-build-provenance" in s["uses"]]
+    assert SHA_PIN.match(step["uses"]) and step["with"]["subject-path"].endswith("/cells/**")
+    assert attest["needs"] == "merge" and "attest" in jobs["publish"]["needs"]
+    others = [name for name, job in jobs.items() if name != "attest"]
+    assert all("id-token" not in jobs[n]["permissions"] for n in others)
+    assert all("attestations" not in jobs[n]["permissions"] for n in others)
+    assert not any("env" in s for s in attest["steps"])  # no secret next to the token
+
+
+@pytest.mark.integration
+def test_the_attesting_workflow_passes_actionlint_and_the_security_audit(
+        tmp_path: Path, attesting: str) -> None:
+    path = tmp_path / RELEASE_FILE
+    path.write_text(attesting)
+    for command in ([tool("actionlint"), "-no-color", str(path)],
+                    [tool("jactionlint"), "--no-online", "--no-color", str(path)]):
+        result = subprocess.run(command, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_without_attestations_no_job_can_mint_an_id_token(
+        workflows: dict[str, dict[str, Any]]) -> None:
+    for workflow in workflows.values():
+        assert "attest" not in workflow["jobs"]
+        assert all("id-token" not in job["permissions"] for _, job in jobs_of(workflow))

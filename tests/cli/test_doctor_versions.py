@@ -21,7 +21,8 @@ def test_doctor_remembers_versions_in_the_cache_dir_and_fresh_refreshes_them(
     first = json.loads(out)["tools"]
     assert code == 0 and first["pip"]["version"]
     remembered = tmp_path / "cache" / "tool-versions.json"
-    learned = {s["version"] for n, s in first.items() if s["present"] and n in ("git", "npm", "uv")}
+    probed = ("git", "npm", "uv", "xorrisofs")
+    learned = {s["version"] for n, s in first.items() if s["present"] and n in probed}
     if not learned:
         pytest.skip("none of git, npm, uv is installed here")
     saved = json.loads(remembered.read_text())["tools"]
@@ -30,7 +31,7 @@ def test_doctor_remembers_versions_in_the_cache_dir_and_fresh_refreshes_them(
         entry["version"] = "stale"
     remembered.write_text(json.dumps({"format": 1, "tools": saved}))
     code, out, _ = run_cli(capsys, "-C", root, "doctor", "--json")
-    assert {s["version"] for n, s in json.loads(out)["tools"].items() if n in ("git", "npm", "uv")
+    assert {s["version"] for n, s in json.loads(out)["tools"].items() if n in probed
             and s["present"]} == {"stale"}
     code, out, _ = run_cli(capsys, "-C", root, "doctor", "--json", "--fresh")
     again = json.loads(out)["tools"]

@@ -1,17 +1,15 @@
-"""The app's zip (laid out like `ditto -c -k --keepParent`) and the dmg's refusal off macOS."""
+"""The app's zip (laid out like `ditto -c -k --keepParent`) and the dmg's hdiutil command line."""
 
 from __future__ import annotations
 
 import stat
 import subprocess
-import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from shipyard.errors import ToolMissingError
 from shipyard.installers.dmg import build_dmg
 from shipyard.manifest import Manifest
 from shipyard.tools.runner import Runner
@@ -54,27 +52,6 @@ def test_bsdtar_extracts_the_zip_with_links_and_modes(zipped: Path, tmp_path: Pa
     assert (framework / "Versions/Current").is_symlink()
     assert (framework / "Fake").read_bytes() == FAKE_DYLIB
     assert (tmp_path / "Demo.app/Contents/MacOS/tool").stat().st_mode & 0o111
-
-
-@pytest.mark.skipif(sys.platform == "darwin", reason="macOS builds dmgs with hdiutil")
-def test_dmg_off_macos_exits_5_with_the_reason_and_writes_nothing(
-        app_project: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:
-    project = app_project()
-    code, _, err = run_cli(capsys, "-C", str(project), "app", "build", "--reuse-sidecar",
-                           "--installers", "zip,dmg")
-    assert code == 5
-    assert "needs hdiutil (macOS)" in err and "FAT32" in err and "macOS host" in err
-    assert not (project / "dist" / "Demo.app").exists()  # refused before any work
-    code, _, err = run_cli(capsys, "-C", str(project), "app", "installer", "dmg")
-    assert code == 5
-    assert not list((project / "dist").glob("*.dmg"))
-
-
-def test_dmg_refusal_needs_no_tool_and_no_file(tmp_path: Path) -> None:
-    with pytest.raises(ToolMissingError, match="cannot be built on this host"):
-        build_dmg(tmp_path / "Demo.app", tmp_path / "Demo.dmg", volume_name="Demo",
-                  runner=Runner(), macos=False)
-    assert list(tmp_path.iterdir()) == []
 
 
 def test_macos_dmg_command_line_holds_the_app_and_an_applications_link(

@@ -196,3 +196,34 @@ def test_a_cell_built_to_another_plan_is_refused(tmp_path: Path,
     record.write_text(json.dumps(data))
     assert run_cli(root, "release", TAG, "--publish-only", "--artifacts", str(downloaded)) == 12
     assert "was built to another plan (sign: False, now True)" in capsys.readouterr().err
+
+
+def test_with_rcodesign_the_app_and_its_installers_leave_macos(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Nothing of an app family needs a Mac once the signer runs on Linux: the macOS sidecar
+    is cross-built, the app assembled, zip/pkg/dmg written, all signed and notarized there."""
+    plan = plan_of(write(tmp_path, signer="rcodesign", targets='["aarch64-apple-darwin"]',
+                         build='["sidecar", "app", "zip", "pkg", "dmg"]'), capsys)
+    rows = [(c["target"], c["runner"], c["stages"], c["sign"], c["notarize"])
+            for c in plan["matrix"]["include"]]
+    assert rows == [("linux", "ubuntu-latest", ["app", "zip", "pkg", "dmg"], True, True),
+                    ("aarch64-apple-darwin", "ubuntu-latest", ["sidecar"], True, True)]
+    assert plan["macos-minutes"] == {"planned": 0, "all-macos": (5 + 1 + 2 + 2 + 3 + 10) + (15 + 3 + 10)}
+    capsys.readouterr()
+    assert run_cli(tmp_path, "release", TAG, "--plan") == 0
+    assert "macOS runner minutes (estimate): 0, against 51 with every cell on macOS" in \
+        capsys.readouterr().out
+
+
+@pytest.mark.parametrize("signer, build", [
+    ("codesign", '["sidecar", "app", "dmg"]'),  # codesign is an Apple tool
+    ("rcodesign", '["kernels", "app", "dmg"]'),  # the app carries what the Mac compiled
+])
+def test_the_app_stays_on_macos_when_something_in_its_family_needs_a_mac(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], signer: str, build: str) -> None:
+    plan = plan_of(write(tmp_path, signer=signer, targets='["aarch64-apple-darwin"]',
+                         build=build), capsys)
+    (first, *_) = plan["matrix"]["include"]
+    assert first["target"] == "macos" and first["runner"] == "macos-15"
+    assert first["stages"][-2:] == ["app", "dmg"]
+    assert 0 < plan["macos-minutes"]["planned"] <= plan["macos-minutes"]["all-macos"]

@@ -47,12 +47,17 @@ def test_zip_and_tar_gz_are_recorded_and_reproducible(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(sys.platform == "darwin", reason="checks the non-macOS message")
-def test_dmg_off_macos_is_a_clear_tool_missing_error(tmp_path: Path) -> None:
+def test_dmg_off_macos_without_xorrisofs_is_a_clear_tool_missing_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shipyard.tools.xorrisofs import Xorrisofs
+
+    monkeypatch.setattr(Xorrisofs, "which", lambda self: None)
     dist = tmp_path / "dist"
     (dist / "Demo.app" / "Contents").mkdir(parents=True)
     manifest = Manifest(dist)
     manifest.record(Artifact(name="Demo.app", path="Demo.app", kind="app"))
     manifest.save()
-    with pytest.raises(ToolMissingError, match="hdiutil") as info:
+    with pytest.raises(ToolMissingError, match="xorrisofs") as info:
         run(_ctx(tmp_path, ["dmg"]))
-    assert "macOS" in str(info.value)
+    assert "apt-get install xorriso" in info.value.hint
+    assert not list(dist.glob("*.dmg")) and not list(dist.glob(".dmg-*"))

@@ -1,23 +1,31 @@
-"""The notary v2 REST client and the ``rest`` notarizer against a loopback server."""
+"""The notary v2 REST client and the ``rest`` notarizer against a loopback server, and the
+notarize stage on Linux end to end: submit, wait and fetch the log through the stand-in, then
+staple with apple-platform-py, apps before the images holding them.  Apple's ticket lookup is
+not reachable from a test, so the staple call itself is replaced: what is checked is which
+files are stapled, in which order, and how a lagging lookup is retried and then reported."""
 
 from __future__ import annotations
 
 import base64
 import itertools
 import json
+import plistlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from shipyard.errors import CredentialsError, NotarizationError
-from shipyard.manifest import Manifest
+from shipyard.errors import CommandError, CredentialsError, NotarizationError
+from shipyard.manifest import Artifact, Manifest, record_artifact, tree_sha256
 from shipyard.plugins.builtin.notary_rest import RestNotarizer
+from shipyard.signing import staple
 from shipyard.signing.notary_rest import load_p8, make_jwt
 from shipyard.signing.stage import run_notarize
 from shipyard.stages import StageContext
+from shipyard.tools.xcrun import Stapler
 from tests.signing.artifacts import add_dmg, add_sidecar
 from tests.signing.conftest import StageFactory
 from tests.signing.notary_server import ISSUES, NotaryServer, check_jwt
@@ -201,3 +209,98 @@ def test_a_malformed_key_secret_is_refused_without_showing_it(
         run_notarize(ctx)
     assert "APPLE_API_KEY" in refused.value.message
     assert "secret-text" not in f"{refused.value.message} {refused.value.hint}"
+
+
+# ------------------------------------------------------------------------------ staple off macOS
+@pytest.fixture
+def offline(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
+    """No Xcode stapler; every staple call and pause recorded instead of made."""
+    seen: dict[str, list[Any]] = {"stapled": [], "pauses": [], "failures": []}
+    monkeypatch.setattr(Stapler, "which", lambda self: None)
+
+    def fake_staple(path: Path) -> None:
+        if seen["failures"]:
+            raise RuntimeError(seen["failures"].pop(0))
+        seen["stapled"].append(path.name)
+        if path.is_dir():  # where rcodesign puts an app's ticket
+            (path / "Contents" / "CodeResources").write_bytes(b"ticket")
+
+    monkeypatch.setattr(staple, "apple_staple", fake_staple)
+    monkeypatch.setattr(staple, "pause", seen["pauses"].append)
+    return seen
+
+
+def add_app_and_installers(out_dir: Path) -> None:
+    """Recorded out of order on purpose: the stage sorts apps before their containers."""
+    app = out_dir / "Demo.app"
+    (app / "Contents").mkdir(parents=True)
+    (app / "Contents" / "Info.plist").write_bytes(plistlib.dumps({"CFBundleExecutable": "Demo"}))
+    for name, kind in (("Demo-0.7.3.zip", "zip"), ("Demo-0.7.3.pkg", "pkg")):
+        (out_dir / name).write_bytes(b"PK\5\6" + bytes(18) if kind == "zip" else b"xar!")
+        record_artifact(out_dir, Artifact.from_file(out_dir / name, out_dir, kind=kind,
+                                                    signed=True, stage=kind))
+    add_dmg(out_dir, name="Demo-0.7.3.dmg")
+    digest, size = tree_sha256(app)
+    record_artifact(out_dir, Artifact(name=app.name, path=app.name, kind="app", sha256=digest,
+                                      size=size, signed=True, stage="app",
+                                      extra={"sha256_of": "tree"}))
+
+
+def test_linux_notarize_staples_app_dmg_pkg_in_order_and_not_the_zip(
+        rest_project: Path, server: NotaryServer, stage_ctx: StageFactory,
+        offline: dict[str, list[Any]], capsys: pytest.CaptureFixture[str]) -> None:
+    ctx = stage_ctx({})
+    add_app_and_installers(ctx.out_dir)
+    done = run_notarize(ctx)
+    # the manifest lists Demo.app last (by name); the app goes first, the zip last
+    assert [a.name for a in done] == ["Demo.app", "Demo-0.7.3.dmg", "Demo-0.7.3.pkg",
+                                      "Demo-0.7.3.zip"]
+    submitted = [s.name for s in server.state.submissions.values()]
+    assert submitted == ["Demo.app.zip", "Demo-0.7.3.dmg", "Demo-0.7.3.pkg", "Demo-0.7.3.zip"]
+    assert offline["stapled"] == ["Demo.app", "Demo-0.7.3.dmg", "Demo-0.7.3.pkg"]
+    recorded = {a.name: a for a in Manifest.load(ctx.out_dir).artifacts}
+    assert recorded["Demo.app"].sha256 == tree_sha256(ctx.out_dir / "Demo.app")[0]  # the ticket
+    stapled = {name: a.stapled for name, a in recorded.items()}
+    assert stapled == {"Demo.app": True, "Demo-0.7.3.pkg": True, "Demo-0.7.3.dmg": True,
+                       "Demo-0.7.3.zip": False}
+    err = capsys.readouterr().err
+    assert "Demo-0.7.3.zip cannot be stapled: a zip has nowhere to hold a ticket" in err
+    assert "staple the app, then zip it" in err and offline["pauses"] == []
+
+
+def test_a_lagging_ticket_lookup_is_retried_with_growing_pauses(
+        rest_project: Path, server: NotaryServer, stage_ctx: StageFactory,
+        offline: dict[str, list[Any]]) -> None:
+    offline["failures"] = ["record not found", "record not found"]
+    ctx = stage_ctx({})
+    add_dmg(ctx.out_dir)
+    (done,) = run_notarize(ctx)
+    assert done.stapled and offline["stapled"] == ["MLXR-0.7.3.dmg"]
+    assert offline["pauses"] == [5.0, 10.0]
+
+
+def test_a_staple_failing_every_attempt_names_the_file_and_submission(
+        rest_project: Path, server: NotaryServer, stage_ctx: StageFactory,
+        offline: dict[str, list[Any]]) -> None:
+    text = (rest_project / "pyproject.toml").read_text()
+    (rest_project / "pyproject.toml").write_text(
+        text.replace("timeout = 600", "timeout = 600\nstaple-attempts = 3"))
+    offline["failures"] = ["record not found"] * 5
+    ctx = stage_ctx({})
+    add_dmg(ctx.out_dir)
+    with pytest.raises(CommandError) as info:
+        run_notarize(ctx)
+    (submission,) = server.state.submissions
+    assert f"stapling MLXR-0.7.3.dmg (submission {submission}) failed after 3 attempts" in \
+        str(info.value)
+    assert "record not found" in str(info.value) and info.value.exit_code == 6
+    assert offline["pauses"] == [5.0, 10.0] and offline["stapled"] == []
+    assert not Manifest.load(ctx.out_dir).artifacts[0].notarized  # not recorded half-done
+
+
+def test_a_zip_is_refused_with_the_reason() -> None:
+    calls: list[Path] = []
+    with pytest.raises(NotarizationError, match="a zip has nowhere to hold a ticket") as info:
+        staple.staple_with_retries(Path("Demo.zip"), submission="s", attempts=3,
+                                   staple=calls.append, sleep=lambda s: None)
+    assert "staple the app, then zip it" in (info.value.hint or "") and calls == []

@@ -498,3 +498,56 @@ def test_an_identity_without_its_certificate_is_refused_off_ci_and_ad_hoc_on_ci(
     clean_env.setenv("CI", "true")  # a fork's pull request: no secrets, still a runnable build
     code, _, err = run_cli(capsys, "-C", str(proj), "sign", str(tree))
     assert code == 0 and "signing AD-HOC (on CI without the certificate secrets)" in err
+
+
+def test_a_dmg_built_here_is_signed_after_its_app_and_verify_reads_inside_it(
+        tmp_path: Path, real_macho: RealMachO, fat_dylib: Path, certificate: Any,
+        clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The app is signed, imaged by xorrisofs + the UDIF writer, then the image is signed: its
+    CodeDirectory and CMS read back; verify checks every Mach-O inside; a changed byte in the
+    app (imaged again) is exit 7."""
+    from shipyard.installers.dmg import build_dmg
+    from shipyard.manifest import Artifact, Manifest
+    from shipyard.tools.runner import Runner
+    from tests.signing.artifacts import record_artifact
+
+    if shutil.which("xorrisofs") is None or shutil.which("7z") is None:
+        pytest.skip("xorrisofs and 7z build and read the dmg (`apt-get install xorriso 7zip`)")
+    key, cert = certificate
+    clean_env.setenv("APPLE_SIGNING_CERTIFICATE", p12_b64(key, cert))
+    clean_env.setenv("APPLE_SIGNING_PASSWORD", PASSWORD)
+    proj = project(tmp_path / "proj")
+    app = make_bundle(tmp_path / "work", real_macho, fat_dylib)
+    code, _, err = run_cli(capsys, "-C", str(proj), "sign", str(app))
+    assert code == 0, err
+    dist = proj / "dist"
+    dmg = build_dmg(app, dist / "Demo-0.7.3.dmg", volume_name="Demo", runner=Runner(echo=False),
+                    macos=False)
+    record_artifact(dist, Artifact.from_file(dmg, dist, kind="dmg", stage="dmg"))
+    code, _, err = run_cli(capsys, "-C", str(proj), "sign")
+    assert code == 0, err
+    assert Manifest.load(dist).find(kind="dmg")[0].signed
+    info = apple_platform.packaging.dmg_info(dmg)
+    assert info["has_code_signature"] and info["code_signature_offset"] > 0
+    (image_signature,) = signatures(dmg)
+    assert image_signature["code_directory"]["identifier"].startswith("com.example.Demo")
+    subjects = [c["subject"] for c in image_signature["cms"]["certificates"]]
+    assert any(f"CN={SUBJECT_CN}" in s for s in subjects)
+    listing = subprocess.run(["7z", "l", str(dmg)], capture_output=True, text=True,
+                             check=True).stdout  # the signature sits between plist and trailer
+    assert "Apple_HFS" in listing or ".hfs" in listing
+
+    code, out, err = run_cli(capsys, "-C", str(proj), "verify", str(dmg), "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["container"] == "signed" and report["count"] == 4
+    assert "Demo.app/Contents/MacOS/Demo" in {f["path"] for f in report["files"]}
+
+    library = app / "Contents" / "Frameworks" / "libf.dylib"
+    data = bytearray(library.read_bytes())
+    data[0x1000] ^= 0xFF  # inside the code the signature covers
+    library.write_bytes(bytes(data))
+    build_dmg(app, dmg, volume_name="Demo", runner=Runner(echo=False), macos=False)
+    code, out, err = run_cli(capsys, "-C", str(proj), "verify", str(dmg))
+    assert code == 7 and "Demo.app/Contents/Frameworks/libf.dylib" in err
+    assert "disk image container: unsigned" in out

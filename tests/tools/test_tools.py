@@ -14,7 +14,8 @@ from shipyard.tools import ALL_TOOLS, Codesign, Git, Metal, Pip, Runner, Xcrun
 from shipyard.tools.xcrun import METAL_TOOLCHAIN_HINT, XcodeSelect
 
 EXPECTED = {"xcrun", "metal", "metallib", "notarytool", "stapler", "codesign", "security", "spctl",
-            "hdiutil", "pkgbuild", "productbuild", "ditto", "git", "npm", "uv", "pip", "container"}
+            "hdiutil", "pkgbuild", "productbuild", "ditto", "xorrisofs", "7z", "git", "npm", "uv", "pip",
+            "container"}
 
 
 def quiet() -> Runner:
