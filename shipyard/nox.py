@@ -38,6 +38,22 @@ BUILTIN_SESSIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
 NEEDS_TAG = ("release", "publish")
 
 
+def example_tag(project_dir: Path) -> str:
+    """A tag of this project for the hint: its first release family's pattern at its version
+    (``sidecar-v0.7.3`` when the project has none or its pyproject.toml cannot be read)."""
+    import tomllib
+
+    try:
+        document = tomllib.loads((project_dir / "pyproject.toml").read_text(encoding="utf-8"))
+        families = document["tool"]["shipyard"]["release"]["families"]
+        pattern = str(next(iter(families.values()))["tag"])
+        version = str(document.get("project", {}).get("version") or "1.0.0")
+    except (OSError, UnicodeError, tomllib.TOMLDecodeError, KeyError, TypeError,
+            AttributeError, StopIteration):
+        return "sidecar-v0.7.3"
+    return pattern.replace("{version}", version)
+
+
 def cli_session(args: Sequence[str], description: str,
                 project_dir: Path | None, name: str = "") -> Callable[[Any], None]:
     """A session function running ``python -m shipyard [-C DIR] ARGS <posargs>``."""
@@ -47,7 +63,7 @@ def cli_session(args: Sequence[str], description: str,
         if args[:1] and args[0] in NEEDS_TAG and not [a for a in session.posargs
                                                       if not a.startswith("-")]:
             session.error(f"{name or args[0]} needs the release tag, passed to nox after `--`: "
-                          f"nox -s {name or args[0]} -- sidecar-v0.7.3")
+                          f"nox -s {name or args[0]} -- {example_tag(project_dir or Path.cwd())}")
         session.run(sys.executable, "-m", "shipyard", *prefix, *args, *session.posargs,
                     external=True)
 

@@ -188,7 +188,7 @@ def test_shell_snippets_name_real_commands(where: str, text: str) -> None:
                 build_parser().parse_args(words[1:])
             except SystemExit as exc:
                 pytest.fail(f"{where}: `{' '.join(words)}` does not parse (exit {exc.code})")
-        elif program == "nox":
+        elif program == "nox" and words[1:] != ["-l"]:
             assert words[1] == "-s", f"{where}: {words}"
             assert words[2] in sessions, f"{where}: no nox session {words[2]!r}"
 
@@ -218,3 +218,14 @@ def test_site_pages_load_nothing_from_elsewhere(tmp_path: Path) -> None:
     for page in tmp_path.rglob("*.html"):
         remote = re.findall(r'<(?:link|script)[^>]+(?:href|src)="(https?://[^"]+)"', page.read_text())
         assert not remote, f"{page.relative_to(tmp_path)} loads {remote}"
+
+
+def test_the_custom_publisher_recipe_is_the_installable_example() -> None:
+    # a publisher written from the recipe alone must install and run: the page shows the whole
+    # distribution, and the integration test installs exactly these files
+    page = (DOCS / "recipes" / "custom-publisher.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```(\w+)\n(.*?)```", page, re.S)
+    example = ROOT / "examples" / "third_party_publisher"
+    assert ("toml", (example / "pyproject.toml").read_text(encoding="utf-8")) in blocks
+    module = (example / "src" / "shipyard_shelf_publisher.py").read_text(encoding="utf-8")
+    assert ("python", module) in blocks

@@ -50,6 +50,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
     from shipyard import ui
+    from shipyard.buildbackend import missing_backend
     from shipyard.init import describe, plan, read_facts, write
 
     root = ctx.project_dir.resolve()
@@ -69,6 +70,10 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
     if result.nox_hint:
         ui.notice("noxfile.py exists: add these lines to it for shipyard's sessions "
                   "(or pass --force to append them):\n" + result.nox_hint)
+    backend_missing = missing_backend(root)
+    if backend_missing:  # the sidecar build makes the wheel without isolation: say so now
+        reason, fix = backend_missing
+        ui.notice(f"{reason}; before `nox -s build_sidecar`, install it: {fix}")
     if ctx.dry_run:
         ui.info("dry run: nothing written" + (" (--ci would also write the CI workflows)"
                                               if args.ci else ""))
@@ -139,8 +144,10 @@ def ask(facts: ProjectFacts, answers: Answers, publishers: dict[str, type | None
     for name in chosen:
         for key in required_options(publishers, name):
             default = options.get(name, {}).get(key, "")
-            value = Prompt.ask(f"{name}: {key}", default=default or None)
-            options.setdefault(name, {})[key] = value or ""
+            value = Prompt.ask(f"{name}: {key}", default=default or None) or ""
+            while not value.strip():  # required: an empty answer would fail after every question
+                value = Prompt.ask(f"{name}: {key} has no default, type a value") or ""
+            options.setdefault(name, {})[key] = value
     app, identifier, daemon = answers.app, answers.identifier, answers.daemon
     if Confirm.ask("Is it an app (a .app bundle with installers)?", default=bool(app)):
         app = Prompt.ask("App name", default=app or facts.name)

@@ -12,8 +12,11 @@ if TYPE_CHECKING:
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    parser = sub.add_parser("sidecar", parents=[common], help="bundle a PBS interpreter, the "
-                            "project and its dependencies into a verified tarball")
+    parser = sub.add_parser("sidecar", parents=[common], help="bundle a python-build-standalone "
+                            "(PBS) interpreter, the project and its dependencies into a "
+                            "verified tarball",
+                            description="Build the sidecar tarball, or pin the "
+                            "python-build-standalone (PBS) downloads it uses in shipyard.lock.")
     actions = parser.add_subparsers(dest="sidecar_command", metavar="ACTION")
     actions.required = True
     build = actions.add_parser(
@@ -28,14 +31,15 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                        help="do not run the smoke test (sidecar.skip-smoke)")
     build.add_argument("--out-dir", metavar="DIR", help="output directory (out-dir, OUT_DIR)")
     build.add_argument("--mirror", metavar="DIR|URL|host",
-                       help="PBS mirror (sidecar.pbs-mirror, SHIPYARD_PBS_MIRROR)")
+                       help="where the interpreter comes from: a PBS mirror folder or URL, or \"host\" for a "
+                       "copy of this machine's Python (sidecar.pbs-mirror, SHIPYARD_PBS_MIRROR)")
     build.add_argument("--installer", choices=("auto", "uv", "pip"), help="sidecar.installer")
     build.add_argument("--no-reuse", action="store_false", dest="reuse", default=None,
                        help="run every step even when a previous build had the same inputs "
                        "(sidecar.reuse = false, SHIPYARD_SIDECAR_REUSE=0)")
     build.set_defaults(func=cmd_build)
     lock = actions.add_parser(
-        "lock", parents=[common], help="pin PBS asset sha256s in the lock file",
+        "lock", parents=[common], help="pin the PBS downloads' sha256s in shipyard.lock",
         description="Record the sha256 of each target's PBS asset from the release's SHA256SUMS "
         "(GitHub or the mirror), a local SHA256SUMS file, or a download you trust.")
     lock.add_argument("--target", action="append", dest="targets", metavar="TRIPLE",

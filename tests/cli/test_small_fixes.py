@@ -3,6 +3,7 @@ source and errors name the flag; nox -s release without a tag says to pass it af
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -69,3 +70,14 @@ def test_nox_release_without_a_tag_says_to_pass_it_after_dashes(args: tuple[str,
     fake = FakeSession(["sidecar-v0.7.3", "--dry-run"])
     session(fake)
     assert fake.ran and fake.ran[0][-2:] == ("sidecar-v0.7.3", "--dry-run")
+
+
+def test_nox_release_without_a_tag_shows_a_tag_of_this_project(tmp_path: Path) -> None:
+    # a newcomer's project has its own tag pattern: the hint is one they can paste
+    project = write_project(tmp_path / "p", '[tool.shipyard.release.families.greetr]\n'
+                            'tag = "greetr-v{version}"\nbuild = ["sidecar"]\n')
+    session = cli_session(("release",), "", project, "release")
+    with pytest.raises(RuntimeError) as info:
+        session(FakeSession([]))
+    version = tomllib.loads((project / "pyproject.toml").read_text())["project"]["version"]
+    assert f"nox -s release -- greetr-v{version}" in str(info.value)

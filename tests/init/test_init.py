@@ -225,3 +225,28 @@ def test_without_a_console_script_the_package_runs_as_a_module(
     assert code == 0, err
     assert "not a terminal" in err and "python -m uv_tool" in err
     assert shipyard_table(root)["sidecar"]["entry"] == "uv_tool"
+
+
+def test_init_names_a_build_backend_this_environment_lacks(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the sidecar build makes the project's wheel without build isolation: a newcomer whose
+    # environment lacks the backend learns it from init, with the install command, not later
+    root = make_layout(tmp_path / "proj", "flit")
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace(
+        'requires = ["flit_core>=3.4"]\nbuild-backend = "flit_core.buildapi"',
+        'requires = ["absent_backend_pkg>=1"]\nbuild-backend = "absent_backend_pkg.api"'))
+    code, out, err = run_cli(capsys, "-C", str(root), "init", "--yes")
+    assert code == 0, err
+    assert "absent_backend_pkg.api" in err and "pip install 'absent_backend_pkg>=1'" in err
+    assert "nox -s build_sidecar" in err
+    code, out, err = run_cli(capsys, "-C", str(root), "init", "--yes", "--force")
+    assert code == 0, err
+
+
+def test_init_says_nothing_of_an_installed_backend(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_layout(tmp_path / "proj", "hatchling-src")
+    code, out, err = run_cli(capsys, "-C", str(root), "init", "--yes")
+    assert code == 0, err
+    assert "build backend" not in err

@@ -71,3 +71,29 @@ def test_yes_asks_nothing_on_a_terminal(tmp_path: Path) -> None:
     assert child.exitstatus == 0, child.before
     assert "[y/n]" not in child.before and "Entry point" not in child.before
     assert "[tool.shipyard.sidecar]" in (root / "pyproject.toml").read_text()
+
+
+def test_a_required_publisher_setting_is_asked_again_when_left_empty(tmp_path: Path) -> None:
+    # an empty answer used to be taken, and init failed only after the last question
+    root = make_layout(tmp_path / "proj", "pdm-src")
+    child = spawn(root)
+    for question in (r"Entry point", r"Sidecar target triple", r"Release tag pattern"):
+        child.expect(question)
+        child.sendline("")
+    child.expect(r"Publishers, comma-separated")
+    child.sendline("npm")
+    child.expect(r"npm: package")
+    child.sendline("")
+    child.expect(r"npm: package has no default, type a value")
+    child.sendline("  ")
+    child.expect(r"npm: package has no default, type a value")
+    child.sendline("@acme/pdm-tool")
+    child.expect(r"Is it an app .*\[y/n\] \(n\)")
+    child.sendline("")
+    child.expect(r"Metal kernels\? \[y/n\] \(n\)")
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    table = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["shipyard"]
+    assert table["publish"] == {"npm": {"package": "@acme/pdm-tool"}}
