@@ -36,6 +36,9 @@ INSTALL: dict[str, str] = {
     "sh": "a POSIX sh comes with every Unix system",
     "shellcheck": "apt-get install shellcheck (macOS: brew install shellcheck)",
     "verdaccio": "npm install --prefix tests/services",
+    "xorrisofs": "apt-get install xorriso (macOS: brew install xorriso)",
+    "dmg2img": "apt-get install dmg2img (macOS: brew install dmg2img)",
+    "actionlint": "pip install -e '.[dev]' (it brings actionlint)",
 }
 
 #: Other names a tool is installed under (Debian versions the LLVM tools).

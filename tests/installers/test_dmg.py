@@ -8,7 +8,6 @@ Nothing here mounts the image on a Mac; the generated macOS workflow does that.
 from __future__ import annotations
 
 import plistlib
-import shutil
 import struct
 import subprocess
 import zlib
@@ -22,13 +21,13 @@ from shipyard.installers.udif import KOLY, SECTOR, partitions, write_udzo
 from shipyard.tools.runner import Runner
 from shipyard.tools.xorrisofs import Xorrisofs
 from tests.helpers import run_cli
+from tests.system_tools import require_tool
 
 apple_platform = pytest.importorskip("apple_platform")
 
 
-def need(tool: str, package: str) -> None:
-    if shutil.which(tool) is None:
-        pytest.skip(f"{tool} is not installed: `apt-get install {package}`")
+def need(tool: str, package: str = "") -> None:
+    require_tool(tool)
 
 
 def apm_image() -> bytes:

@@ -511,8 +511,8 @@ def test_a_dmg_built_here_is_signed_after_its_app_and_verify_reads_inside_it(
     from shipyard.tools.runner import Runner
     from tests.signing.artifacts import record_artifact
 
-    if shutil.which("xorrisofs") is None or shutil.which("7z") is None:
-        pytest.skip("xorrisofs and 7z build and read the dmg (`apt-get install xorriso 7zip`)")
+    require_tool("xorrisofs")
+    require_tool("7z")
     key, cert = certificate
     clean_env.setenv("APPLE_SIGNING_CERTIFICATE", p12_b64(key, cert))
     clean_env.setenv("APPLE_SIGNING_PASSWORD", PASSWORD)

@@ -3,8 +3,6 @@ value, and never a GitHub expression; actionlint accepts the files."""
 
 from __future__ import annotations
 
-import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +15,7 @@ from shipyard.ci.generate import render
 from shipyard.ci.workflows import PR_FILE, RELEASE_FILE
 from shipyard.ci.yaml import EXPRESSION, dump
 from shipyard.config.loader import project_from_document
+from tests.system_tools import require_tool
 from tests.writers.strategies import anything, loadable, run
 
 #: What the configuration lets through: no control characters, no expression.
@@ -74,11 +73,7 @@ def test_any_scalar_round_trips(value: str) -> None:
 
 
 def actionlint() -> str:
-    found = shutil.which("actionlint", path=str(Path(sys.executable).parent)) or \
-        shutil.which("actionlint")
-    if found is None:
-        pytest.skip("actionlint is not installed: `pip install -e .[dev]` brings it")
-    return found
+    return require_tool("actionlint")
 
 
 @pytest.mark.integration
