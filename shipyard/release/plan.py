@@ -78,8 +78,8 @@ def stage_lines(release: Release, name: str) -> list[str]:
     config = release.project.config
     if name in ("sign", "notarize") and name not in release.project.configured:
         return [f"not configured ([tool.shipyard.{name}] absent): skipped"
-                + ("; unsigned artifacts are refused without --allow-unsigned"
-                   if name == "sign" else "")]
+                + ("; artifacts that carry Mach-O code are then refused unsigned without "
+                   "--allow-unsigned (a Linux sidecar carries none)" if name == "sign" else "")]
     if name == "sign":
         return sign_lines(release, config.sign)
     if name == "notarize":
