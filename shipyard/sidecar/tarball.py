@@ -31,6 +31,7 @@ from shipyard.sidecar.layout import BundleLayout
 from shipyard.sidecar.smoke import SmokePlan, smoke_test
 from shipyard.sidecar.target import host_triple
 from shipyard.tools.runner import Runner
+from shipyard.userinput import read_regular_text
 
 #: ELF ``e_machine`` and Mach-O ``cputype`` values of the architectures a sidecar targets.
 ELF_MACHINES = {0x3E: "x86_64", 0xB7: "aarch64"}
@@ -59,7 +60,10 @@ def expected_digests(tarball: Path) -> dict[str, str]:
     found: dict[str, str] = {}
     sums = tarball.with_name(tarball.name + ".sha256")
     if sums.is_file():
-        words = sums.read_text(encoding="utf-8", errors="replace").split()
+        try:
+            words = read_regular_text(sums).split()
+        except (OSError, ValueError):  # unreadable or not UTF-8: records nothing that matches
+            words = []
         found[sums.name] = words[0].lower() if words else ""
     if (tarball.parent / MANIFEST_NAME).is_file():
         for artifact in Manifest.load(tarball.parent).artifacts:

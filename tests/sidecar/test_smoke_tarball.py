@@ -123,3 +123,14 @@ def test_a_bundle_whose_smoke_import_fails_is_exit_3(
     code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "smoke", str(tarball))
     assert code == 3
     assert "import check exited with 1" in err and "not_in_the_bundle" in err
+
+
+def test_an_unreadable_checksum_file_is_a_mismatch_and_a_missing_tarball_is_named(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    tarball = macos_tarball(tmp_path / "dist")
+    tarball.with_name(tarball.name + ".sha256").write_bytes(b"\xff\xfe not utf-8")
+    code, _, err = run_cli(capsys, "sidecar", "smoke", str(tarball))
+    assert code == 11 and ".sha256 records (nothing)" in err
+    code, _, err = run_cli(capsys, "sidecar", "smoke", str(tmp_path / "missing.tar.gz"))
+    assert code == 4 and "missing.tar.gz does not exist" in err
