@@ -2,7 +2,9 @@
 
 Release (tag pushes only): ``plan`` (``shipyard release TAG --plan --json`` → the matrix) →
 ``build`` (one cell per target and stage group, on its runner; signs and notarizes) → ``merge``
-(every cell's artifact into one) → ``publish`` (``--publish-only``).  Pull request: ``test``
+(every cell's artifact into one) → the checks on macOS (``dmg-check`` mounts each dmg;
+``sidecar-smoke`` runs ``shipyard sidecar smoke`` on each macOS sidecar built on Linux, the
+plan's ``checks``) → ``publish`` (``--publish-only``).  Pull request: ``test``
 (when configured) and the same cells built unsigned, with no secret and no uploaded artifact.
 
 The security rules, and why:
