@@ -136,7 +136,8 @@ def check_sidecar(project: Project, statuses: Statuses, plugins: PluginSet) -> S
         return StageVerdict("sidecar", False, [f"{why}; install it: {fix}" for why, fix in backends])
     target = cfg.target or "host"
     if "apple-darwin" in target and not is_macos():
-        notes.append(f"target {target} is assembled here, but its smoke test is skipped on this host")
+        notes.append(f"target {target} is assembled here, but its smoke test is skipped on this host "
+                     "(run `shipyard sidecar smoke TARBALL` on a matching machine)")
     if "apple-darwin" in target and not cfg.skip_codesign and project.config.sign.identity:
         sign = check_sign(project, statuses, plugins)
         if not sign.can_run:

@@ -2,7 +2,9 @@
 
 Release (tag pushes only): ``plan`` (``shipyard release TAG --plan --json`` → the matrix) →
 ``build`` (one cell per target and stage group, on its runner; signs and notarizes) → ``merge``
-(every cell's artifact into one) → ``publish`` (``--publish-only``).  Pull request: ``test``
+(every cell's artifact into one) → the checks on macOS (``dmg-check`` mounts each dmg;
+``sidecar-smoke`` runs ``shipyard sidecar smoke`` on each macOS sidecar built on Linux, the
+plan's ``checks``) → ``publish`` (``--publish-only``).  Pull request: ``test``
 (when configured) and the same cells built unsigned, with no secret and no uploaded artifact.
 
 The security rules, and why:
@@ -70,6 +72,22 @@ find "$RUNNER_TEMP/cells" -name '*.dmg' -print0 | while IFS= read -r -d '' dmg; 
   spctl -a -t open --context context:primary-signature -v "$dmg"
 done
 """
+#: A macOS sidecar cross-built on Linux, run on a Mac: each target the plan lists under
+#: ``checks`` must have a tarball in its cell, and each tarball passes ``shipyard sidecar smoke``.
+SIDECAR_SMOKE = """\
+for target in $SMOKE_TARGETS; do
+  found=0
+  while IFS= read -r -d '' tarball; do
+    {shipyard} sidecar smoke "$tarball"
+    found=$((found + 1))
+  done < <(find "$RUNNER_TEMP/cells/{cell}$target" -name '*.tar.gz' -print0)
+  if [ "$found" -eq 0 ]; then
+    echo "::error::no sidecar tarball in the $target cell"
+    exit 1
+  fi
+done
+"""
+SMOKE_JOB_MINUTES = 20
 KEYCHAIN_CLEANUP = """\
 # shipyard deletes its keychain itself; this catches a job killed before it could.
 for keychain in "${TMPDIR:-/tmp}"/.shipyard-keychain.*/shipyard-signing.keychain-db; do
@@ -229,6 +247,29 @@ def dmg_check_job(inputs: WorkflowInputs) -> dict[str, Any]:
                minutes=SHORT_JOB_MINUTES, needs="merge")
 
 
+def smokes_sidecars(project: Project) -> bool:
+    """A family builds a macOS sidecar on Linux, so its smoke test needs a Mac after the merge."""
+    from shipyard.release.cells import family_cells, smoke_checks
+
+    return any(smoke_checks(project, family_cells(project, f.tag, f.build))
+               for f in project.config.release.families.values() if f.build)
+
+
+def sidecar_smoke_job(inputs: WorkflowInputs) -> dict[str, Any]:
+    """Run the smoke test of each macOS sidecar cross-built on Linux on a Mac, on the tarball
+    the cell built (the plan's ``checks``; none for a tag whose family has no such sidecar)."""
+    targets = expr("join(fromJSON(needs.plan.outputs.plan).checks.*.target, ' ')")
+    script = SIDECAR_SMOKE.format(shipyard=inputs.shipyard, cell=CELL_ARTIFACT)
+    steps = [*setup_steps(inputs),
+             {"uses": actions.DOWNLOAD_ARTIFACT.uses(), "with": {
+                 "name": RELEASE_ARTIFACT, "path": expr("runner.temp") + "/cells"}},
+             {"name": "smoke-test each macOS sidecar built on Linux", "shell": "bash",
+              "env": {"SMOKE_TARGETS": targets}, "run": Script(script)}]
+    return job(inputs.project.config.ci.macos_runner, steps,
+               name="smoke-test the macOS sidecars on macOS", minutes=SMOKE_JOB_MINUTES,
+               needs=["plan", "merge"])
+
+
 def attest_job(inputs: WorkflowInputs) -> dict[str, Any]:
     """Signed build provenance of every file of the merged cells (``ci.attestations``).  Its
     own job, so the OIDC token (``id-token: write``) and the attestation store's write access
@@ -253,6 +294,7 @@ def publish_job(inputs: WorkflowInputs) -> dict[str, Any]:
                      "--artifacts \"$RUNNER_TEMP/cells\""}]
     extra: dict[str, Any] = {"environment": ci.environment} if ci.environment else {}
     needs = ["plan", "merge", *(["dmg-check"] if builds_dmg(inputs.project) else []),
+             *(["sidecar-smoke"] if smokes_sidecars(inputs.project) else []),
              *(["attest"] if ci.attestations else [])]
     return job(ci.linux_runner, steps, name="publish", minutes=ci.timeout_minutes,
                permissions={"contents": "write"}, needs=needs,
@@ -264,6 +306,8 @@ def release_workflow(inputs: WorkflowInputs) -> dict[str, Any]:
             "build": release_build_job(inputs), "merge": merge_job(inputs)}
     if builds_dmg(inputs.project):
         jobs["dmg-check"] = dmg_check_job(inputs)
+    if smokes_sidecars(inputs.project):
+        jobs["sidecar-smoke"] = sidecar_smoke_job(inputs)
     if inputs.project.config.ci.attestations:
         jobs["attest"] = attest_job(inputs)
     jobs["publish"] = publish_job(inputs)

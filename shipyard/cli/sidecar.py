@@ -1,8 +1,9 @@
-"""``shipyard sidecar build`` and ``shipyard sidecar lock``."""
+"""``shipyard sidecar build``, ``shipyard sidecar lock`` and ``shipyard sidecar smoke``."""
 
 from __future__ import annotations
 
 import argparse
+import json
 from typing import TYPE_CHECKING, Any
 
 from shipyard.cli.context import Context, path_argument
@@ -50,6 +51,20 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                       help="pin the hash of what the mirror serves now (no SHA256SUMS needed)")
     lock.add_argument("--mirror", metavar="DIR|URL", help="PBS mirror to read from")
     lock.set_defaults(func=cmd_lock)
+    smoke = actions.add_parser(
+        "smoke", parents=[common], help="smoke-test a built sidecar tarball on this host "
+        "(exit 11: checksum, 5: wrong host, 3: smoke)",
+        description="Check the tarball's sha256 against the .sha256 beside it and its "
+        "manifest.json entry (exit 11 on a mismatch), unpack it safely into a staging folder, "
+        "and run the build's smoke test on it: the shim with sidecar.smoke-command, then "
+        "sidecar.smoke-imports (default: the entry point's module) and sidecar.gpu-check "
+        "(exit 3 on failure). Outside a project only `import sys` runs through the bundled "
+        "interpreter. A bundle for another OS or CPU is refused (exit 5): run it on a "
+        "matching machine (a macOS sidecar cross-built on Linux is checked on a macOS runner).")
+    smoke.add_argument("tarball", type=path_argument, metavar="TARBALL",
+                       help="the sidecar .tar.gz")
+    smoke.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    smoke.set_defaults(func=cmd_smoke, standalone=True)
 
 
 def _target_option(parser: argparse.ArgumentParser) -> None:
@@ -89,4 +104,36 @@ def cmd_lock(ctx: Context, args: argparse.Namespace) -> int:
         names = args.targets or [ctx.project.config.sidecar.target]
         targets = [Target.parse(name) for name in names]
     lock_pins(ctx.project, LockRequest(targets, args.sums, args.trust_download))
+    return 0
+
+
+def cmd_smoke(ctx: Context, args: argparse.Namespace) -> int:
+    from shipyard.errors import ShipyardError
+    from shipyard.sidecar.layout import resolve_entry
+    from shipyard.sidecar.smoke import SmokePlan, on_ci
+    from shipyard.sidecar.tarball import smoke_tarball
+
+    cfg = ctx.project.config.sidecar  # defaults outside a project
+    plan = None
+    if ctx.has_project:
+        def project_plan(layout: Any) -> SmokePlan:
+            imports = list(cfg.smoke_imports) or [resolve_entry(layout, cfg.entry).split(":")[0]]
+            return SmokePlan(list(cfg.smoke_command), imports, cfg.gpu_check, on_ci(ctx.env))
+        plan = project_plan
+    try:
+        result = smoke_tarball(args.tarball.resolve(), plan, ctx.runner,
+                               max_ratio=cfg.max_inflate_ratio)
+    except ShipyardError as exc:
+        if not args.json:
+            raise
+        print(json.dumps({"tarball": str(args.tarball), "passed": False,
+                          "exit-code": exc.exit_code, "error": str(exc)}, indent=2))
+        return exc.exit_code
+    if args.json:
+        print(json.dumps(result.as_json(), indent=2))
+    else:
+        print(f"{result.tarball.name}: {result.target} bundle {result.bundle!r} passed its smoke "
+              f"test (sha256 {result.sha256}"
+              + (f", matches {' and '.join(result.checked_against)})" if result.checked_against
+                 else ", nothing recorded to compare)"))
     return 0

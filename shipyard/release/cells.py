@@ -13,7 +13,11 @@ Signing and notarizing run inside each cell that builds for macOS, right after i
 publish job only ever sees finished artifacts.  Only what needs Apple hardware or Apple tools is
 placed on macOS runners (kernels, wheels, signing with ``codesign``); with a Linux signer
 (rcodesign) the app, its zip/pkg/dmg and the macOS sidecar build, sign and notarize on Linux,
-and ``--plan --json`` reports the macOS minutes saved (``macos-minutes``).  A new stage is one row of the table.  A stage that consumes another
+and ``--plan --json`` reports the macOS minutes saved (``macos-minutes``).  A macOS sidecar
+built on Linux could not run its smoke test there: the plan adds a ``smoke`` check on a macOS
+runner (:func:`smoke_checks`, listed under ``checks``), which runs ``shipyard sidecar smoke`` on
+the built tarball after the cells are merged; publishing waits for it.  A new stage is one row
+of the table.  A stage that consumes another
 stage's output must share its cell (``package`` sits with ``app`` on macOS); it never sees what a
 per-target cell built.
 """
@@ -31,6 +35,10 @@ if TYPE_CHECKING:
     from shipyard.release.tags import ReleaseTag
 
 MACOS, LINUX, PER_TARGET, AFTER_MERGE = "macos", "linux", "per-target", "after-merge"
+
+#: The check run on a macOS runner after the merge: a cross-built macOS sidecar's smoke test.
+SMOKE = "smoke"
+SMOKE_MINUTES = 5
 
 #: build stage → where it runs.  Stages not listed run on macOS (the conservative default).
 PLACEMENTS: dict[str, str] = {
@@ -54,7 +62,8 @@ LINUX_CAPABLE = ("app", "package", "zip", "pkg", "dmg")
 #: Rough minutes of each stage on a hosted runner, for the plan's macOS-minutes estimate
 #: (signing and notarizing are added per signing cell); unknown stages count as 10.
 STAGE_MINUTES: dict[str, int] = {"kernels": 10, "wheel": 10, "wheels": 30, "sidecar": 15,
-                                 "app": 5, "package": 3, "zip": 1, "pkg": 2, "dmg": 2}
+                                 "app": 5, "package": 3, "zip": 1, "pkg": 2, "dmg": 2,
+                                 SMOKE: SMOKE_MINUTES}
 SIGN_MINUTES, NOTARIZE_MINUTES = 3, 10
 DEFAULT_TARGET = "aarch64-apple-darwin"
 #: signers that run on Linux (so a macOS target signed with them builds on a Linux runner).
@@ -90,6 +99,8 @@ class ReleasePlan:
 
     tag: ReleaseTag
     cells: tuple[Cell, ...]
+    #: What runs after the merge on another runner, before publishing (:func:`smoke_checks`).
+    checks: tuple[Cell, ...] = ()
     after_merge: tuple[str, ...] = ()
     publishers: tuple[str, ...] = ()
     publish_runner: str = ""
@@ -104,12 +115,13 @@ class ReleasePlan:
                           f"{self.tag.tag} --plan`)")
 
     def macos_minutes(self) -> dict[str, int]:
-        """Estimated macOS runner minutes of this plan against running every cell on macOS
-        (:data:`STAGE_MINUTES`; macOS minutes cost ten times Linux ones on hosted runners)."""
+        """Estimated macOS runner minutes of this plan (its macOS cells and checks) against
+        running every cell on macOS, where no check is needed (:data:`STAGE_MINUTES`; macOS
+        minutes cost ten times Linux ones on hosted runners)."""
         def minutes(cell: Cell) -> int:
             return (sum(STAGE_MINUTES.get(s, 10) for s in cell.stages)
                     + (SIGN_MINUTES if cell.sign else 0) + (NOTARIZE_MINUTES if cell.notarize else 0))
-        return {"planned": sum(minutes(c) for c in self.cells if c.os == MACOS),
+        return {"planned": sum(minutes(c) for c in (*self.cells, *self.checks) if c.os == MACOS),
                 "all-macos": sum(minutes(c) for c in self.cells)}
 
     def to_json(self) -> dict[str, Any]:
@@ -117,6 +129,7 @@ class ReleasePlan:
         return {"tag": tag.tag, "family": tag.family_name, "version": tag.version,
                 "channel": tag.channel, "prerelease": tag.is_prerelease,
                 "matrix": {"include": [c.matrix_entry() for c in self.cells]},
+                "checks": [c.matrix_entry() for c in self.checks],
                 "publish": {"runner": self.publish_runner, "after-merge": list(self.after_merge),
                             "publishers": list(self.publishers)},
                 "macos-minutes": self.macos_minutes()}
@@ -192,6 +205,17 @@ def family_cells(project: Project, tag: str, build: Sequence[str]) -> list[Cell]
     return cells
 
 
+def smoke_checks(project: Project, cells: Sequence[Cell]) -> list[Cell]:
+    """One ``smoke`` check on a macOS runner per macOS sidecar built on Linux, whose smoke test
+    the build skipped (a Mac runs it on the tarball; none with ``sidecar.skip-smoke``)."""
+    if project.config.sidecar.skip_smoke:
+        return []
+    return [Cell(target=cell.target, stages=(SMOKE,), os=MACOS, tag=cell.tag,
+                 runner=project.config.ci.macos_runner)
+            for cell in cells if cell.is_target and cell.target.endswith("apple-darwin")
+            and cell.os != MACOS and "sidecar" in cell.stages]
+
+
 def plan_release(project: Project, tag: ReleaseTag, publishers: Sequence[str]) -> ReleasePlan:
     build = tag.family.build
     if not [s for s in build if placement(s) != AFTER_MERGE]:
@@ -199,8 +223,9 @@ def plan_release(project: Project, tag: ReleaseTag, publishers: Sequence[str]) -
             f"release family {tag.family_name!r} builds nothing a CI cell could run "
             f"(tool.shipyard.release.families.{tag.family_name}.build = {list(build)})",
             hint="list its build stages, e.g. build = [\"sidecar\"]")
+    cells = family_cells(project, tag.tag, build)
     return ReleasePlan(
-        tag=tag, cells=tuple(family_cells(project, tag.tag, build)),
+        tag=tag, cells=tuple(cells), checks=tuple(smoke_checks(project, cells)),
         after_merge=_after_merge(project, build, publishers),
         publishers=tuple(publishers), publish_runner=project.config.ci.linux_runner)
 

@@ -240,6 +240,8 @@ def plan_text(plan: ReleasePlan) -> str:
     lines = [f"release {tag.tag}: family {tag.family_name}, version {tag.version}, "
              f"channel {tag.channel}{' (prerelease)' if tag.is_prerelease else ''}"]
     lines += [f"  build {c.target} on {c.runner}: {', '.join(cell_stages(c))}" for c in plan.cells]
+    lines += [f"  check {c.target} on {c.runner} after the merge: {', '.join(c.stages)} "
+              "(`shipyard sidecar smoke` on its tarball)" for c in plan.checks]
     after = f"{', '.join(plan.after_merge)}, then " if plan.after_merge else ""
     lines.append(f"  publish on {plan.publish_runner}: merge the cells, verify, {after}"
                  f"SHA256SUMS, {', '.join(plan.publishers) or 'no publisher'}")

@@ -229,7 +229,8 @@ def run_smoke_test(build: SidecarBuild) -> bool:
         return False
     if not build.target.can_run_here():
         ui.notice(f"smoke test skipped: a {build.target} bundle cannot run on this host; "
-                  "run it on a matching machine before shipping")
+                  "run `shipyard sidecar smoke TARBALL` on a matching machine before shipping "
+                  "(a generated release workflow does so on a macOS runner)")
         return False
     imports = list(cfg.smoke_imports) or [resolve_entry(layout, cfg.entry).split(":")[0]]
     ui.step("smoke test (stripped environment, throwaway HOME)")

@@ -18,7 +18,7 @@ from shipyard import cli
 from shipyard.ci import actions
 from shipyard.ci.generate import render
 from shipyard.ci.workflows import PR_FILE, RELEASE_FILE
-from shipyard.cli.context import Context
+from shipyard.cli.context import Context, parse_set
 from tests.system_tools import require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -244,6 +244,52 @@ def test_a_release_with_a_dmg_mounts_it_on_macos_before_publishing(
     assert "spctl -a -t open --context context:primary-signature -v" in script
     assert not any("env" in step for step in check["steps"])  # no secret on this job
     assert "dmg-check" in jobs["publish"]["needs"]
+
+
+@pytest.fixture(scope="module")
+def linux_signed() -> str:
+    """The demo's release workflow with the Linux signer (rcodesign)."""
+    project = Context(project_dir=DEMO, env={}, overrides=parse_set(["sign.signer=rcodesign"]))
+    return render(project.project)[RELEASE_FILE]
+
+
+def macos_jobs(workflow: dict[str, Any]) -> list[str]:
+    """Jobs pinned to a macOS runner (the build job's runner comes from the plan's matrix)."""
+    return [name for name, job in jobs_of(workflow) if "macos" in str(job["runs-on"])]
+
+
+def test_the_demo_uses_macos_runners_only_for_the_plan_s_cells_and_the_mac_checks(
+        workflows: dict[str, dict[str, Any]], linux_signed: str) -> None:
+    assert macos_jobs(workflows[RELEASE_FILE]) == ["dmg-check"]  # codesign: the smoke ran in the build
+    assert "sidecar-smoke" not in workflows[RELEASE_FILE]["jobs"]
+    assert macos_jobs(parse(linux_signed)) == ["dmg-check", "sidecar-smoke"]
+
+
+def test_a_macos_sidecar_built_on_linux_is_smoke_tested_on_macos_before_publishing(
+        linux_signed: str) -> None:
+    jobs = parse(linux_signed)["jobs"]
+    smoke = jobs["sidecar-smoke"]
+    assert smoke["runs-on"] == "macos-15" and smoke["needs"] == ["plan", "merge"]
+    assert smoke["permissions"] == {"contents": "read"}
+    step = smoke["steps"][-1]
+    assert step["env"] == {  # the plan's checks, never a secret
+        "SMOKE_TARGETS": "${{ join(fromJSON(needs.plan.outputs.plan).checks.*.target, ' ') }}"}
+    assert 'shipyard -C examples/demo sidecar smoke "$tarball"' in step["run"]
+    assert '"$RUNNER_TEMP/cells/shipyard-cell-$target"' in step["run"]
+    assert "exit 1" in step["run"]  # a planned check without its tarball fails
+    assert "sidecar-smoke" in jobs["publish"]["needs"]
+
+
+@pytest.mark.integration
+def test_the_linux_signed_workflow_passes_actionlint_and_the_security_audit(
+        tmp_path: Path, linux_signed: str) -> None:
+    path = tmp_path / RELEASE_FILE
+    path.write_text(linux_signed)
+    require_tool("shellcheck")
+    for command in ([tool("actionlint"), "-no-color", str(path)],
+                    [tool("jactionlint"), "--no-online", "--no-color", str(path)]):
+        result = subprocess.run(command, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
 
 
 ATTESTING = """[project]

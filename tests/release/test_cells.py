@@ -200,19 +200,49 @@ def test_a_cell_built_to_another_plan_is_refused(tmp_path: Path,
 
 def test_with_rcodesign_the_app_and_its_installers_leave_macos(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Nothing of an app family needs a Mac once the signer runs on Linux: the macOS sidecar
-    is cross-built, the app assembled, zip/pkg/dmg written, all signed and notarized there."""
+    """Nothing of an app family needs a Mac once the signer runs on Linux but the smoke test of
+    the macOS sidecar: it is cross-built, the app assembled, zip/pkg/dmg written, all signed and
+    notarized there; a macOS runner then runs the sidecar (the plan's one macOS check)."""
     plan = plan_of(write(tmp_path, signer="rcodesign", targets='["aarch64-apple-darwin"]',
                          build='["sidecar", "app", "zip", "pkg", "dmg"]'), capsys)
     rows = [(c["target"], c["runner"], c["stages"], c["sign"], c["notarize"])
             for c in plan["matrix"]["include"]]
     assert rows == [("linux", "ubuntu-latest", ["app", "zip", "pkg", "dmg"], True, True),
                     ("aarch64-apple-darwin", "ubuntu-latest", ["sidecar"], True, True)]
-    assert plan["macos-minutes"] == {"planned": 0, "all-macos": (5 + 1 + 2 + 2 + 3 + 10) + (15 + 3 + 10)}
+    assert [(c["target"], c["runner"], c["os"], c["stages"]) for c in plan["checks"]] == [
+        ("aarch64-apple-darwin", "macos-15", "macos", ["smoke"])]
+    assert plan["macos-minutes"] == {"planned": cells.SMOKE_MINUTES,
+                                     "all-macos": (5 + 1 + 2 + 2 + 3 + 10) + (15 + 3 + 10)}
     capsys.readouterr()
     assert run_cli(tmp_path, "release", TAG, "--plan") == 0
-    assert "macOS runner minutes (estimate): 0, against 51 with every cell on macOS" in \
-        capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "check aarch64-apple-darwin on macos-15 after the merge: smoke" in text
+    assert "macOS runner minutes (estimate): 5, against 51 with every cell on macOS" in text
+
+
+def test_a_rcodesign_family_with_a_macos_sidecar_has_one_macos_cell_the_smoke(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The build cannot run a macOS bundle on Linux; only that smoke test goes to a Mac."""
+    plan = plan_of(write(tmp_path, signer="rcodesign", build='["sidecar"]'), capsys)
+    everything = [*plan["matrix"]["include"], *plan["checks"]]
+    assert [(c["target"], c["stages"]) for c in everything if c["os"] == "macos"] == [
+        ("aarch64-apple-darwin", ["smoke"])]
+    assert {c["runner"] for c in plan["matrix"]["include"]} == {"ubuntu-latest"}
+    assert plan["macos-minutes"]["planned"] == cells.SMOKE_MINUTES
+
+
+@pytest.mark.parametrize("signer, extra, checks", [
+    ("codesign", "", []),  # built on a Mac: the build ran the smoke test itself
+    ("rcodesign", "[tool.shipyard.sidecar]\nskip-smoke = true\n", []),  # opted out
+    ("rcodesign", "", ["aarch64-apple-darwin"]),
+])
+def test_a_smoke_check_only_where_the_build_could_not_run_the_bundle(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], signer: str, extra: str,
+        checks: list[str]) -> None:
+    root = write(tmp_path, signer=signer, build='["sidecar"]')
+    with (root / "pyproject.toml").open("a") as handle:
+        handle.write(extra)
+    assert [c["target"] for c in plan_of(root, capsys)["checks"]] == checks
 
 
 @pytest.mark.parametrize("signer, build", [

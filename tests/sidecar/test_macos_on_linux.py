@@ -57,8 +57,11 @@ def test_mlx_sidecar_for_macos_signed_inside_out(tmp_path: Path, fakes_path: Pat
     code, _, err = run_cli(capsys, "-C", str(project), "sidecar", "build")
     assert code == 0, err
     assert "smoke test skipped: a aarch64-apple-darwin bundle cannot run on this host" in err
+    assert "run `shipyard sidecar smoke TARBALL` on a matching machine" in err
 
     tarball = project / "dist" / "rapid-mlx-sidecar.tar.gz"
+    code, _, refused = run_cli(capsys, "-C", str(project), "sidecar", "smoke", str(tarball))
+    assert code == 5 and "holds a aarch64-apple-darwin bundle" in refused  # a Mac runs it
     bundle = tmp_path / "unpacked"
     with tarfile.open(tarball) as tar:
         tar.extractall(bundle, filter="data")
