@@ -16,8 +16,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser("sidecar", parents=[common], help="bundle a python-build-standalone "
                             "(PBS) interpreter, the project and its dependencies into a "
                             "verified tarball",
-                            description="Build the sidecar tarball, or pin the "
-                            "python-build-standalone (PBS) downloads it uses in shipyard.lock.")
+                            description="Build the sidecar tarball, pin the "
+                            "python-build-standalone (PBS) downloads it uses in shipyard.lock, "
+                            "or smoke-test a built tarball on a machine that can run it.")
     actions = parser.add_subparsers(dest="sidecar_command", metavar="ACTION")
     actions.required = True
     build = actions.add_parser(
