@@ -36,7 +36,24 @@ CASES = [
      ["tool.shipyard.sidecar.archive '{name}-{arch}.tar.gz' is not a valid template",
       "placeholders: {name}, {target}, {version}"]),
     ("archive-attribute", SC + 'archive = "{name.__class__}.tar.gz"', {},
-     ["tool.shipyard.sidecar.archive (expanded from"]),
+     ["tool.shipyard.sidecar.archive '{name.__class__}.tar.gz' is not a valid template: "
+      "'{name.__class__}' is not one of its placeholders"]),
+    # every other template is checked the same way when loaded, not formatted late in a release
+    ("release-notes-unknown", '[tool.shipyard.updates]\nrelease-notes-url = "https://x/{nope}"',
+     {}, ["tool.shipyard.updates.release-notes-url 'https://x/{nope}' is not a valid template",
+          "placeholders: {tag}, {version}"]),
+    ("feed-url-brace", '[tool.shipyard.updates]\nfeed-url = "https://x/{file"', {},
+     ["tool.shipyard.updates.feed-url 'https://x/{file' is not a valid template"]),
+    ("appcast-name-index", '[tool.shipyard.updates]\nappcast-name = "{channel[0]}.xml"', {},
+     ["tool.shipyard.updates.appcast-name", "'{channel[0]}' is not one of its placeholders"]),
+    ("updates-download-positional", '[tool.shipyard.updates]\ndownload-url = "https://x/{}"', {},
+     ["tool.shipyard.updates.download-url 'https://x/{}' is not a valid template"]),
+    ("homebrew-download-spec", '[tool.shipyard.publish.homebrew]\ntap = "https://h/t.git"\n'
+     'download-url = "https://x/{name!r:>{version}}"', {},
+     ["tool.shipyard.publish.homebrew.download-url", "is not one of its placeholders"]),
+    ("swiftpm-download-attribute", '[tool.shipyard.publish.swiftpm]\nrepo = "https://h/s.git"\n'
+     'package = "Demo"\ndownload-url = "https://x/{tag.__class__.__mro__}"', {},
+     ["tool.shipyard.publish.swiftpm.download-url", "'{tag.__class__.__mro__}' is not one"]),
     ("archive-suffix", SC + 'archive = "{name}.zip"', {},
      ["must be a file name ending in .tar.gz, got 'demo.zip'"]),
     ("pbs-version-shell", SC + 'pbs-version = "3.12.13; rm"', {},

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from shipyard.config.fields import option
+from shipyard.config.templates import check_template
 from shipyard.errors import ConfigError, PublishConflictError
 from shipyard.fsutil import atomic_write_text, staging_dir
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
@@ -51,6 +52,7 @@ class HomebrewOptions:
     def __post_init__(self) -> None:
         if self.name:
             check_token(self.name, f"{OPTIONS}.name")
+        check_template(self.download_url, f"{OPTIONS}.download-url", ("tag", "version", "name"))
 
 
 OPTIONS = "tool.shipyard.publish.homebrew"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from shipyard.config.fields import option
+from shipyard.config.templates import check_template
 from shipyard.errors import ConfigError, PublishConflictError
 from shipyard.fsutil import atomic_write_text, staging_dir
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
@@ -44,6 +45,7 @@ class SwiftPMOptions:
 
     def __post_init__(self) -> None:
         check_identifier(self.package, f"{OPTIONS}.package")
+        check_template(self.download_url, f"{OPTIONS}.download-url", ("tag", "version", "name"))
         if not swift.TOOLS_VERSION.fullmatch(self.tools_version):
             raise ConfigError(f"{OPTIONS}.tools-version {self.tools_version!r} is not a "
                               "swift-tools-version", hint='for example: tools-version = "5.9"')
