@@ -55,10 +55,11 @@ def open_regular(path: Path | str) -> BinaryIO:
     return handle
 
 
-def read_regular_text(path: Path | str) -> str:
-    """The UTF-8 text of a regular file (see :func:`open_regular`)."""
+def read_regular_text(path: Path | str, *, errors: str = "strict") -> str:
+    """The UTF-8 text of a regular file (see :func:`open_regular`); ``errors`` as for
+    :meth:`bytes.decode`."""
     with open_regular(path) as handle:
-        return handle.read().decode("utf-8")
+        return handle.read().decode("utf-8", errors)
 
 
 def special_files(root: Path) -> Iterator[tuple[Path, str]]:

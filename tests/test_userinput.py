@@ -243,3 +243,58 @@ def test_a_fifo_where_a_json_file_belongs_is_never_waited_on(tmp_path: Path) -> 
         ReleaseState.load(tmp_path / "state.json", "v1.0.0")
     assert load_record(tmp_path / "record.json") is None
     assert VersionCache(tmp_path / "tool-versions.json")._entries == {}
+
+
+def test_a_fifo_named_pyproject_below_the_project_is_skipped_by_doctor(tmp_path: Path) -> None:
+    from shipyard.doctor import projects_below
+
+    (tmp_path / "pipe").mkdir()
+    os.mkfifo(tmp_path / "pipe" / "pyproject.toml")
+    write_project(tmp_path / "real", "[tool.shipyard]")
+    assert projects_below(tmp_path) == [Path("real")]
+
+
+def test_a_local_package_pyproject_that_cannot_be_read_is_left_to_the_build(
+        tmp_path: Path) -> None:
+    """Too deeply nested (RecursionError) or a FIFO: never a crash, never a wait."""
+    from shipyard.buildbackend import missing_backend
+
+    (tmp_path / "deep").mkdir()
+    (tmp_path / "deep" / "pyproject.toml").write_text("x = " + "[" * DEEP + "]" * DEEP + "\n")
+    assert missing_backend(tmp_path / "deep") is None
+    (tmp_path / "pipe").mkdir()
+    os.mkfifo(tmp_path / "pipe" / "pyproject.toml")
+    assert missing_backend(tmp_path / "pipe") is None
+
+
+def test_a_fifo_in_a_local_package_folder_is_a_config_error(tmp_path: Path) -> None:
+    from shipyard.config.loader import load_project
+    from shipyard.sidecar.install import resolve_requirements
+    from shipyard.sidecar.target import Target
+
+    write_project(tmp_path / "proj", "[tool.shipyard.sidecar]")
+    write_project(tmp_path / "proj" / "lib", "")
+    os.mkfifo(tmp_path / "proj" / "lib" / "data.bin")
+    project = load_project(tmp_path / "proj", env={})
+    with pytest.raises(ConfigError, match=r"sidecar.packages\[1\] \('./lib'\): .*data.bin is a "
+                       "FIFO"):
+        resolve_requirements(project, ["numpy", "./lib"], tmp_path / "build", None,  # type: ignore[arg-type]
+                             "uv", Target.parse("aarch64-apple-darwin"))
+
+
+@pytest.mark.parametrize("special", ["/dev/null", "fifo"])
+def test_a_special_key_or_certificate_file_is_refused_unread(tmp_path: Path,
+                                                             special: str) -> None:
+    """The Sparkle private key file and the signing PEM files: named, never waited on."""
+    from shipyard.errors import CredentialsError
+    from shipyard.signing.certificate import check_pem_files
+    from shipyard.updates.keys import read_private_key
+
+    path = Path(special)
+    if special == "fifo":
+        path = tmp_path / "key"
+        os.mkfifo(path)
+    with pytest.raises(CredentialsError, match="Sparkle private key file .*not a regular file"):
+        read_private_key(key_file=path, env={})
+    with pytest.raises(CredentialsError, match="cannot read the PEM file .*not a regular file"):
+        check_pem_files([path])

@@ -65,3 +65,20 @@ def test_same_version_with_other_bytes_is_a_conflict(tmp_path: Path) -> None:
 def test_formula_class_names() -> None:
     assert formula_class("shipyard-demo") == "ShipyardDemo"
     assert formula_class("mlx_runner@2") == "MlxRunner2"
+
+
+@pytest.mark.parametrize("target", [".", "/dev/zero"])
+def test_a_tap_file_that_links_to_a_folder_or_device_is_never_read(tmp_path: Path,
+                                                                   target: str) -> None:
+    """Whoever can push to the tap can make the cask a link: to a device, reading it would never
+    end.  It is not a cask of this release, so the release publishes (replacing it)."""
+    tap = bare_repo(tmp_path / "tap.git")
+    work = tmp_path / "work"
+    subprocess.run(["git", "clone", "-q", str(tap), str(work)], check=True)
+    (work / "Casks").mkdir()
+    (work / "Casks" / "mlxrunner.rb").symlink_to(target)
+    for argv in (["add", "-A"], ["-c", "user.name=x", "-c", "user.email=x@x", "commit", "-qm",
+                                 "link"], ["push", "-q", "origin", "HEAD:main"]):
+        subprocess.run(["git", "-C", str(work), *argv], check=True)
+    dmg = artifact(tmp_path / "dist", "MLXR.dmg", b"dmg", kind="dmg")
+    assert not HomebrewPublisher().is_published(context(tmp_path, _options(tap), [dmg]), dmg)

@@ -20,6 +20,7 @@ from shipyard.plugins.specs import hookimpl
 from shipyard.release.publishers import runner_of
 from shipyard.release.publishers.gitrepo import RemoteRepo
 from shipyard.tools import Git
+from shipyard.userinput import read_regular_text
 from shipyard.writers import ruby
 
 if TYPE_CHECKING:
@@ -160,7 +161,12 @@ class HomebrewPublisher(Publisher):
             existing = repo.clone(tmp / "tap") / relative
             if not existing.exists():
                 return False
-            text = existing.read_text(encoding="utf-8", errors="replace")  # substrings only
+            # Substrings only.  The tap's file may be a link to a FIFO or a device: never
+            # waited on or read, it is not a formula of this release (publishing replaces it).
+            try:
+                text = read_regular_text(existing, errors="replace")
+            except OSError:
+                text = ""
         if f'version "{ctx.version}"' not in text:
             return False  # an older version: this release updates it
         if f'sha256 "{artifact.sha256}"' in text:

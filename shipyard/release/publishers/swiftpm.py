@@ -21,6 +21,7 @@ from shipyard.plugins.specs import hookimpl
 from shipyard.release.publishers import runner_of
 from shipyard.release.publishers.gitrepo import RemoteRepo
 from shipyard.tools import Git
+from shipyard.userinput import read_regular_text
 from shipyard.writers import swift
 
 if TYPE_CHECKING:
@@ -127,8 +128,12 @@ class SwiftPMPublisher(Publisher):
             return False
         with staging_dir(ctx.out_dir, "swiftpm") as tmp:
             # Only a checksum is looked for: a stray non-UTF-8 byte must not crash the check.
-            text = (repo.clone(tmp / "pkg", ref=ctx.version) / "Package.swift").read_text(
-                encoding="utf-8", errors="replace")
+            # It may be missing, or a link to a FIFO or device (never waited on): no checksum.
+            try:
+                text = read_regular_text(repo.clone(tmp / "pkg", ref=ctx.version) /
+                                         "Package.swift", errors="replace")
+            except OSError:
+                text = ""
         found = CHECKSUM.search(text)
         if found and found.group(1) == artifact.sha256:
             return True
