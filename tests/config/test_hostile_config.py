@@ -51,6 +51,16 @@ CASES = [
     ("homebrew-download-spec", '[tool.shipyard.publish.homebrew]\ntap = "https://h/t.git"\n'
      'download-url = "https://x/{name!r:>{version}}"', {},
      ["tool.shipyard.publish.homebrew.download-url", "is not one of its placeholders"]),
+    # npm: the command and the package's last name part name files of the packed packages
+    ("npm-bin-climbs-out", '[tool.shipyard.publish.npm]\npackage = "@mlx/runner"\n'
+     'bin = "../../../escape"', {},
+     ["tool.shipyard.publish.npm.bin contains a path separator: '../../../escape'"]),
+    ("npm-package-name", '[tool.shipyard.publish.npm]\npackage = "@mlx/.."', {},
+     ["tool.shipyard.publish.npm.package '@mlx/..' is not an npm package name",
+      'package = "@mlx/runner"']),
+    ("npm-binary-climbs-out", '[tool.shipyard.publish.npm]\npackage = "runner"\n'
+     'binary = "bin/../../x"', {},
+     ["tool.shipyard.publish.npm.binary 'bin/../../x' must be a relative path inside"]),
     ("swiftpm-download-attribute", '[tool.shipyard.publish.swiftpm]\nrepo = "https://h/s.git"\n'
      'package = "Demo"\ndownload-url = "https://x/{tag.__class__.__mro__}"', {},
      ["tool.shipyard.publish.swiftpm.download-url", "'{tag.__class__.__mro__}' is not one"]),

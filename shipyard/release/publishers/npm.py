@@ -10,6 +10,7 @@ main package whose binaries are missing.  Prereleases go out with ``--tag <chann
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlparse
 
 from shipyard.config.fields import option
-from shipyard.errors import PublishConflictError, ShipyardError
+from shipyard.config.names import check_path_component
+from shipyard.errors import ConfigError, PublishConflictError, ShipyardError
 from shipyard.fsutil import atomic_write_text, staging_dir
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
 from shipyard.plugins.specs import hookimpl
@@ -53,6 +55,29 @@ class NpmOptions:
     access: str = option("public", doc="`npm publish --access`.", choices=("public", "restricted"))
     license: str = option("Apache-2.0", doc="License field of every package.")
     description: str = option("", doc="Description field; empty means the project's name.")
+
+    def __post_init__(self) -> None:
+        # The package's last name part or ``bin`` names files of the packages being packed:
+        # "../x" would write the artifact outside them.
+        if not PACKAGE.fullmatch(self.package) or len(self.package) > 214:
+            raise ConfigError(f"{OPTIONS}.package {self.package!r} is not an npm package name",
+                              hint='lower-case letters, digits and "-._~", optionally scoped: '
+                              'package = "@mlx/runner"')
+        check_path_component(self.bin or self.package.rsplit("/", 1)[-1],
+                             f"{OPTIONS}.bin" if self.bin else f"{OPTIONS}.package",
+                             what="name (the command npm installs)")
+        parts = self.binary.split("/")
+        if self.binary and (self.binary.startswith("/") or "\\" in self.binary
+                            or any(part in ("", ".", "..") for part in parts)):
+            raise ConfigError(f"{OPTIONS}.binary {self.binary!r} must be a relative path inside "
+                              "the unpacked artifact, without `..`",
+                              hint='for example: binary = "mlxr/bin/mlxr"')
+
+
+OPTIONS = "tool.shipyard.publish.npm"
+#: An npm package name (``runner``, ``@mlx/runner``): lower case and URL-safe, as the registry
+#: accepts new packages; no leading "." or "_".
+PACKAGE = re.compile(r"(?:@[a-z0-9~-][a-z0-9._~-]*/)?[a-z0-9~-][a-z0-9._~-]*")
 
 
 def platform_name(package: str, artifact: Artifact) -> str:
