@@ -15,7 +15,7 @@ from typing import Any
 
 from shipyard.config.fields import toml_key
 from shipyard.config.model import ShipyardConfig, SidecarConfig
-from shipyard.config.names import check_path_component
+from shipyard.config.names import check_path_component, check_relative_path
 from shipyard.config.templates import check_template
 from shipyard.errors import ConfigError
 from shipyard.writers.text import check_text
@@ -220,10 +220,9 @@ def _check_kernels(config: ShipyardConfig) -> None:
                 raise ConfigError(f"{path}.variants.{variant_name}.defines: {macro!r} is not a "
                                   "preprocessor macro name", hint="use letters, digits and _, "
                                   "not starting with a digit, e.g. USE_FP16")
-    inside = config.kernels.wheel_path
-    if inside and (inside.startswith("/") or ".." in inside.split("/") or "\x00" in inside):
-        raise ConfigError(f"{path}.wheel-path {inside!r} must be a relative path inside the "
-                          "wheel, without `..`", hint='for example: wheel-path = "mypkg/kernels"')
+    if config.kernels.wheel_path:
+        check_relative_path(config.kernels.wheel_path, f"{path}.wheel-path", inside="the wheel",
+                            example='wheel-path = "mypkg/kernels"')
 
 
 def _check_entitlements(config: ShipyardConfig) -> None:

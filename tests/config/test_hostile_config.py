@@ -61,6 +61,10 @@ CASES = [
     ("npm-binary-climbs-out", '[tool.shipyard.publish.npm]\npackage = "runner"\n'
      'binary = "bin/../../x"', {},
      ["tool.shipyard.publish.npm.binary 'bin/../../x' must be a relative path inside"]),
+    ("appcast-directory-climbs-out", '[tool.shipyard.publish.appcast]\nrepo = "https://h/p.git"\n'
+     'directory = "../../.."', {},
+     ["tool.shipyard.publish.appcast.directory '../../..' must be a relative path inside the "
+      "repository"]),
     ("swiftpm-download-attribute", '[tool.shipyard.publish.swiftpm]\nrepo = "https://h/s.git"\n'
      'package = "Demo"\ndownload-url = "https://x/{tag.__class__.__mro__}"', {},
      ["tool.shipyard.publish.swiftpm.download-url", "'{tag.__class__.__mro__}' is not one"]),

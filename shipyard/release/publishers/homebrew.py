@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from shipyard.config.fields import option
 from shipyard.config.templates import check_template
 from shipyard.errors import ConfigError, PublishConflictError
-from shipyard.fsutil import atomic_write_text, staging_dir
+from shipyard.fsutil import staging_dir
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
 from shipyard.plugins.specs import hookimpl
 from shipyard.release.publishers import runner_of
@@ -185,7 +185,7 @@ class HomebrewPublisher(Publisher):
             written = []
             for artifact in artifacts:
                 relative, text = self._file(ctx, artifact)
-                atomic_write_text(clone / relative, text)
+                repo.write(clone, relative, text.encode())
                 written.append((artifact, relative))
             if repo.commit(clone, f"{self._token(ctx)} {ctx.version}"):
                 repo.push(clone)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlparse
 
 from shipyard.config.fields import option
-from shipyard.config.names import check_path_component
+from shipyard.config.names import check_path_component, check_relative_path
 from shipyard.errors import ConfigError, PublishConflictError, ShipyardError
 from shipyard.fsutil import atomic_write_text, staging_dir
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
@@ -66,12 +66,9 @@ class NpmOptions:
         check_path_component(self.bin or self.package.rsplit("/", 1)[-1],
                              f"{OPTIONS}.bin" if self.bin else f"{OPTIONS}.package",
                              what="name (the command npm installs)")
-        parts = self.binary.split("/")
-        if self.binary and (self.binary.startswith("/") or "\\" in self.binary
-                            or any(part in ("", ".", "..") for part in parts)):
-            raise ConfigError(f"{OPTIONS}.binary {self.binary!r} must be a relative path inside "
-                              "the unpacked artifact, without `..`",
-                              hint='for example: binary = "mlxr/bin/mlxr"')
+        if self.binary:
+            check_relative_path(self.binary, f"{OPTIONS}.binary", inside="the unpacked artifact",
+                                example='binary = "mlxr/bin/mlxr"')
 
 
 OPTIONS = "tool.shipyard.publish.npm"

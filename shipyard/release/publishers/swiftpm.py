@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from shipyard.config.fields import option
 from shipyard.config.templates import check_template
 from shipyard.errors import ConfigError, PublishConflictError
-from shipyard.fsutil import atomic_write_text, staging_dir
+from shipyard.fsutil import staging_dir
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
 from shipyard.plugins.specs import hookimpl
 from shipyard.release.publishers import runner_of
@@ -151,7 +151,7 @@ class SwiftPMPublisher(Publisher):
         repo = RemoteRepo(runner_of(ctx), o.repo, o.branch)
         with staging_dir(ctx.out_dir, "swiftpm") as tmp:
             clone = repo.clone(tmp / "pkg")
-            atomic_write_text(clone / "Package.swift", text)
+            repo.write(clone, "Package.swift", text.encode())
             repo.commit(clone, f"{o.package} {ctx.version}")
             repo.tag(clone, ctx.version, f"{o.package} {ctx.version}")
             repo.push(clone, f"refs/tags/{ctx.version}")
