@@ -298,3 +298,13 @@ def test_a_special_key_or_certificate_file_is_refused_unread(tmp_path: Path,
         read_private_key(key_file=path, env={})
     with pytest.raises(CredentialsError, match="cannot read the PEM file .*not a regular file"):
         check_pem_files([path])
+
+
+def test_deeply_nested_pyproject_is_a_config_error_for_init(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    write_project(tmp_path, "")
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + "\n[x]\ny = " + "[" * DEEP + "]" * DEEP + "\n")
+    code, _, err = run_cli(capsys, "-C", str(tmp_path), "init", "--yes")
+    assert code == 4, err
+    assert "pyproject.toml nests tables or arrays too deeply" in err and "bug in shipyard" not in err
