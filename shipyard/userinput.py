@@ -62,6 +62,26 @@ def read_regular_text(path: Path | str, *, errors: str = "strict") -> str:
         return handle.read().decode("utf-8", errors)
 
 
+def read_plist_dict(path: Path | str) -> dict[str, Any]:
+    """The dictionary at the top of the property list ``path`` (XML or binary), read without
+    waiting on a FIFO.  Anything else (not a regular file, not a plist, nested too deeply for
+    the binary reader's recursion, a top level that is not a dictionary) raises ``OSError`` or
+    ``ValueError``, which every reader of a bundle's plists handles as unreadable."""
+    import plistlib
+    from xml.parsers.expat import ExpatError
+
+    with open_regular(path) as handle:
+        try:
+            data = plistlib.load(handle)
+        except (plistlib.InvalidFileException, ExpatError) as exc:
+            raise ValueError(f"not a property list: {exc}") from None
+        except RecursionError:
+            raise ValueError("a property list nested too deeply to read") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"a property list of a {type(data).__name__}, not a dictionary")
+    return data
+
+
 def special_files(root: Path) -> Iterator[tuple[Path, str]]:
     """Every FIFO, socket or device at or under ``root`` (links not followed), with its kind."""
     kind = special_kind(root)

@@ -308,3 +308,48 @@ def test_deeply_nested_pyproject_is_a_config_error_for_init(tmp_path: Path,
     code, _, err = run_cli(capsys, "-C", str(tmp_path), "init", "--yes")
     assert code == 4, err
     assert "pyproject.toml nests tables or arrays too deeply" in err and "bug in shipyard" not in err
+
+
+def _deep_binary_plist() -> bytes:
+    import plistlib
+    import sys
+
+    value: list[object] = []
+    for _ in range(5000):
+        value = [value]
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(100_000)
+    try:
+        return plistlib.dumps(value, fmt=plistlib.FMT_BINARY)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+@pytest.mark.parametrize("content", ["deep", "array", "fifo"])
+def test_a_bundle_plist_that_cannot_be_read_is_unreadable_not_a_crash(tmp_path: Path,
+                                                                      content: str) -> None:
+    """A bundle given to `shipyard sign` / `verify`: its Info.plist too deeply nested for the
+    binary reader, an array instead of a dictionary, or a FIFO."""
+    import plistlib
+    from types import SimpleNamespace
+
+    from shipyard.errors import ShipyardError
+    from shipyard.signing import order, rcodesign
+    from shipyard.userinput import read_plist_dict
+
+    bundle = tmp_path / "Demo.app"
+    (bundle / "Contents").mkdir(parents=True)
+    plist = bundle / "Contents" / "Info.plist"
+    if content == "fifo":
+        os.mkfifo(plist)
+    else:
+        plist.write_bytes(_deep_binary_plist() if content == "deep" else plistlib.dumps([1]))
+    with pytest.raises((ValueError, OSError)):
+        read_plist_dict(plist)
+    item = SimpleNamespace(role=order.ROLE_BUNDLE, path=bundle)
+    assert rcodesign.identifier(item, "com.example") == "com.example.Demo"  # type: ignore[arg-type]
+    assert order.main_executable(bundle) is None
+    from shipyard.app.plist import check_plist_file
+
+    with pytest.raises(ShipyardError, match="is not a readable property list"):
+        check_plist_file(plist)
