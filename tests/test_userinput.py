@@ -353,3 +353,23 @@ def test_a_bundle_plist_that_cannot_be_read_is_unreadable_not_a_crash(tmp_path: 
 
     with pytest.raises(ShipyardError, match="is not a readable property list"):
         check_plist_file(plist)
+
+
+@pytest.mark.parametrize("special", ["/dev/null", "fifo"])
+def test_verify_names_a_special_path_and_skips_special_files_in_a_tree(tmp_path: Path,
+                                                                       special: str) -> None:
+    from shipyard.errors import SigningError
+    from shipyard.signing.macho import is_macho, read_macho
+    from shipyard.signing.verify import verify_path
+
+    path = Path(special)
+    if special == "fifo":
+        path = tmp_path / "pipe"
+        os.mkfifo(path)
+    with pytest.raises(SigningError, match=f"cannot verify {path}: it is a "):
+        verify_path(path)
+    (tmp_path / "tree").mkdir()
+    os.mkfifo(tmp_path / "tree" / "pipe")
+    assert verify_path(tmp_path / "tree").files == []
+    assert not is_macho(tmp_path / "tree" / "pipe")
+    assert read_macho(tmp_path / "tree" / "pipe") is None
