@@ -62,6 +62,22 @@ def read_regular_text(path: Path | str, *, errors: str = "strict") -> str:
         return handle.read().decode("utf-8", errors)
 
 
+def parse_json(data: str | bytes, *, expect: type = object) -> Any:
+    """JSON from a file or a service answering for the user, as ``expect`` (``dict``, ``list``).
+
+    Anything else (not JSON, nested too deeply for the parser's recursion, another type at the
+    top) raises ``ValueError``, which every reader handles as an unreadable answer."""
+    import json
+
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply to read") from None
+    if not isinstance(value, expect):
+        raise ValueError(f"a JSON {type(value).__name__}, not a {expect.__name__}")
+    return value
+
+
 def read_plist_dict(path: Path | str) -> dict[str, Any]:
     """The dictionary at the top of the property list ``path`` (XML or binary), read without
     waiting on a FIFO.  Anything else (not a regular file, not a plist, nested too deeply for

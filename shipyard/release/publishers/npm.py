@@ -27,6 +27,7 @@ from shipyard.plugins.specs import hookimpl
 from shipyard.release.publishers import runner_of, secret_from_env
 from shipyard.release.publishers.npm_launcher import launcher_js
 from shipyard.tools import Npm
+from shipyard.userinput import parse_json
 
 if TYPE_CHECKING:
     from shipyard.manifest import Artifact
@@ -134,8 +135,15 @@ class NpmPublisher(Publisher):
         if response.status_code >= 400:
             raise ShipyardError(f"npm: {ctx.options.registry} answered {response.status_code} "
                                 f"for {package}")
-        versions: dict[str, Any] = response.json().get("versions", {})
-        return versions.get(ctx.version)
+        try:
+            versions = parse_json(response.content, expect=dict).get("versions", {})
+            if not isinstance(versions, dict):
+                raise ValueError("its versions are not an object")
+        except ValueError as exc:
+            raise ShipyardError(f"npm: {ctx.options.registry} answered for {package} with "
+                                f"something shipyard cannot read ({exc})") from None
+        doc = versions.get(ctx.version)
+        return doc if isinstance(doc, dict) else None
 
     def is_published(self, ctx: PublishContext, artifact: Artifact) -> bool:
         package = platform_name(ctx.options.package, artifact)
