@@ -105,10 +105,6 @@ def verify_path(path: Path, *, require_runtime: bool = True, workers: int = 0) -
     if not path.exists():
         raise SigningError(f"cannot verify {path}: it does not exist",
                            hint="pass a Mach-O file, a bundle, a directory or a .tar.gz/.zip/.whl")
-    kind = special_kind(path, follow=True)
-    if kind:  # reading a FIFO waits for a writer forever, a device never ends
-        raise SigningError(f"cannot verify {path}: it is a {kind}, not a file or directory",
-                           hint="pass a Mach-O file, a bundle, a directory or a .tar.gz/.zip/.whl")
     members = list(_members(path))
     if path.is_file() and not members and not path.name.endswith(TAR_SUFFIXES + ZIP_SUFFIXES):
         raise SigningError(f"cannot verify {path}: it is not a Mach-O file, a bundle, a "
@@ -196,6 +192,10 @@ Reader = Any  # a zero-argument callable returning the member's bytes
 
 
 def _members(path: Path) -> Iterator[tuple[str, Reader]]:
+    kind = special_kind(path, follow=True)
+    if kind:  # reading a FIFO waits for a writer forever, a device never ends
+        raise SigningError(f"cannot verify {path}: it is a {kind}, not a file or directory",
+                           hint="pass a Mach-O file, a bundle, a directory or a .tar.gz/.zip/.whl")
     if path.is_dir():
         yield from _tree_members(path)
     elif path.name.endswith(TAR_SUFFIXES):
