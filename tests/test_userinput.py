@@ -373,3 +373,24 @@ def test_verify_names_a_special_path_and_skips_special_files_in_a_tree(tmp_path:
     assert verify_path(tmp_path / "tree").files == []
     assert not is_macho(tmp_path / "tree" / "pipe")
     assert read_macho(tmp_path / "tree" / "pipe") is None
+
+
+@pytest.mark.parametrize("special", ["/dev/null", "fifo", "dangling"])
+def test_an_existing_feed_that_is_not_a_file_is_an_error_not_a_first_release(
+        tmp_path: Path, special: str) -> None:
+    """Treating it as "no feed yet" would publish a feed without the earlier items."""
+    from shipyard.config.model import UpdatesConfig
+    from shipyard.errors import IntegrityError
+    from shipyard.updates.feeds import read_existing
+
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    if special == "fifo":
+        os.mkfifo(feeds / "appcast.xml")
+    else:
+        (feeds / "appcast.xml").symlink_to(special if special != "dangling" else "gone.xml")
+    config = UpdatesConfig(existing=str(feeds))
+    with pytest.raises(IntegrityError, match="cannot read the existing appcast"):
+        read_existing(config, tmp_path, "appcast.xml")
+    (feeds / "appcast.xml").unlink()
+    assert read_existing(config, tmp_path, "appcast.xml")[0] is None  # truly none: a first release
