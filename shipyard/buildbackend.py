@@ -15,6 +15,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+from shipyard.userinput import read_regular_text
+
 #: PEP 517: a project without ``[build-system]`` is built with setuptools' legacy backend.
 DEFAULT_BACKEND = "setuptools.build_meta:__legacy__"
 DEFAULT_REQUIRES = ("setuptools>=40.8.0",)
@@ -23,9 +25,9 @@ DEFAULT_REQUIRES = ("setuptools>=40.8.0",)
 def missing_backend(source: Path) -> tuple[str, str] | None:
     """None when the build backend of the project at ``source`` can be imported here;
     otherwise why not, and the command that installs it."""
-    try:
-        document = tomllib.loads((source / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
+    try:  # never waits on a FIFO; a too deeply nested file is unreadable, not a crash
+        document = tomllib.loads(read_regular_text(source / "pyproject.toml"))
+    except (OSError, ValueError, RecursionError):
         return None  # no or unreadable pyproject.toml: the build itself reports it
     table = document.get("build-system")
     system = table if isinstance(table, dict) else {}

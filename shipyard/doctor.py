@@ -17,6 +17,7 @@ from shipyard.config.loader import Project
 from shipyard.plugins.manager import PluginRecord, PluginSet
 from shipyard.tools import Requirement, ToolStatus, is_macos, required_tool
 from shipyard.tools.base import MACOS_HINT
+from shipyard.userinput import read_regular_text
 
 
 @dataclass(frozen=True)
@@ -87,8 +88,8 @@ def projects_below(root: Path, depth: int = 2) -> list[Path]:
             if any(part.startswith(".") or part in ("node_modules", "build", "dist")
                    for part in pyproject.relative_to(root).parts):
                 continue
-            try:
-                text = pyproject.read_text(encoding="utf-8", errors="replace")
+            try:  # a FIFO named pyproject.toml is skipped, never waited on
+                text = read_regular_text(pyproject, errors="replace")
             except OSError:
                 continue
             if "[tool.shipyard" in text:

@@ -57,7 +57,8 @@ def read_user_text(path: Path, what: str, *, hint: str | None = None) -> str:
         raise ConfigError(f"{what} {path} is a {kind}, not a file",
                           hint=hint or "point it at a regular file")
     try:
-        data = path.read_bytes()
+        with open_regular(path) as handle:  # no window between the look above and the open
+            data = handle.read()
     except OSError as exc:
         raise ConfigError(f"cannot read {what} {path}: {exc.strerror or exc}",
                           hint=hint or "check that the file exists and is readable") from None

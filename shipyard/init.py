@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from shipyard.errors import ConfigError
 from shipyard.fsutil import atomic_write_text, read_user_text
+from shipyard.userinput import parse_toml
 
 if TYPE_CHECKING:
     import tomlkit.items
@@ -108,10 +109,8 @@ def read_facts(root: Path) -> ProjectFacts:
     if not pyproject.is_file():
         raise ConfigError(f"no pyproject.toml in {root}",
                           hint="run shipyard init in the project's directory, or pass -C DIR")
-    try:
-        document = tomllib.loads(read_user_text(pyproject, "project file"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"pyproject.toml is not valid TOML: {exc}") from None
+    # the one TOML reader of user files: invalid or too deeply nested is exit 4 naming the file
+    document = parse_toml(read_user_text(pyproject, "project file"), str(pyproject))
     backend_value = str(document.get("build-system", {}).get("build-backend", ""))
     backend = BACKENDS.get(backend_value, backend_value or "setuptools")
     project = document.get("project")

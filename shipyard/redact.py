@@ -32,12 +32,16 @@ SECRET_NAMES = frozenset({
 #: Other variables whose name says they hold a secret (a publisher's custom ``token-env``).
 SECRET_SUFFIXES = ("_TOKEN", "_PASSWORD", "_SECRET", "_SECRET_KEY", "_API_KEY", "_PRIVATE_KEY")
 
-# scheme://user:password@ or scheme://token@ (userinfo never holds "/" or "@").
-_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^/@\s:'\"<>]*)"
-                       r"(?::(?P<password>[^/@\s'\"<>]*))?@")
-_QUERY = re.compile(r"(?P<key>[?&;](?:[a-z0-9_.-]*token|password|passwd|pwd|secret|api[_-]?key|"
-                    r"key|sig|signature|x-amz-signature|x-amz-credential|x-amz-security-token|"
-                    r"auth|authorization|access[_-]?key)=)[^&#\s'\"<>]+", re.IGNORECASE)
+# scheme://user:password@ or scheme://token@, read as urllib and httpx read them: the userinfo
+# runs to the last "@" before the host's end ("/", "?", "#"), so a password may hold "@", "'",
+# "!", ",", ";" ... (RFC 3986 allows the sub-delimiters raw); the user part ends at the first ":".
+_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<info>[^/?#\s\"<>\\]*)@")
+# A secret-named query or fragment parameter: any name ending in token, secret, password,
+# signature, credential, api-key, access-key or auth (``client_secret``, ``X-Goog-Signature``,
+# ``#access_token``), or the bare ``key`` / ``sig``.
+_QUERY = re.compile(r"(?P<key>[?&;#](?:[a-z0-9_.-]*(?:token|password|passwd|pwd|secret|"
+                    r"signature|credential|api[_-]?key|access[_-]?key|auth|authorization)|"
+                    r"key|sig)=)[^&#\s'\"<>]+", re.IGNORECASE)
 #: Values registered as secrets (environment, runner, services), masked everywhere.
 _known: set[str] = set()
 
@@ -68,8 +72,8 @@ def forget_secrets() -> None:
 
 
 def _userinfo(match: re.Match[str]) -> str:
-    user, password = match["user"], match["password"]
-    if password is not None:
+    user, colon, _password = match["info"].partition(":")
+    if colon:
         return f"{match['scheme']}{user}:{MASK}@"
     # A lone user part of an http URL is how tokens are often passed (https://TOKEN@host);
     # ssh's "git@" is a user name, not a secret.

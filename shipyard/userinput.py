@@ -55,10 +55,47 @@ def open_regular(path: Path | str) -> BinaryIO:
     return handle
 
 
-def read_regular_text(path: Path | str) -> str:
-    """The UTF-8 text of a regular file (see :func:`open_regular`)."""
+def read_regular_text(path: Path | str, *, errors: str = "strict") -> str:
+    """The UTF-8 text of a regular file (see :func:`open_regular`); ``errors`` as for
+    :meth:`bytes.decode`."""
     with open_regular(path) as handle:
-        return handle.read().decode("utf-8")
+        return handle.read().decode("utf-8", errors)
+
+
+def parse_json(data: str | bytes, *, expect: type = object) -> Any:
+    """JSON from a file or a service answering for the user, as ``expect`` (``dict``, ``list``).
+
+    Anything else (not JSON, nested too deeply for the parser's recursion, another type at the
+    top) raises ``ValueError``, which every reader handles as an unreadable answer."""
+    import json
+
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply to read") from None
+    if not isinstance(value, expect):
+        raise ValueError(f"a JSON {type(value).__name__}, not a {expect.__name__}")
+    return value
+
+
+def read_plist_dict(path: Path | str) -> dict[str, Any]:
+    """The dictionary at the top of the property list ``path`` (XML or binary), read without
+    waiting on a FIFO.  Anything else (not a regular file, not a plist, nested too deeply for
+    the binary reader's recursion, a top level that is not a dictionary) raises ``OSError`` or
+    ``ValueError``, which every reader of a bundle's plists handles as unreadable."""
+    import plistlib
+    from xml.parsers.expat import ExpatError
+
+    with open_regular(path) as handle:
+        try:
+            data = plistlib.load(handle)
+        except (plistlib.InvalidFileException, ExpatError) as exc:
+            raise ValueError(f"not a property list: {exc}") from None
+        except RecursionError:
+            raise ValueError("a property list nested too deeply to read") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"a property list of a {type(data).__name__}, not a dictionary")
+    return data
 
 
 def special_files(root: Path) -> Iterator[tuple[Path, str]]:

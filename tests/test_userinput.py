@@ -243,3 +243,154 @@ def test_a_fifo_where_a_json_file_belongs_is_never_waited_on(tmp_path: Path) -> 
         ReleaseState.load(tmp_path / "state.json", "v1.0.0")
     assert load_record(tmp_path / "record.json") is None
     assert VersionCache(tmp_path / "tool-versions.json")._entries == {}
+
+
+def test_a_fifo_named_pyproject_below_the_project_is_skipped_by_doctor(tmp_path: Path) -> None:
+    from shipyard.doctor import projects_below
+
+    (tmp_path / "pipe").mkdir()
+    os.mkfifo(tmp_path / "pipe" / "pyproject.toml")
+    write_project(tmp_path / "real", "[tool.shipyard]")
+    assert projects_below(tmp_path) == [Path("real")]
+
+
+def test_a_local_package_pyproject_that_cannot_be_read_is_left_to_the_build(
+        tmp_path: Path) -> None:
+    """Too deeply nested (RecursionError) or a FIFO: never a crash, never a wait."""
+    from shipyard.buildbackend import missing_backend
+
+    (tmp_path / "deep").mkdir()
+    (tmp_path / "deep" / "pyproject.toml").write_text("x = " + "[" * DEEP + "]" * DEEP + "\n")
+    assert missing_backend(tmp_path / "deep") is None
+    (tmp_path / "pipe").mkdir()
+    os.mkfifo(tmp_path / "pipe" / "pyproject.toml")
+    assert missing_backend(tmp_path / "pipe") is None
+
+
+def test_a_fifo_in_a_local_package_folder_is_a_config_error(tmp_path: Path) -> None:
+    from shipyard.config.loader import load_project
+    from shipyard.sidecar.install import resolve_requirements
+    from shipyard.sidecar.target import Target
+
+    write_project(tmp_path / "proj", "[tool.shipyard.sidecar]")
+    write_project(tmp_path / "proj" / "lib", "")
+    os.mkfifo(tmp_path / "proj" / "lib" / "data.bin")
+    project = load_project(tmp_path / "proj", env={})
+    with pytest.raises(ConfigError, match=r"sidecar.packages\[1\] \('./lib'\): .*data.bin is a "
+                       "FIFO"):
+        resolve_requirements(project, ["numpy", "./lib"], tmp_path / "build", None,  # type: ignore[arg-type]
+                             "uv", Target.parse("aarch64-apple-darwin"))
+
+
+@pytest.mark.parametrize("special", ["/dev/null", "fifo"])
+def test_a_special_key_or_certificate_file_is_refused_unread(tmp_path: Path,
+                                                             special: str) -> None:
+    """The Sparkle private key file and the signing PEM files: named, never waited on."""
+    from shipyard.errors import CredentialsError
+    from shipyard.signing.certificate import check_pem_files
+    from shipyard.updates.keys import read_private_key
+
+    path = Path(special)
+    if special == "fifo":
+        path = tmp_path / "key"
+        os.mkfifo(path)
+    with pytest.raises(CredentialsError, match="Sparkle private key file .*not a regular file"):
+        read_private_key(key_file=path, env={})
+    with pytest.raises(CredentialsError, match="cannot read the PEM file .*not a regular file"):
+        check_pem_files([path])
+
+
+def test_deeply_nested_pyproject_is_a_config_error_for_init(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    write_project(tmp_path, "")
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + "\n[x]\ny = " + "[" * DEEP + "]" * DEEP + "\n")
+    code, _, err = run_cli(capsys, "-C", str(tmp_path), "init", "--yes")
+    assert code == 4, err
+    assert "pyproject.toml nests tables or arrays too deeply" in err and "bug in shipyard" not in err
+
+
+def _deep_binary_plist() -> bytes:
+    import plistlib
+    import sys
+
+    value: list[object] = []
+    for _ in range(5000):
+        value = [value]
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(100_000)
+    try:
+        return plistlib.dumps(value, fmt=plistlib.FMT_BINARY)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+@pytest.mark.parametrize("content", ["deep", "array", "fifo"])
+def test_a_bundle_plist_that_cannot_be_read_is_unreadable_not_a_crash(tmp_path: Path,
+                                                                      content: str) -> None:
+    """A bundle given to `shipyard sign` / `verify`: its Info.plist too deeply nested for the
+    binary reader, an array instead of a dictionary, or a FIFO."""
+    import plistlib
+    from types import SimpleNamespace
+
+    from shipyard.errors import ShipyardError
+    from shipyard.signing import order, rcodesign
+    from shipyard.userinput import read_plist_dict
+
+    bundle = tmp_path / "Demo.app"
+    (bundle / "Contents").mkdir(parents=True)
+    plist = bundle / "Contents" / "Info.plist"
+    if content == "fifo":
+        os.mkfifo(plist)
+    else:
+        plist.write_bytes(_deep_binary_plist() if content == "deep" else plistlib.dumps([1]))
+    with pytest.raises((ValueError, OSError)):
+        read_plist_dict(plist)
+    item = SimpleNamespace(role=order.ROLE_BUNDLE, path=bundle)
+    assert rcodesign.identifier(item, "com.example") == "com.example.Demo"  # type: ignore[arg-type]
+    assert order.main_executable(bundle) is None
+    from shipyard.app.plist import check_plist_file
+
+    with pytest.raises(ShipyardError, match="is not a readable property list"):
+        check_plist_file(plist)
+
+
+@pytest.mark.parametrize("special", ["/dev/null", "fifo"])
+def test_verify_names_a_special_path_and_skips_special_files_in_a_tree(tmp_path: Path,
+                                                                       special: str) -> None:
+    from shipyard.errors import SigningError
+    from shipyard.signing.macho import is_macho, read_macho
+    from shipyard.signing.verify import verify_path
+
+    path = Path(special)
+    if special == "fifo":
+        path = tmp_path / "pipe"
+        os.mkfifo(path)
+    with pytest.raises(SigningError, match=f"cannot verify {path}: it is a "):
+        verify_path(path)
+    (tmp_path / "tree").mkdir()
+    os.mkfifo(tmp_path / "tree" / "pipe")
+    assert verify_path(tmp_path / "tree").files == []
+    assert not is_macho(tmp_path / "tree" / "pipe")
+    assert read_macho(tmp_path / "tree" / "pipe") is None
+
+
+@pytest.mark.parametrize("special", ["/dev/null", "fifo", "dangling"])
+def test_an_existing_feed_that_is_not_a_file_is_an_error_not_a_first_release(
+        tmp_path: Path, special: str) -> None:
+    """Treating it as "no feed yet" would publish a feed without the earlier items."""
+    from shipyard.config.model import UpdatesConfig
+    from shipyard.errors import IntegrityError
+    from shipyard.updates.feeds import read_existing
+
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    if special == "fifo":
+        os.mkfifo(feeds / "appcast.xml")
+    else:
+        (feeds / "appcast.xml").symlink_to(special if special != "dangling" else "gone.xml")
+    config = UpdatesConfig(existing=str(feeds))
+    with pytest.raises(IntegrityError, match="cannot read the existing appcast"):
+        read_existing(config, tmp_path, "appcast.xml")
+    (feeds / "appcast.xml").unlink()
+    assert read_existing(config, tmp_path, "appcast.xml")[0] is None  # truly none: a first release

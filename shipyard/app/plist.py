@@ -14,6 +14,7 @@ from typing import Any
 
 from shipyard.errors import ShipyardError
 from shipyard.fsutil import atomic_write_bytes
+from shipyard.userinput import read_plist_dict
 
 #: Keys launchd refuses a job without (one of Program / ProgramArguments), and their types.
 LAUNCHD_TYPES: dict[str, type] = {"Label": str, "ProgramArguments": list, "RunAtLoad": bool,
@@ -88,11 +89,8 @@ def write_plist(path: Path, data: Mapping[str, Any], *, kind: str = "info") -> P
 
 def check_plist_file(path: Path, *, kind: str = "info") -> dict[str, Any]:
     try:
-        with open(path, "rb") as handle:
-            data = plistlib.load(handle)
-    except (plistlib.InvalidFileException, ValueError, OSError, RecursionError) as exc:
+        data = read_plist_dict(path)
+    except (ValueError, OSError) as exc:
         raise ShipyardError(f"{path} is not a readable property list: {exc}") from None
-    if not isinstance(data, dict):
-        raise ShipyardError(f"{path} holds a {type(data).__name__}, not a dictionary")
     (check_launchd_plist if kind == "launchd" else check_info_plist)(data, str(path))
     return data

@@ -512,6 +512,15 @@ class UpdatesConfig:
     transition_days: int = option(
         90, doc="Days a retired public key stays listed after `shipyard keys rotate`.", minimum=1)
 
+    def __post_init__(self) -> None:
+        from shipyard.config.templates import check_template
+
+        path = "tool.shipyard.updates"
+        check_template(self.feed_url, f"{path}.feed-url", ("channel", "file"))
+        check_template(self.download_url, f"{path}.download-url", ("tag", "version", "name"))
+        check_template(self.release_notes_url, f"{path}.release-notes-url", ("tag", "version"))
+        check_template(self.appcast_name, f"{path}.appcast-name", ("channel", "suffix"))
+
 
 # --------------------------------------------------------------------------------- publish
 @dataclass(frozen=True, kw_only=True)

@@ -18,6 +18,17 @@ _COMPONENT = re.compile(r"[A-Za-z0-9_+][A-Za-z0-9._+-]*")
 MAX_COMPONENT = 200
 
 
+def check_relative_path(value: str, toml_path: str, *, inside: str, example: str) -> str:
+    """Return ``value`` when it is a relative ``/``-separated path that stays ``inside`` (no
+    ``..``, no empty or ``.`` part, no backslash or NUL), else raise :class:`ConfigError`."""
+    parts = value.split("/")
+    if value.startswith("/") or "\\" in value or "\x00" in value or any(
+            part in ("", ".", "..") for part in parts):
+        raise ConfigError(f"{toml_path} {value!r} must be a relative path inside {inside}, "
+                          "without `..`", hint=f"for example: {example}")
+    return value
+
+
 def check_path_component(value: str, toml_path: str, *, what: str = "name",
                          allow_spaces: bool = False) -> str:
     """Return ``value`` when it is safe as one path component, else raise :class:`ConfigError`

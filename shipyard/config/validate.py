@@ -15,7 +15,8 @@ from typing import Any
 
 from shipyard.config.fields import toml_key
 from shipyard.config.model import ShipyardConfig, SidecarConfig
-from shipyard.config.names import check_path_component
+from shipyard.config.names import check_path_component, check_relative_path
+from shipyard.config.templates import check_template
 from shipyard.errors import ConfigError
 from shipyard.writers.text import check_text
 
@@ -121,11 +122,8 @@ def _check_sidecar(cfg: SidecarConfig, project_name: str, version: str, sources:
 def archive_file_name(cfg: SidecarConfig, *, name: str, target: str, version: str) -> str:
     """``archive`` with its placeholders filled, checked as one file name ending in .tar.gz."""
     path = f"{SIDECAR}.archive"
-    try:
-        expanded = cfg.archive.format(name=name, target=target, version=version)
-    except (KeyError, IndexError, ValueError, AttributeError) as exc:
-        raise ConfigError(f"{path} {cfg.archive!r} is not a valid template ({exc})",
-                          hint="placeholders: {name}, {target}, {version}") from None
+    check_template(cfg.archive, path, ("name", "target", "version"))
+    expanded = cfg.archive.format(name=name, target=target, version=version)
     shown = path if expanded == cfg.archive else f"{path} (expanded from {cfg.archive!r})"
     check_path_component(expanded, shown)
     if not expanded.endswith(ARCHIVE_SUFFIX):
@@ -222,10 +220,9 @@ def _check_kernels(config: ShipyardConfig) -> None:
                 raise ConfigError(f"{path}.variants.{variant_name}.defines: {macro!r} is not a "
                                   "preprocessor macro name", hint="use letters, digits and _, "
                                   "not starting with a digit, e.g. USE_FP16")
-    inside = config.kernels.wheel_path
-    if inside and (inside.startswith("/") or ".." in inside.split("/") or "\x00" in inside):
-        raise ConfigError(f"{path}.wheel-path {inside!r} must be a relative path inside the "
-                          "wheel, without `..`", hint='for example: wheel-path = "mypkg/kernels"')
+    if config.kernels.wheel_path:
+        check_relative_path(config.kernels.wheel_path, f"{path}.wheel-path", inside="the wheel",
+                            example='wheel-path = "mypkg/kernels"')
 
 
 def _check_entitlements(config: ShipyardConfig) -> None:

@@ -38,6 +38,7 @@ from shipyard.kernels.plan import (
     Link,
     Plan,
     air_path,
+    bind_cached,
     check_output_dir,
     digest,
     lib_path,
@@ -209,6 +210,7 @@ def _cache_output(final: Path, dry_run: bool) -> Iterator[Path]:
     with staging_dir(final.parent, final.name) as stage:
         yield stage / final.name
         os.replace(stage / final.name, final)
+    bind_cached(final)
 
 
 def _execute(compiles: list[Compile], links: list[Link], *, metal: Metal,

@@ -14,11 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shipyard import ui
 from shipyard.config.model import KernelsConfig
 from shipyard.errors import ConfigError
-from shipyard.fsutil import user_path_kind
+from shipyard.fsutil import sha256_file, user_path_kind
 from shipyard.kernels.sources import IncludeGraph, KernelSource
 from shipyard.kernels.toolchain import Toolchain
+from shipyard.sidecar.cacherecord import drop, load_record, write_record
 from shipyard.tools.xcrun import metal_compile_flags
 
 COMBINED = "kernels.metallib"
@@ -110,10 +112,40 @@ class Plan:
     links: list[Link] = field(default_factory=list)
 
     def missing_compiles(self, cache: Path) -> list[Compile]:
-        return [c for c in self.compiles if not air_path(cache, c.key).exists()]
+        return [c for c in self.compiles if not is_cached(air_path(cache, c.key))]
 
     def missing_links(self, cache: Path) -> list[Link]:
-        return [link for link in self.links if not lib_path(cache, link.key).exists()]
+        return [link for link in self.links if not is_cached(lib_path(cache, link.key))]
+
+
+# A cache entry's name is the key of its inputs, which says nothing about its bytes: anyone who
+# can write to the cache could swap a metallib, and the next wheel would ship it.  So each
+# entry is bound, when it is made, to a record of its sha256 (the sidecar caches' records), and
+# used only while it matches; otherwise it is dropped (one warning) and built again.
+def _record_of(entry: Path) -> Path:
+    return entry.with_name(entry.name + ".record.json")
+
+
+def bind_cached(entry: Path) -> None:
+    """Record the sha256 of the cache entry just made (see :func:`is_cached`)."""
+    write_record(_record_of(entry), {"entry": entry.name, "sha256": sha256_file(entry)})
+
+
+def is_cached(entry: Path) -> bool:
+    """True when ``entry`` exists and still matches the record made with it."""
+    if not entry.exists() and not entry.is_symlink():
+        return False
+    record = load_record(_record_of(entry), entry=entry.name)
+    try:
+        if record is not None and not entry.is_symlink() and \
+                sha256_file(entry) == record.get("sha256"):
+            return True
+    except OSError:
+        pass
+    ui.warn(f"kernels cache entry {entry.name} does not match its record (changed since it was "
+            "built, or from an older shipyard): building it again")
+    drop(entry, _record_of(entry))
+    return False
 
 
 def air_path(cache: Path, key: str) -> Path:

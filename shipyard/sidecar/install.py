@@ -22,7 +22,7 @@ from shipyard.errors import ConfigError, ToolMissingError
 from shipyard.sidecar.target import Target
 from shipyard.tools import Pip, Uv
 from shipyard.tools.runner import Runner
-from shipyard.userinput import special_kind
+from shipyard.userinput import refuse_special, special_kind
 
 
 @dataclass(frozen=True)
@@ -71,11 +71,13 @@ def resolve_requirements(project: Project, packages: list[str], build_dir: Path,
     """
     env = {} if target.is_macos else {"SHIPYARD_KERNELS_MISSING_TOOLCHAIN": "skip"}
     resolved = []
-    for item in packages:
+    for index, item in enumerate(packages):
         local = _local_path(project, item)
         if local is None:
             resolved.append(item)
         elif local.is_dir():
+            # its build reads the folder (pyproject.toml, the sources): a FIFO would hang it
+            refuse_special(local, f"tool.shipyard.sidecar.packages[{index}] ({item!r})")
             resolved.append(str(build_wheel(local, build_dir, runner, installer, env)))
         elif local.is_file():
             resolved.append(str(local))

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 
 from shipyard.errors import CredentialsError
 from shipyard.signing.keychain import CERT_ENV, PASSWORD_ENV
+from shipyard.userinput import open_regular
 
 
 def p12_as_pem(data: bytes, password: str, *, cert_env: str = CERT_ENV,
@@ -50,7 +51,8 @@ def check_pem_files(files: Sequence[Path]) -> None:
     certificate, has_key = None, False
     for path in files:
         try:
-            data = Path(path).read_bytes()
+            with open_regular(path) as handle:  # never waits on a FIFO, never reads a device
+                data = handle.read()
         except OSError as exc:
             raise CredentialsError(f"cannot read the PEM file {path}: {exc.strerror}",
                                    hint="check tool.shipyard.sign.certificate-pem / "

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from shipyard.errors import ConfigError
 from shipyard.fsutil import atomic_write_bytes
+from shipyard.userinput import read_plist_dict
 
 
 @dataclass(frozen=True)
@@ -81,11 +82,7 @@ def _check_rule(pattern: str, keys: Sequence[str]) -> None:
 def read_entitlements(path: Path) -> dict[str, object]:
     """Parse an entitlements plist (used by tests and ``--dry-run`` listings)."""
     try:
-        with open(path, "rb") as handle:
-            data = plistlib.load(handle)
-    except (plistlib.InvalidFileException, ValueError, OSError, RecursionError) as exc:
+        return read_plist_dict(path)
+    except (ValueError, OSError) as exc:
         raise ConfigError(f"{path} is not a readable entitlements property list: {exc}",
-                          hint="write it as an XML plist of reverse-DNS keys") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path} is not an entitlements dictionary")
-    return data
+                          hint="write it as an XML plist (a dictionary) of reverse-DNS keys") from None

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shipyard.binaries import HEAD_SIZE, binary_kind, is_macho_head
+from shipyard.userinput import open_regular
 
 MH_OBJECT, MH_EXECUTE, MH_DYLIB, MH_DYLINKER, MH_BUNDLE = 0x1, 0x2, 0x6, 0x7, 0x8
 LC_ID_DYLIB = 0xD
@@ -45,8 +46,8 @@ class MachOInfo:
 
 def is_macho(path: Path) -> bool:
     """True when ``path`` is a regular file starting with a Mach-O (or fat Mach-O) magic."""
-    try:
-        with open(path, "rb") as handle:
+    try:  # a FIFO or device is never opened blocking: not Mach-O
+        with open_regular(path) as handle:
             head = handle.read(HEAD_SIZE)
     except OSError:
         return False
@@ -56,7 +57,7 @@ def is_macho(path: Path) -> bool:
 def read_macho(path: Path) -> MachOInfo | None:
     """Parse the header and load commands of ``path``; None when it is not Mach-O."""
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             data = handle.read(HEADER_LIMIT)
     except OSError:
         return None

@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from shipyard.errors import ConfigError, CredentialsError, NotarizationError
+from shipyard.userinput import parse_json
 
 AUDIENCE = "appstoreconnect-v1"
 MAX_TOKEN_SECONDS = 20 * 60
@@ -232,10 +233,8 @@ def _chunks(path: Path) -> Iterator[bytes]:
 
 def _json_body(response: httpx.Response, url: str) -> dict[str, Any]:
     try:
-        body = response.json()
-    except ValueError:
-        raise NotarizationError(f"{url} answered with something that is not JSON: "
+        body: dict[str, Any] = parse_json(response.content, expect=dict)
+    except ValueError as exc:
+        raise NotarizationError(f"{url} answered with something shipyard cannot read ({exc}): "
                                 f"{response.text[:200]!r}") from None
-    if not isinstance(body, dict):
-        raise NotarizationError(f"{url} answered with unexpected JSON: {str(body)[:200]}")
     return body

@@ -17,15 +17,14 @@ item of its own and its entitlements go on the bundle.
 from __future__ import annotations
 
 import os
-import plistlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.parsers.expat import ExpatError
 
 from shipyard.errors import SigningError
 from shipyard.signing.entitlements import EntitlementRules, Entitlements
 from shipyard.signing.macho import MachOInfo, read_macho
+from shipyard.userinput import read_plist_dict
 
 BUNDLE_SUFFIXES = (".app", ".framework", ".bundle", ".plugin", ".xpc", ".appex", ".kext")
 ROLE_LIBRARY, ROLE_EXECUTABLE, ROLE_BUNDLE = "library", "executable", "bundle"
@@ -140,9 +139,8 @@ def main_executable(bundle: Path) -> Path | None:
     name = ""
     if info_plist.is_file():
         try:
-            with open(info_plist, "rb") as handle:
-                name = str(plistlib.load(handle).get("CFBundleExecutable", ""))
-        except (plistlib.InvalidFileException, ExpatError, ValueError, OSError):
+            name = str(read_plist_dict(info_plist).get("CFBundleExecutable", ""))
+        except (ValueError, OSError):
             name = ""
     candidate = bundle / "Contents" / "MacOS" / (name or bundle.stem)
     info = read_macho(candidate) if candidate.is_file() else None

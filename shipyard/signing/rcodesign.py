@@ -10,7 +10,6 @@ checked writable before the first file is touched.
 from __future__ import annotations
 
 import os
-import plistlib
 import shutil
 import stat
 from collections.abc import Callable, Sequence
@@ -19,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from xml.parsers.expat import ExpatError
 
 from shipyard import ui
 from shipyard.errors import SigningError, ToolMissingError
@@ -30,6 +28,7 @@ from shipyard.signing.codesig import read_slices
 from shipyard.signing.entitlements import Entitlements
 from shipyard.signing.order import ROLE_BUNDLE, SignItem, SignPlan, main_executable
 from shipyard.signing.request import SignRequest
+from shipyard.userinput import read_plist_dict
 
 INSTALL_HINT = RCODESIGN_INSTALL_HINT
 
@@ -198,11 +197,10 @@ def identifier(item: SignItem, prefix: str) -> str:
     if item.role == ROLE_BUNDLE:
         plist = item.path / "Contents" / "Info.plist"
         try:
-            with open(plist, "rb") as handle:
-                found = plistlib.load(handle).get("CFBundleIdentifier")
+            found = read_plist_dict(plist).get("CFBundleIdentifier")
             if isinstance(found, str) and found:
                 return found
-        except (OSError, plistlib.InvalidFileException, ExpatError, ValueError):
+        except (OSError, ValueError):
             pass
     stem = item.path.name.split(".", 1)[0] or item.path.name
     return f"{prefix.rstrip('.')}.{stem}" if prefix else stem

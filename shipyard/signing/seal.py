@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import plistlib
 from pathlib import Path
 from typing import Any
 
 from shipyard.signing.codesig import _CodeDirectory, read_slices
+from shipyard.userinput import read_plist_dict
 
 SLOT_INFO, SLOT_RESOURCES = 1, 3
 
@@ -35,9 +35,10 @@ def seal_problems(bundle: Path, main_executable: Path) -> list[str]:
         return ["the bundle has no seal (_CodeSignature/CodeResources): sign the bundle itself"]
     problems = _slot_problems(slices, contents / "Info.plist", resources)
     try:
-        with open(resources, "rb") as handle:
-            files = plistlib.load(handle).get("files2", {})
-    except (OSError, plistlib.InvalidFileException, ValueError):
+        files = read_plist_dict(resources).get("files2", {})
+        if not isinstance(files, dict):
+            raise ValueError("files2 is not a dictionary")
+    except (OSError, ValueError):
         return [*problems, "the bundle seal (CodeResources) cannot be read"]
     for relative, entry in sorted(files.items()):
         why = _entry_problem(contents / relative, entry)

@@ -21,6 +21,7 @@ from typing import Any
 from shipyard.binaries import HEAD_SIZE, is_macho_head
 from shipyard.errors import SigningError
 from shipyard.signing.codesig import SliceSignature, read_slices
+from shipyard.userinput import open_regular, special_kind
 
 TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar")
 ZIP_SUFFIXES = (".zip", ".whl")
@@ -239,6 +240,10 @@ Reader = Any  # a zero-argument callable returning the member's bytes
 
 
 def _members(path: Path) -> Iterator[tuple[str, Reader]]:
+    kind = special_kind(path, follow=True)
+    if kind:  # reading a FIFO waits for a writer forever, a device never ends
+        raise SigningError(f"cannot verify {path}: it is a {kind}, not a file or directory",
+                           hint="pass a Mach-O file, a bundle, a directory or a .tar.gz/.zip/.whl")
     if path.is_dir():
         yield from _tree_members(path)
     elif path.name.endswith(TAR_SUFFIXES):
@@ -251,7 +256,7 @@ def _members(path: Path) -> Iterator[tuple[str, Reader]]:
 
 def _is_macho_file(path: Path) -> bool:
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             return is_macho_head(handle.read(HEAD_SIZE))
     except OSError as exc:
         raise SigningError(f"cannot read {path}: {exc.strerror}") from None
@@ -262,7 +267,8 @@ def _tree_members(root: Path) -> Iterator[tuple[str, Reader]]:
         dirnames.sort()
         for name in sorted(filenames):
             path = Path(directory) / name
-            if not path.is_symlink() and _is_macho_file(path):
+            # a FIFO, socket or device in the tree is not code: skipped, never opened
+            if not path.is_symlink() and not special_kind(path) and _is_macho_file(path):
                 yield path.relative_to(root).as_posix(), path.read_bytes
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from shipyard.errors import ConfigError, ShipyardError
+from shipyard.errors import ConfigError, IntegrityError, ShipyardError
+from shipyard.userinput import open_regular
 
 if TYPE_CHECKING:
     from shipyard.config.loader import Project
@@ -82,7 +83,15 @@ def read_existing(config: UpdatesConfig, root: Path, name: str) -> tuple[bytes |
         return _download(url), url
     path = Path(config.existing).expanduser()
     path = (path if path.is_absolute() else root / path) / name
-    return (path.read_bytes() if path.is_file() else None), str(path)
+    if not path.exists() and not path.is_symlink():
+        return None, str(path)
+    try:  # a FIFO, device or dangling link there is not "no feed yet": its items would be lost
+        with open_regular(path) as handle:
+            return handle.read(), str(path)
+    except OSError as exc:
+        raise IntegrityError(f"cannot read the existing appcast {path}: {exc.strerror or exc}",
+                            hint="the feed is never replaced without reading it first; make it "
+                            "the regular file of the current feed, or remove it") from None
 
 
 def _download(url: str) -> bytes | None:

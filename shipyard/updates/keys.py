@@ -128,13 +128,14 @@ def read_private_key(*, key_file: Path | None, env: Mapping[str, str]) -> Signin
     """The key from ``key_file`` when given, else from ``SPARKLE_PRIVATE_KEY``."""
     if key_file is not None:
         try:
-            text = key_file.read_text(encoding="ascii")
+            text = read_regular_text(key_file)  # never waits on a FIFO, never reads a device
         except FileNotFoundError:
             raise CredentialsError(f"Sparkle private key file {key_file} does not exist",
                                    hint="create it with `shipyard keys generate`") from None
-        except (OSError, UnicodeDecodeError) as exc:
+        except (OSError, UnicodeDecodeError) as exc:  # the reason, never the file's bytes
+            reason = exc.strerror if isinstance(exc, OSError) else None
             raise CredentialsError(f"cannot read Sparkle private key file {key_file}: "
-                                   f"{type(exc).__name__}") from None
+                                   f"{reason or type(exc).__name__}") from None
         return decode_private_key(text, str(key_file))
     text = env.get(ENV_PRIVATE_KEY, "")
     if not text:

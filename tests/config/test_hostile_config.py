@@ -36,7 +36,38 @@ CASES = [
      ["tool.shipyard.sidecar.archive '{name}-{arch}.tar.gz' is not a valid template",
       "placeholders: {name}, {target}, {version}"]),
     ("archive-attribute", SC + 'archive = "{name.__class__}.tar.gz"', {},
-     ["tool.shipyard.sidecar.archive (expanded from"]),
+     ["tool.shipyard.sidecar.archive '{name.__class__}.tar.gz' is not a valid template: "
+      "'{name.__class__}' is not one of its placeholders"]),
+    # every other template is checked the same way when loaded, not formatted late in a release
+    ("release-notes-unknown", '[tool.shipyard.updates]\nrelease-notes-url = "https://x/{nope}"',
+     {}, ["tool.shipyard.updates.release-notes-url 'https://x/{nope}' is not a valid template",
+          "placeholders: {tag}, {version}"]),
+    ("feed-url-brace", '[tool.shipyard.updates]\nfeed-url = "https://x/{file"', {},
+     ["tool.shipyard.updates.feed-url 'https://x/{file' is not a valid template"]),
+    ("appcast-name-index", '[tool.shipyard.updates]\nappcast-name = "{channel[0]}.xml"', {},
+     ["tool.shipyard.updates.appcast-name", "'{channel[0]}' is not one of its placeholders"]),
+    ("updates-download-positional", '[tool.shipyard.updates]\ndownload-url = "https://x/{}"', {},
+     ["tool.shipyard.updates.download-url 'https://x/{}' is not a valid template"]),
+    ("homebrew-download-spec", '[tool.shipyard.publish.homebrew]\ntap = "https://h/t.git"\n'
+     'download-url = "https://x/{name!r:>{version}}"', {},
+     ["tool.shipyard.publish.homebrew.download-url", "is not one of its placeholders"]),
+    # npm: the command and the package's last name part name files of the packed packages
+    ("npm-bin-climbs-out", '[tool.shipyard.publish.npm]\npackage = "@mlx/runner"\n'
+     'bin = "../../../escape"', {},
+     ["tool.shipyard.publish.npm.bin contains a path separator: '../../../escape'"]),
+    ("npm-package-name", '[tool.shipyard.publish.npm]\npackage = "@mlx/.."', {},
+     ["tool.shipyard.publish.npm.package '@mlx/..' is not an npm package name",
+      'package = "@mlx/runner"']),
+    ("npm-binary-climbs-out", '[tool.shipyard.publish.npm]\npackage = "runner"\n'
+     'binary = "bin/../../x"', {},
+     ["tool.shipyard.publish.npm.binary 'bin/../../x' must be a relative path inside"]),
+    ("appcast-directory-climbs-out", '[tool.shipyard.publish.appcast]\nrepo = "https://h/p.git"\n'
+     'directory = "../../.."', {},
+     ["tool.shipyard.publish.appcast.directory '../../..' must be a relative path inside the "
+      "repository"]),
+    ("swiftpm-download-attribute", '[tool.shipyard.publish.swiftpm]\nrepo = "https://h/s.git"\n'
+     'package = "Demo"\ndownload-url = "https://x/{tag.__class__.__mro__}"', {},
+     ["tool.shipyard.publish.swiftpm.download-url", "'{tag.__class__.__mro__}' is not one"]),
     ("archive-suffix", SC + 'archive = "{name}.zip"', {},
      ["must be a file name ending in .tar.gz, got 'demo.zip'"]),
     ("pbs-version-shell", SC + 'pbs-version = "3.12.13; rm"', {},

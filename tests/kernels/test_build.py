@@ -208,3 +208,30 @@ def test_out_dir_at_the_project_root_cannot_replace_the_kernel_sources(
     assert code == 4, err
     assert "holds the kernel sources" in err
     assert sorted(p.name for p in (kernel_project / "kernels").iterdir()) == sources
+
+
+def test_a_swapped_cache_entry_is_built_again_not_shipped(kernel_project: Path, fake_log: FakeLog,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """Entries are named after their inputs' key: a metallib swapped in the cache (here: each
+    for another valid one) must never reach the output, even when the output is rebuilt."""
+    import shutil
+
+    def functions() -> dict[str, list[str]]:
+        catalog = json.loads((kernel_project / "out" / "kernels.json").read_text())
+        return {name: sorted(entry["functions"]) for name, entry in catalog["metallibs"].items()}
+
+    build(kernel_project)
+    good = functions()
+    libs = sorted((kernel_project / "cache" / "lib").glob("*.metallib"))
+    contents = [lib.read_bytes() for lib in libs]
+    swapped = contents[1:] + contents[:1]
+    for lib, data in zip(libs, swapped, strict=True):
+        lib.write_bytes(data)
+    shutil.rmtree(kernel_project / "out")
+    capsys.readouterr()
+    result = build(kernel_project)
+    assert result.linked == len(libs)  # every swapped entry was linked again
+    assert functions() == good
+    assert all(lib.read_bytes() != data for lib, data in zip(libs, swapped, strict=True))
+    captured = capsys.readouterr()
+    assert "does not match its record" in captured.out + captured.err

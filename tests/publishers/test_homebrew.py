@@ -65,3 +65,36 @@ def test_same_version_with_other_bytes_is_a_conflict(tmp_path: Path) -> None:
 def test_formula_class_names() -> None:
     assert formula_class("shipyard-demo") == "ShipyardDemo"
     assert formula_class("mlx_runner@2") == "MlxRunner2"
+
+
+@pytest.mark.parametrize("target", [".", "/dev/zero"])
+def test_a_tap_file_that_links_to_a_folder_or_device_is_never_read(tmp_path: Path,
+                                                                   target: str) -> None:
+    """Whoever can push to the tap can make the cask a link: to a device, reading it would never
+    end.  It is not a cask of this release, so the release publishes (replacing it)."""
+    tap = _tap_with_link(tmp_path, "Casks/mlxrunner.rb", target)
+    dmg = artifact(tmp_path / "dist", "MLXR.dmg", b"dmg", kind="dmg")
+    assert not HomebrewPublisher().is_published(context(tmp_path, _options(tap), [dmg]), dmg)
+
+
+def test_a_tap_folder_that_is_a_link_is_never_written_through(tmp_path: Path) -> None:
+    """A link named Casks would send the cask into any folder of this machine."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    tap = _tap_with_link(tmp_path, "Casks", str(outside))
+    dmg = artifact(tmp_path / "dist", "MLXR.dmg", b"dmg", kind="dmg")
+    with pytest.raises(PublishConflictError, match="Casks is a symbolic link or a file"):
+        HomebrewPublisher().publish(context(tmp_path, _options(tap), [dmg]), [dmg])
+    assert list(outside.iterdir()) == []
+
+
+def _tap_with_link(tmp_path: Path, path: str, target: str) -> Path:
+    tap = bare_repo(tmp_path / "tap.git")
+    work = tmp_path / "work"
+    subprocess.run(["git", "clone", "-q", str(tap), str(work)], check=True)
+    (work / path).parent.mkdir(parents=True, exist_ok=True)
+    (work / path).symlink_to(target)
+    for argv in (["add", "-A"], ["-c", "user.name=x", "-c", "user.email=x@x", "commit", "-qm",
+                                 "link"], ["push", "-q", "origin", "HEAD:main"]):
+        subprocess.run(["git", "-C", str(work), *argv], check=True)
+    return tap

@@ -147,3 +147,22 @@ def test_appcast_feed_in_the_pages_repository(tmp_path: Path) -> None:
     AppcastPublisher().publish(ctx, [first])
     _assert_resume_checks(AppcastPublisher(), ctx, first,
                           context(tmp_path / "b", options, [second]), second)
+
+
+@pytest.mark.parametrize("body", [b"[" * 100_000 + b"]" * 100_000, b"<html>proxy error</html>",
+                                  b"[1, 2]"])
+def test_a_registry_answer_shipyard_cannot_read_is_an_error_not_a_crash(body: bytes) -> None:
+    """A hostile or broken service: JSON nested past the parser's recursion, not JSON at all,
+    or another type than the API returns."""
+    import httpx
+
+    from shipyard.errors import ShipyardError
+    from shipyard.release.publishers.github import GitHubClient, _message
+
+    request = httpx.Request("GET", "https://api.example/repos/a/b/releases/tags/v1")
+    response = httpx.Response(200, content=body, request=request)
+    client = GitHubClient("https://api.example", "a/b", "token")
+    if body != b"[1, 2]":
+        with pytest.raises(ShipyardError, match="answered with something shipyard cannot read"):
+            client._ok(response)
+    assert _message(httpx.Response(422, content=body, request=request)) == body.decode()[:200]

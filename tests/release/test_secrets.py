@@ -148,6 +148,15 @@ def test_failing_release_shows_and_writes_no_secret(root: Path,
     ("https://h/f?X-Amz-Signature=deadbeef", f"https://h/f?X-Amz-Signature={MASK}"),
     ("https://registry.npmjs.org/@scope%2fpkg", "https://registry.npmjs.org/@scope%2fpkg"),
     ("no url here: a@b.example", "no url here: a@b.example"),
+    # the userinfo runs to the last "@" (as urllib and httpx read it); sub-delimiters are raw
+    ("https://user:p@ss@host/x", f"https://user:{MASK}@host/x"),
+    ("https://tok@en@host/x", f"https://{MASK}@host/x"),
+    ("https://u:p'w@h/", f"https://u:{MASK}@h/"),
+    ("https://u:p!w,x;y=z@h/", f"https://u:{MASK}@h/"),
+    # any parameter named like a secret, in the query or the fragment
+    ("https://h/f?X-Goog-Signature=abc&x=1", f"https://h/f?X-Goog-Signature={MASK}&x=1"),
+    ("https://h/?client_secret=abc", f"https://h/?client_secret={MASK}"),
+    ("https://h/cb#access_token=xyz", f"https://h/cb#access_token={MASK}"),
 ])
 def test_redact_urls(text: str, shown: str) -> None:
     assert redact(text) == shown

@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shipyard.config.fields import option
+from shipyard.config.names import check_relative_path
 from shipyard.errors import ConfigError, PublishConflictError
-from shipyard.fsutil import atomic_write_bytes, sha256_file, staging_dir
+from shipyard.fsutil import sha256_file, staging_dir
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
 from shipyard.plugins.specs import hookimpl
 from shipyard.release.publishers import runner_of, secret_from_env
@@ -44,6 +45,11 @@ class AppcastOptions:
                               "as assets; empty attaches nothing.")
     api_url: str = option("https://api.github.com", doc="GitHub REST API root.")
     token_env: str = option("GITHUB_TOKEN", doc="Environment variable holding the GitHub token.")
+
+    def __post_init__(self) -> None:
+        if self.directory.strip("/"):
+            check_relative_path(self.directory.strip("/"), "tool.shipyard.publish.appcast."
+                                "directory", inside="the repository", example='directory = "feeds"')
 
 
 def _relative(o: AppcastOptions, name: str) -> str:
@@ -129,8 +135,8 @@ class AppcastPublisher(Publisher):
         with staging_dir(ctx.out_dir, "appcast-pages") as tmp:
             clone = repo.clone(tmp / "pages")
             for artifact in artifacts:
-                atomic_write_bytes(clone / _relative(o, artifact.name),
-                                   artifact.file(ctx.out_dir).read_bytes())
+                repo.write(clone, _relative(o, artifact.name),
+                           artifact.file(ctx.out_dir).read_bytes())
             if repo.commit(clone, f"appcast {ctx.version} ({ctx.channel})"):
                 repo.push(clone)
 

@@ -19,6 +19,7 @@ from shipyard.errors import CredentialsError, PublishConflictError, ShipyardErro
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
 from shipyard.plugins.specs import hookimpl
 from shipyard.release.publishers import secret_from_env
+from shipyard.userinput import parse_json
 
 if TYPE_CHECKING:
     import httpx
@@ -72,7 +73,11 @@ class GitHubClient:
         if response.status_code >= 400:
             raise ShipyardError(f"github: {response.request.method} {response.request.url.path} "
                                 f"failed ({response.status_code}): {_message(response)}")
-        return response.json()
+        try:
+            return parse_json(response.content)
+        except ValueError as exc:
+            raise ShipyardError(f"github: {response.request.method} {response.request.url.path} "
+                                f"answered with something shipyard cannot read ({exc})") from None
 
     def release_for_tag(self, tag: str) -> dict[str, Any] | None:
         response = self._call("GET", f"/repos/{self.repo}/releases/tags/{tag}")
@@ -118,7 +123,7 @@ class GitHubClient:
 
 def _message(response: httpx.Response) -> str:
     try:
-        return str(response.json().get("message", response.text[:200]))
+        return str(parse_json(response.content, expect=dict).get("message", response.text[:200]))
     except ValueError:
         return response.text[:200]
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from shipyard.errors import PublishConflictError
+from shipyard.fsutil import atomic_write_bytes
 from shipyard.tools import Git, Runner
 
 AUTHOR_NAME = "shipyard"
@@ -27,6 +29,29 @@ class RemoteRepo:
         self.git.run(["clone", "-q", "--depth", "1", "--branch", ref or self.branch, self.url,
                       str(dest)], read_only=True)
         return dest
+
+    def write(self, clone: Path, relative: str, data: bytes) -> None:
+        """Write ``data`` to ``relative`` (``/``-separated) in ``clone``, replacing what is there.
+
+        What the remote holds is not ours: a folder on the way that is a symbolic link (or a
+        part that climbs out) would send the write anywhere on this machine.  Refused; a link
+        at the file itself is replaced by the file, like any other old content."""
+        parts = relative.split("/")
+        folder = clone
+        for index, part in enumerate(parts):
+            if part in ("", ".", ".."):
+                raise PublishConflictError(f"{self.url}: {relative!r} is not a path inside the "
+                                           "repository", hint="fix the publisher's options")
+            if index == len(parts) - 1:
+                break
+            folder = folder / part
+            if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+                raise PublishConflictError(
+                    f"{self.url}: {'/'.join(parts[:index + 1])} is a symbolic link or a file, "
+                    f"not a folder, so {relative} is not written",
+                    hint="replace it with a folder in the repository (its content is not "
+                    "shipyard's to follow)")
+        atomic_write_bytes(clone / relative, data)
 
     def has_ref(self, ref: str) -> bool:
         result = self.git.run(["ls-remote", self.url, ref], read_only=True, quiet=True)

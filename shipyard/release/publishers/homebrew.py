@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from shipyard.config.fields import option
+from shipyard.config.templates import check_template
 from shipyard.errors import ConfigError, PublishConflictError
-from shipyard.fsutil import atomic_write_text, staging_dir
+from shipyard.fsutil import staging_dir
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
 from shipyard.plugins.specs import hookimpl
 from shipyard.release.publishers import runner_of
 from shipyard.release.publishers.gitrepo import RemoteRepo
 from shipyard.tools import Git
+from shipyard.userinput import read_regular_text
 from shipyard.writers import ruby
 
 if TYPE_CHECKING:
@@ -51,6 +53,7 @@ class HomebrewOptions:
     def __post_init__(self) -> None:
         if self.name:
             check_token(self.name, f"{OPTIONS}.name")
+        check_template(self.download_url, f"{OPTIONS}.download-url", ("tag", "version", "name"))
 
 
 OPTIONS = "tool.shipyard.publish.homebrew"
@@ -158,7 +161,12 @@ class HomebrewPublisher(Publisher):
             existing = repo.clone(tmp / "tap") / relative
             if not existing.exists():
                 return False
-            text = existing.read_text(encoding="utf-8", errors="replace")  # substrings only
+            # Substrings only.  The tap's file may be a link to a FIFO or a device: never
+            # waited on or read, it is not a formula of this release (publishing replaces it).
+            try:
+                text = read_regular_text(existing, errors="replace")
+            except OSError:
+                text = ""
         if f'version "{ctx.version}"' not in text:
             return False  # an older version: this release updates it
         if f'sha256 "{artifact.sha256}"' in text:
@@ -177,7 +185,7 @@ class HomebrewPublisher(Publisher):
             written = []
             for artifact in artifacts:
                 relative, text = self._file(ctx, artifact)
-                atomic_write_text(clone / relative, text)
+                repo.write(clone, relative, text.encode())
                 written.append((artifact, relative))
             if repo.commit(clone, f"{self._token(ctx)} {ctx.version}"):
                 repo.push(clone)

@@ -10,6 +10,7 @@ main package whose binaries are missing.  Prereleases go out with ``--tag <chann
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,13 +19,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlparse
 
 from shipyard.config.fields import option
-from shipyard.errors import PublishConflictError, ShipyardError
+from shipyard.config.names import check_path_component, check_relative_path
+from shipyard.errors import ConfigError, PublishConflictError, ShipyardError
 from shipyard.fsutil import atomic_write_text, staging_dir
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
 from shipyard.plugins.specs import hookimpl
 from shipyard.release.publishers import runner_of, secret_from_env
 from shipyard.release.publishers.npm_launcher import launcher_js
 from shipyard.tools import Npm
+from shipyard.userinput import parse_json
 
 if TYPE_CHECKING:
     from shipyard.manifest import Artifact
@@ -53,6 +56,26 @@ class NpmOptions:
     access: str = option("public", doc="`npm publish --access`.", choices=("public", "restricted"))
     license: str = option("Apache-2.0", doc="License field of every package.")
     description: str = option("", doc="Description field; empty means the project's name.")
+
+    def __post_init__(self) -> None:
+        # The package's last name part or ``bin`` names files of the packages being packed:
+        # "../x" would write the artifact outside them.
+        if not PACKAGE.fullmatch(self.package) or len(self.package) > 214:
+            raise ConfigError(f"{OPTIONS}.package {self.package!r} is not an npm package name",
+                              hint='lower-case letters, digits and "-._~", optionally scoped: '
+                              'package = "@mlx/runner"')
+        check_path_component(self.bin or self.package.rsplit("/", 1)[-1],
+                             f"{OPTIONS}.bin" if self.bin else f"{OPTIONS}.package",
+                             what="name (the command npm installs)")
+        if self.binary:
+            check_relative_path(self.binary, f"{OPTIONS}.binary", inside="the unpacked artifact",
+                                example='binary = "mlxr/bin/mlxr"')
+
+
+OPTIONS = "tool.shipyard.publish.npm"
+#: An npm package name (``runner``, ``@mlx/runner``): lower case and URL-safe, as the registry
+#: accepts new packages; no leading "." or "_".
+PACKAGE = re.compile(r"(?:@[a-z0-9~-][a-z0-9._~-]*/)?[a-z0-9~-][a-z0-9._~-]*")
 
 
 def platform_name(package: str, artifact: Artifact) -> str:
@@ -112,8 +135,15 @@ class NpmPublisher(Publisher):
         if response.status_code >= 400:
             raise ShipyardError(f"npm: {ctx.options.registry} answered {response.status_code} "
                                 f"for {package}")
-        versions: dict[str, Any] = response.json().get("versions", {})
-        return versions.get(ctx.version)
+        try:
+            versions = parse_json(response.content, expect=dict).get("versions", {})
+            if not isinstance(versions, dict):
+                raise ValueError("its versions are not an object")
+        except ValueError as exc:
+            raise ShipyardError(f"npm: {ctx.options.registry} answered for {package} with "
+                                f"something shipyard cannot read ({exc})") from None
+        doc = versions.get(ctx.version)
+        return doc if isinstance(doc, dict) else None
 
     def is_published(self, ctx: PublishContext, artifact: Artifact) -> bool:
         package = platform_name(ctx.options.package, artifact)

@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from shipyard.config.fields import option
+from shipyard.config.templates import check_template
 from shipyard.errors import ConfigError, PublishConflictError
-from shipyard.fsutil import atomic_write_text, staging_dir
+from shipyard.fsutil import staging_dir
 from shipyard.plugins.interfaces import PublishContext, Published, Publisher
 from shipyard.plugins.specs import hookimpl
 from shipyard.release.publishers import runner_of
 from shipyard.release.publishers.gitrepo import RemoteRepo
 from shipyard.tools import Git
+from shipyard.userinput import read_regular_text
 from shipyard.writers import swift
 
 if TYPE_CHECKING:
@@ -44,6 +46,7 @@ class SwiftPMOptions:
 
     def __post_init__(self) -> None:
         check_identifier(self.package, f"{OPTIONS}.package")
+        check_template(self.download_url, f"{OPTIONS}.download-url", ("tag", "version", "name"))
         if not swift.TOOLS_VERSION.fullmatch(self.tools_version):
             raise ConfigError(f"{OPTIONS}.tools-version {self.tools_version!r} is not a "
                               "swift-tools-version", hint='for example: tools-version = "5.9"')
@@ -125,8 +128,12 @@ class SwiftPMPublisher(Publisher):
             return False
         with staging_dir(ctx.out_dir, "swiftpm") as tmp:
             # Only a checksum is looked for: a stray non-UTF-8 byte must not crash the check.
-            text = (repo.clone(tmp / "pkg", ref=ctx.version) / "Package.swift").read_text(
-                encoding="utf-8", errors="replace")
+            # It may be missing, or a link to a FIFO or device (never waited on): no checksum.
+            try:
+                text = read_regular_text(repo.clone(tmp / "pkg", ref=ctx.version) /
+                                         "Package.swift", errors="replace")
+            except OSError:
+                text = ""
         found = CHECKSUM.search(text)
         if found and found.group(1) == artifact.sha256:
             return True
@@ -144,7 +151,7 @@ class SwiftPMPublisher(Publisher):
         repo = RemoteRepo(runner_of(ctx), o.repo, o.branch)
         with staging_dir(ctx.out_dir, "swiftpm") as tmp:
             clone = repo.clone(tmp / "pkg")
-            atomic_write_text(clone / "Package.swift", text)
+            repo.write(clone, "Package.swift", text.encode())
             repo.commit(clone, f"{o.package} {ctx.version}")
             repo.tag(clone, ctx.version, f"{o.package} {ctx.version}")
             repo.push(clone, f"refs/tags/{ctx.version}")
