@@ -101,3 +101,20 @@ def test_with_the_tools_hidden_and_ci_true_the_tests_fail(tmp_path: Path) -> Non
     assert done.returncode == 1, done.stdout + done.stderr
     assert "needs ruby: apt-get install ruby" in done.stdout
     assert "CI=true: a missing tool fails instead of skipping" in done.stdout
+
+
+def test_ci_installs_every_debian_package_a_skip_message_names() -> None:
+    """CI runs with CI=true, where a missing tool fails: .ci/run must install each Debian
+    package the install table names (bash and git come with every CI image)."""
+    import re
+
+    from tests.system_tools import INSTALL
+
+    script = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text()
+    installed = {word for line in script.splitlines() if "apt-get install" in line
+                 for word in line.split()}
+    named = {package for text in INSTALL.values()
+             for match in re.finditer(r"apt-get install ([a-z0-9.+ -]+?)(?:\s*\(|\)|$)", text)
+             for package in match.group(1).split()}
+    assert named - {"bash", "git"}, "the table names Debian packages"
+    assert named - {"bash", "git"} <= installed, sorted(named - {"bash", "git"} - installed)
