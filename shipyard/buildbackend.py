@@ -12,10 +12,10 @@ from __future__ import annotations
 import importlib.util
 import shlex
 import sys
-import tomllib
 from pathlib import Path
 
-from shipyard.userinput import read_regular_text
+from shipyard.errors import ConfigError
+from shipyard.userinput import parse_toml, read_regular_text
 
 #: PEP 517: a project without ``[build-system]`` is built with setuptools' legacy backend.
 DEFAULT_BACKEND = "setuptools.build_meta:__legacy__"
@@ -26,8 +26,8 @@ def missing_backend(source: Path) -> tuple[str, str] | None:
     """None when the build backend of the project at ``source`` can be imported here;
     otherwise why not, and the command that installs it."""
     try:  # never waits on a FIFO; a too deeply nested file is unreadable, not a crash
-        document = tomllib.loads(read_regular_text(source / "pyproject.toml"))
-    except (OSError, ValueError, RecursionError):
+        document = parse_toml(read_regular_text(source / "pyproject.toml"), "pyproject.toml")
+    except (OSError, ValueError, ConfigError):
         return None  # no or unreadable pyproject.toml: the build itself reports it
     table = document.get("build-system")
     system = table if isinstance(table, dict) else {}

@@ -17,7 +17,7 @@ from shipyard import __version__
 from shipyard.errors import ShipyardError
 from shipyard.fsutil import atomic_write_text, sha256_file
 from shipyard.redact import redact_data
-from shipyard.userinput import read_regular_text
+from shipyard.userinput import read_json
 
 MANIFEST_NAME = "manifest.json"
 SCHEMA_VERSION = 1
@@ -89,9 +89,9 @@ class Manifest:
         if not path.exists():
             return cls(out_dir)
         try:
-            data = json.loads(read_regular_text(path))
+            data = read_json(path, expect=dict)
             artifacts = [Artifact(**item) for item in data.get("artifacts", [])]
-        except (OSError, ValueError, TypeError, RecursionError) as exc:
+        except (OSError, ValueError, TypeError) as exc:
             raise ShipyardError(f"{path} is not a valid shipyard manifest: {exc}",
                                 hint="delete it and rebuild the artifacts") from None
         return cls(out_dir, artifacts)

@@ -78,6 +78,12 @@ def parse_json(data: str | bytes, *, expect: type = object) -> Any:
     return value
 
 
+def read_json(path: Path | str, *, expect: type = object) -> Any:
+    """JSON read back from a file (state, records, caches), never waiting on a FIFO; not a
+    regular file raises ``OSError``, anything :func:`parse_json` refuses ``ValueError``."""
+    return parse_json(read_regular_text(path), expect=expect)
+
+
 def read_plist_dict(path: Path | str) -> dict[str, Any]:
     """The dictionary at the top of the property list ``path`` (XML or binary), read without
     waiting on a FIFO.  Anything else (not a regular file, not a plist, nested too deeply for

@@ -47,7 +47,7 @@ from shipyard.kernels.plan import (
 from shipyard.kernels.sources import FileFacts, IncludeGraph, discover
 from shipyard.tools.runner import Runner
 from shipyard.tools.xcrun import Metal
-from shipyard.userinput import read_regular_text
+from shipyard.userinput import read_json
 
 STATE_VERSION = 1
 
@@ -137,8 +137,8 @@ def _say_plan(settings: KernelSettings, plan: Plan, compiles: list[Compile],
 # ------------------------------------------------------------------------------ decision
 def _load_state(path: Path) -> dict[str, Any]:
     try:
-        state = json.loads(read_regular_text(path))
-    except (OSError, ValueError, RecursionError):  # absent, corrupt, nested too deep
+        state = read_json(path)
+    except (OSError, ValueError):  # absent, corrupt, nested too deep
         return {}
     return state if isinstance(state, dict) and state.get("version") == STATE_VERSION else {}
 

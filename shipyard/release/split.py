@@ -35,7 +35,7 @@ from shipyard.release.cells import Cell, ReleasePlan
 from shipyard.release.checksums import verify_artifacts
 from shipyard.release.orchestrate import Release, run_release
 from shipyard.stages import StageContext, stage_function
-from shipyard.userinput import read_regular_text
+from shipyard.userinput import read_json
 
 CELL_FILE = "cell.json"
 CELL_SCHEMA = 1
@@ -120,11 +120,11 @@ def read_cells(root: Path, tag: str) -> list[BuiltCell]:
 
 def _read_cell(path: Path, tag: str) -> BuiltCell:
     try:
-        record = json.loads(read_regular_text(path))
+        record = read_json(path)
         planned = dict(record["cell"])
         target = str(planned["target"])
         built_for = str(record["tag"])
-    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise IntegrityError(f"{path} is not a shipyard cell record: {exc}",
                              hint="rebuild the cell with --build-only") from None
     if built_for != tag:

@@ -25,7 +25,7 @@ from shipyard.errors import ShipyardError
 from shipyard.fsutil import atomic_write_text
 from shipyard.plugins.interfaces import Published
 from shipyard.redact import redact_data
-from shipyard.userinput import read_regular_text
+from shipyard.userinput import read_json
 
 SCHEMA = 1
 
@@ -43,10 +43,10 @@ class ReleaseState:
         data: dict[str, Any] = {"schema": SCHEMA, "releases": {}}
         if path.exists():
             try:
-                data = json.loads(read_regular_text(path))
+                data = read_json(path, expect=dict)
                 if not isinstance(data.get("releases"), dict):
                     raise ValueError("no `releases` table")
-            except (OSError, ValueError, RecursionError) as exc:  # RecursionError: nested too deep
+            except (OSError, ValueError) as exc:
                 raise ShipyardError(
                     f"release state file {path} is unreadable: {exc}",
                     hint="restore it from the CI artifacts of the earlier run; deleting it "

@@ -18,7 +18,6 @@ print it rather than a made-up value.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 from packaging.version import InvalidVersion, Version
 
 from shipyard.fsutil import sha256_file
+from shipyard.userinput import read_json
 
 #: In uv's cache entry, the digest follows the algorithm name (msgpack map ``{"Sha256": hex}``).
 _UV_SHA256 = re.compile(rb"Sha256[^0-9a-f]{1,3}([0-9a-f]{64})")
@@ -91,8 +91,8 @@ def uv_cache_entry(cache: Path, name: str, version: str, tags: Sequence[str]) ->
 def pip_report_hashes(report: Path) -> dict[tuple[str, str], WheelHash]:
     """(canonical name, version) → the wheel hash pip reported for each installed item."""
     try:
-        items = json.loads(report.read_text(encoding="utf-8")).get("install", [])
-    except (OSError, ValueError, AttributeError, RecursionError):
+        items = read_json(report, expect=dict).get("install", [])
+    except (OSError, ValueError):
         return {}
     found: dict[tuple[str, str], WheelHash] = {}
     for item in items if isinstance(items, list) else []:

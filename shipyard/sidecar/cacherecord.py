@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from shipyard.fsutil import atomic_write_text, sha256_file
-from shipyard.userinput import read_regular_text
+from shipyard.userinput import read_json
 
 #: Bump when the layout of a record changes: older records are then simply unbound.
 FORMAT = "shipyard-cache-record-1"
@@ -43,8 +43,8 @@ def load_record(path: Path, **expected: str) -> dict[str, Any] | None:
     try:
         if os.lstat(path).st_size > MAX_RECORD_BYTES:
             return None
-        record = json.loads(read_regular_text(path))
-    except (OSError, ValueError, RecursionError):
+        record = read_json(path)
+    except (OSError, ValueError):
         return None
     if not isinstance(record, dict) or record.get("format") != FORMAT:
         return None

@@ -48,7 +48,7 @@ from shipyard.sidecar.pbs import HOST_MIRROR, SUMS_NAME
 from shipyard.sidecar.types import SidecarBuild, SidecarResult, place_outputs
 from shipyard.tools.uv import Uv
 from shipyard.tools.versions import identity
-from shipyard.userinput import read_regular_text, special_kind
+from shipyard.userinput import read_json, special_kind
 
 #: Bump when what goes into the key, or the record's layout, changes.
 FORMAT = "shipyard-sidecar-reuse-3"
@@ -280,8 +280,8 @@ def record_bundle(build: SidecarBuild, key: BundleKey, result: SidecarResult) ->
 
 def _load_record(path: Path) -> dict[str, Any] | None:
     try:
-        record = json.loads(read_regular_text(path))
-    except (OSError, ValueError, RecursionError):
+        record = read_json(path)
+    except (OSError, ValueError):
         return None
     fields = ("sha256", "archive", "target", "signed", "binaries", "pbs_asset", "package_key")
     if not isinstance(record, dict) or record.get("format") != FORMAT or \

@@ -18,7 +18,7 @@ from shipyard.plugins.interfaces import NotarySubmission
 from shipyard.tools.ditto import Ditto
 from shipyard.tools.spctl import Spctl
 from shipyard.tools.xcrun import Stapler
-from shipyard.userinput import read_regular_text
+from shipyard.userinput import parse_json, read_json
 
 PENDING_SUFFIX = ".notary.json"
 LOG_SUFFIX = ".notary-log.json"
@@ -50,10 +50,10 @@ class PendingSubmission:
         if not path.is_file():
             return None
         try:
-            data = json.loads(read_regular_text(path))
+            data = read_json(path)
             return cls(id=str(data["id"]), notarizer=str(data["notarizer"]),
                        artifact=str(data.get("artifact", artifact.name)))
-        except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        except (OSError, ValueError, KeyError, TypeError):
             raise NotarizationError(f"{path} is not a shipyard notary submission file",
                                     hint="delete it and run `shipyard notarize` again") from None
 
@@ -144,9 +144,7 @@ def parse_json_output(text: str, *, what: str) -> dict[str, Any]:
     """The JSON object a tool printed (notarytool prints exactly one with --output-format json)."""
     start = text.find("{")
     try:
-        data = json.loads(text[start:]) if start >= 0 else None
-    except (ValueError, RecursionError):  # a hostile answer nested too deep is no answer
-        data = None
-    if not isinstance(data, dict):
-        raise NotarizationError(f"{what} did not print the expected JSON: {text.strip()[-300:]!r}")
-    return data
+        return parse_json(text[start:] if start >= 0 else "", expect=dict)
+    except ValueError:  # not JSON, nested too deep, or not an object: no answer
+        raise NotarizationError(
+            f"{what} did not print the expected JSON: {text.strip()[-300:]!r}") from None

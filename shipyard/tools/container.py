@@ -9,13 +9,13 @@ version the backend accepts.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from shipyard.errors import CommandError
 from shipyard.tools.base import Tool
+from shipyard.userinput import parse_json
 
 MIN_VERSION = (1, 0, 0)
 
@@ -26,8 +26,8 @@ def _labels(labels: Mapping[str, str]) -> list[str]:
 
 def _json(text: str, what: str) -> Any:
     try:
-        return json.loads(text or "[]")
-    except (ValueError, RecursionError):
+        return parse_json(text or "[]")
+    except ValueError:
         raise CommandError(f"`container {what}` did not answer JSON: {text[:200]!r}") from None
 
 
@@ -41,8 +41,8 @@ class ContainerCli(Tool):
 
     def parse_version(self, output: str) -> str:
         try:
-            entries = json.loads(output)
-        except (ValueError, RecursionError):
+            entries = parse_json(output)
+        except ValueError:
             return ""
         for entry in entries if isinstance(entries, list) else []:
             if isinstance(entry, dict) and entry.get("appName") == "container":

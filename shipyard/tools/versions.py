@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from shipyard.fsutil import atomic_write_text
-from shipyard.userinput import read_regular_text
+from shipyard.userinput import read_json
 
 #: Bump when the file's layout changes; an older file is ignored.
 FORMAT = 1
@@ -46,8 +46,8 @@ class VersionCache:
 
     def _load(self) -> dict[str, dict[str, object]]:
         try:
-            data = json.loads(read_regular_text(self.path))
-        except (OSError, ValueError, RecursionError):
+            data = read_json(self.path)
+        except (OSError, ValueError):
             return {}  # absent, corrupt or nested too deep: ask every tool again
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             return {}

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from shipyard.errors import ConfigError, CredentialsError, ShipyardError
 from shipyard.fsutil import atomic_write_text
-from shipyard.userinput import read_regular_text
+from shipyard.userinput import read_json, read_regular_text
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -184,11 +184,11 @@ class KeyRing:
         if not path.exists():
             return cls(path)
         try:
-            data = json.loads(read_regular_text(path))
+            data = read_json(path)
             keys = [PublicKey(key=k["public-key"], created=k.get("created", ""),
                               retired=k.get("retired", ""), listed_until=k.get("listed-until", ""))
                     for k in data["keys"]]
-        except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
+        except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ShipyardError(f"public key ring {path} is unreadable: {exc}",
                                 hint="restore it from version control") from None
         for entry in keys:
