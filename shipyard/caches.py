@@ -118,11 +118,3 @@ def prune(cache: Cache, *, max_bytes: int, max_age_days: int, now: float | None 
         total -= entry.size
         removed.append(entry)
     return PruneResult(removed, held)
-
-
-def human(size: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GiB"  # pragma: no cover

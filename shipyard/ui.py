@@ -61,7 +61,8 @@ UNITS = ("bytes", "items", "wait")
 PLAIN_WAIT_EVERY = 30.0
 
 
-def _size(count: float) -> str:
+def human_size(count: float) -> str:
+    """``count`` bytes in binary units: ``512 B``, ``1.5 KiB`` … ``3.2 GiB``."""
     for unit in ("B", "KiB", "MiB", "GiB"):
         if count < 1024 or unit == "GiB":
             return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
@@ -141,12 +142,12 @@ class Progress:
         if self.unit == "items":
             done = f"{self.completed:.0f} of {self.total:.0f}" if self.total else f"{self.completed:.0f}"
             return f"{done}, {_duration(elapsed)}"
-        text = _size(self.completed) + (f" of {_size(self.total)}" if self.total else "")
+        text = human_size(self.completed) + (f" of {human_size(self.total)}" if self.total else "")
         if self.total:
             text += f" ({100 * self.completed / self.total:.0f}%)"
         if elapsed > 0 and self.completed:
             rate = self.completed / elapsed
-            text += f", {_size(rate)}/s"
+            text += f", {human_size(rate)}/s"
             if self.total and self.completed < self.total:
                 text += f", {_duration((self.total - self.completed) / rate)} left"
         return text

@@ -37,19 +37,20 @@ def _caches(ctx: Context) -> list[Any]:
 
 
 def cmd_info(ctx: Context, args: argparse.Namespace) -> int:
-    from shipyard.caches import human
+    from shipyard.ui import human_size
 
     for cache in _caches(ctx):
         entries = cache.entries()
         held = [e for e in entries if e.holder is not None]
         holders = sorted({str(e.holder) for e in held})
-        print(f"{cache.name:<17} {human(sum(e.size for e in entries)):>10}  {len(entries)} entries"
+        print(f"{cache.name:<17} {human_size(sum(e.size for e in entries)):>10}  {len(entries)} entries"
               f"  {cache.directory}" + (f"  (held by pid {', '.join(holders)})" if held else ""))
     return 0
 
 
 def cmd_prune(ctx: Context, args: argparse.Namespace) -> int:
-    from shipyard.caches import human, prune
+    from shipyard.caches import prune
+    from shipyard.ui import human_size
 
     limits = ctx.project.config.cache
     size_mb = limits.max_size_mb if args.max_size_mb is None else args.max_size_mb
@@ -63,6 +64,6 @@ def cmd_prune(ctx: Context, args: argparse.Namespace) -> int:
     for cache in _caches(ctx):
         result = prune(cache, max_bytes=size_mb * 1024 * 1024, max_age_days=days,
                        dry_run=ctx.dry_run)
-        print(f"{cache.name}: {verb} {len(result.removed)} entries ({human(result.freed)})"
+        print(f"{cache.name}: {verb} {len(result.removed)} entries ({human_size(result.freed)})"
               + (f"; kept {len(result.kept_held)} held by a running build" if result.kept_held else ""))
     return 0
