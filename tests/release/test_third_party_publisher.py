@@ -54,14 +54,19 @@ def test_nox_lists_a_publish_session_for_the_plugin(venv_python: Path) -> None:
     assert "publish-shelf" in result.stdout
 
 
-def test_the_plugin_publishes_inside_a_release(venv_python: Path, tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text(PYPROJECT)
-    dist = tmp_path / "dist"
+def _widget_release(root: Path) -> Path:
+    (root / "pyproject.toml").write_text(PYPROJECT)
+    dist = root / "dist"
     dist.mkdir()
     (dist / "widget.tar.gz").write_bytes(b"widget")
     manifest = Manifest(dist)
     manifest.record(Artifact.from_file(dist / "widget.tar.gz", dist, kind="tar.gz", stage="widget"))
     manifest.save()
+    return dist
+
+
+def test_the_plugin_publishes_inside_a_release(venv_python: Path, tmp_path: Path) -> None:
+    dist = _widget_release(tmp_path)
 
     listed = subprocess.run([str(venv_python), "-m", "shipyard", "plugins", "list", "--json"],
                             env=_env(), capture_output=True, text=True, check=True)
@@ -75,17 +80,6 @@ def test_the_plugin_publishes_inside_a_release(venv_python: Path, tmp_path: Path
     assert (tmp_path / "shelf" / "v1.0.0" / "SHA256SUMS").exists()
     state = json.loads((dist / "release-state.json").read_text())
     assert state["releases"]["v1.0.0"]["publishers"]["shelf"]["complete"]
-
-
-def _widget_release(root: Path) -> Path:
-    (root / "pyproject.toml").write_text(PYPROJECT)
-    dist = root / "dist"
-    dist.mkdir()
-    (dist / "widget.tar.gz").write_bytes(b"widget")
-    manifest = Manifest(dist)
-    manifest.record(Artifact.from_file(dist / "widget.tar.gz", dist, kind="tar.gz", stage="widget"))
-    manifest.save()
-    return dist
 
 
 def test_a_release_dry_run_shows_what_the_plugin_would_do(venv_python: Path, tmp_path: Path) -> None:
